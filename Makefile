@@ -1,0 +1,54 @@
+# Two commands do everything on a fresh machine: `make run` and `make test` (both set up first when needed).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+JARS := .cache/jars
+DELTA_VERSION := 4.0.1
+SCALA := 2.13
+LAKE ?= lake
+SAMPLE ?= data/sample
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test test-slow test-cluster bench bench-scale eval clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+setup: $(VENV)/.installed $(JARS)/.fetched  ## virtualenv + pinned deps + Delta jars in a local cache (idempotent)
+
+$(VENV)/.installed: requirements.txt setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+# Maven fetches the jars once; every later Spark start reads them from .cache/jars, so no network is needed.
+$(JARS)/.fetched:
+	mkdir -p $(JARS)
+	for a in io.delta:delta-spark_$(SCALA):$(DELTA_VERSION) io.delta:delta-storage:$(DELTA_VERSION); do \
+	  mvn -q -B dependency:copy -Dartifact=$$a -DoutputDirectory=$(JARS) || exit 1; done
+	touch $@
+
+run: setup  ## the whole pipeline on the bundled real sample into $(LAKE), then the run report
+	$(PY) jobs/refresh.py --input $(SAMPLE) --lake $(LAKE) --report reports/run
+
+test: setup  ## the fast test suite (real Spark, real Delta)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-slow: setup  ## the slow/large checks
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+test-cluster: setup  ## spark-submit against a local standalone cluster (master + 2 workers on loopback)
+	$(PY) -m pytest -m cluster -o addopts="-q -p no:cacheprovider --import-mode=importlib" tests/integration
+
+bench: setup  ## benchmarks -> reports/bench.json
+	$(PY) -m bench.run
+
+eval: setup  ## quality parity, toxicity, langid and dedup evaluations -> reports/eval.json
+	$(PY) -m pip install -q -r requirements-eval.txt
+	$(PY) -m evals.run
+
+clean:  ## remove generated lakes and reports (keeps the venv and jar cache)
+	rm -rf $(LAKE) spark-warehouse reports/*.json reports/run

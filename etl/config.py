@@ -1,0 +1,208 @@
+"""Typed pipeline configuration: dataclasses with defaults, loaded from TOML/YAML, overridden from the command line.
+
+Every problem (unknown key, wrong type, bad value) raises ConfigError with one line naming the key, so jobs can
+print it and exit 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A bad config file, key or value; the message names it in one line."""
+
+
+@dataclass
+class SparkConfig:
+    """How to build a local session when none is active (ignored on Databricks and under spark-submit)."""
+
+    master: str = "local[*]"
+    app_name: str = "cc-wet-etl"
+    driver_memory: str = "4g"
+    shuffle_partitions: int = 8
+    arrow_batch_rows: int = 2000
+    ui_enabled: bool = False
+    log_level: str = "WARN"
+    extra_conf: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class IngestConfig:
+    """WET reading: batching, limits and remote-read behaviour."""
+
+    # Files parsed and committed together; a crash loses at most one batch of work, never data.
+    files_per_batch: int = 64
+    # Records larger than this are quarantined instead of loaded (Common Crawl truncates payloads at 1 MiB).
+    max_record_bytes: int = 16 * 1024 * 1024
+    # Rows per Arrow batch leaving the Python parser; bounds worker memory together with the text size.
+    batch_rows: int = 1000
+    batch_text_bytes: int = 32 * 1024 * 1024
+    snippet_chars: int = 256
+    # Prefix for relative paths in wet.paths(.gz) manifests.
+    manifest_prefix: str = "https://data.commoncrawl.org/"
+    # s3://commoncrawl/... is public over HTTPS too; other buckets go through boto3 when installed.
+    s3_http_endpoint: str = "https://data.commoncrawl.org/"
+    http_max_retries: int = 8
+    http_backoff_base_s: float = 1.0
+    http_backoff_max_s: float = 60.0
+    http_timeout_s: float = 60.0
+    write_retries: int = 5
+
+
+@dataclass
+class PipelineConfig:
+    """Everything a job needs; sections mirror the layers."""
+
+    lake: str = "lake"
+    spark: SparkConfig = field(default_factory=SparkConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> "PipelineConfig":
+        """Value checks that types alone cannot express."""
+        positive = {
+            "ingest.files_per_batch": self.ingest.files_per_batch,
+            "ingest.max_record_bytes": self.ingest.max_record_bytes,
+            "ingest.batch_rows": self.ingest.batch_rows,
+            "ingest.batch_text_bytes": self.ingest.batch_text_bytes,
+            "spark.shuffle_partitions": self.spark.shuffle_partitions,
+        }
+        for key, value in positive.items():
+            if value <= 0:
+                raise ConfigError(f"{key} must be > 0, got {value}")
+        if self.ingest.http_max_retries < 0:
+            raise ConfigError(f"ingest.http_max_retries must be >= 0, got {self.ingest.http_max_retries}")
+        if not self.lake:
+            raise ConfigError("lake must be a non-empty path")
+        return self
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """Check (and gently convert) one value against its annotated type."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(value, args[0], key)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} must be a table/mapping, got {type(value).__name__}")
+        return _build(tp, value, key)
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key} must be a list, got {type(value).__name__}")
+        (item_tp, *_) = typing.get_args(tp) or (Any,)
+        items = [_coerce(v, item_tp, f"{key}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} must be a table/mapping, got {type(value).__name__}")
+        return dict(value)
+    if tp is Any:
+        return value
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
+    if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if tp is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if tp is str and isinstance(value, str):
+        return value
+    raise ConfigError(f"{key} must be {_type_name(tp)}, got {value!r}")
+
+
+def _build(cls: type, data: dict, prefix: str = "") -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        where = f"{prefix}." if prefix else ""
+        raise ConfigError(f"unknown config key '{where}{unknown[0]}' (known: {', '.join(sorted(names))})")
+    kwargs = {k: _coerce(v, hints[k], f"{prefix}.{k}" if prefix else k) for k, v in data.items()}
+    return cls(**kwargs)
+
+
+def _read_file(path: str | Path) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix.lower() == ".toml":
+            return tomllib.loads(text)
+        if p.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            return yaml.safe_load(text) or {}
+        if p.suffix.lower() == ".json":
+            return json.loads(text)
+    except Exception as exc:  # parser messages already name line and column
+        raise ConfigError(f"cannot parse {p}: {str(exc).splitlines()[0]}") from None
+    raise ConfigError(f"config file must be .toml, .yaml, .yml or .json: {p}")
+
+
+def _set_dotted(data: dict, dotted: str, raw: str) -> None:
+    """Apply one `section.key=value` override; the value is parsed as TOML (so 3, 0.5, true, "x" work)."""
+    keys = dotted.split(".")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # bare words are strings
+    node = data
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"cannot set {dotted}: {k} is not a section")
+    node[keys[-1]] = value
+
+
+def _merge(base: dict, update: dict) -> dict:
+    out = dict(base)
+    for k, v in update.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    sets: list[str] | None = None,
+) -> PipelineConfig:
+    """Defaults < config file < `--set a.b=v` strings < explicit overrides (dotted keys, None means 'not given')."""
+    data: dict = _read_file(path) if path else {}
+    for item in sets or []:
+        if "=" not in item:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        key, raw = item.split("=", 1)
+        _set_dotted(data, key.strip(), raw.strip())
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        nested: dict = {}
+        node = nested
+        parts = dotted.split(".")
+        for k in parts[:-1]:
+            node = node.setdefault(k, {})
+        node[parts[-1]] = value
+        data = _merge(data, nested)
+    return _build(PipelineConfig, data).validate()
+
+
+def config_as_dict(cfg: PipelineConfig) -> dict:
+    """Plain dict for reports and dataset cards."""
+    return dataclasses.asdict(cfg)

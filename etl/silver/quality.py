@@ -1,0 +1,312 @@
+"""Quality signals (silver): the numbers behind the Gopher, C4 and FineWeb rules, one column per signal.
+
+Scores only, no decisions: `etl.gold.rules` compares these numbers with thresholds, so a new threshold never needs
+a recompute. Each value is computed exactly the way datatrove 0.10's filter computes the quantity it compares
+(same line splitting, same denominators, same float operations), so that a rule over the stored numbers keeps and
+drops the same documents as the filter does. The tokenisation is done once per document and shared.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from etl.silver.text_units import (
+    SYMBOL_CHARS,
+    TERMINAL_PUNCTUATION,
+    count_sentences,
+    split_line_runs,
+    split_paragraphs,
+    split_words,
+)
+
+# name -> Spark SQL type, in column order.
+QUALITY_SIGNALS: dict[str, str] = {
+    "n_chars": "int",
+    # Gopher quality
+    "gopher_n_words": "int",
+    "gopher_mean_word_len": "double",
+    "gopher_hash_word_ratio": "double",
+    "gopher_ellipsis_word_ratio": "double",
+    "gopher_bullet_line_frac": "double",
+    "gopher_ellipsis_line_frac": "double",
+    "gopher_alpha_word_frac": "double",
+    "gopher_n_stop_words": "int",
+    # Gopher repetition
+    "gopher_rep_dup_para_frac": "double",
+    "gopher_rep_dup_para_char_frac": "double",
+    "gopher_rep_dup_line_frac": "double",
+    "gopher_rep_dup_line_char_frac": "double",
+    **{f"gopher_rep_top_{n}gram_char_frac": "double" for n in (2, 3, 4)},
+    **{f"gopher_rep_dup_{n}gram_char_frac": "double" for n in range(5, 11)},
+    # C4
+    "c4_n_lines": "int",
+    "c4_n_lines_kept": "int",
+    "c4_n_sentences": "int",
+    "c4_has_lorem_ipsum": "boolean",
+    "c4_has_curly_bracket": "boolean",
+    "c4_lines_too_long_word": "int",
+    "c4_lines_no_terminal_punct": "int",
+    "c4_lines_too_few_words": "int",
+    "c4_lines_javascript": "int",
+    "c4_lines_policy": "int",
+    # FineWeb
+    "fineweb_n_lines": "int",
+    "fineweb_line_punct_frac": "double",
+    "fineweb_short_line_frac": "double",
+    "fineweb_dup_line_char_frac": "double",
+    "fineweb_newline_word_ratio": "double",
+}
+
+_PANDAS_DTYPES = {"int": "int32", "double": "float64", "boolean": "bool"}
+_EMPTY_VALUE = {"int": 0, "double": 0.0, "boolean": False}
+
+# Gopher (Rae et al. 2021, table A1) stop words; a document needs a few to look like prose.
+GOPHER_STOP_WORDS = frozenset(["the", "be", "to", "of", "and", "that", "have", "with"])
+_SYMBOLS = "".join(SYMBOL_CHARS)
+_BULLETS = ("•", "-")
+_ELLIPSES = ("...", "…")
+_TOP_NGRAM_SIZES = (2, 3, 4)
+_DUP_NGRAM_SIZES = (5, 6, 7, 8, 9, 10)
+
+# C4 line rules (Raffel et al. 2020 and the TFDS c4_utils code datatrove follows).
+C4_MAX_WORD_LEN = 1000
+C4_MIN_WORDS_PER_LINE = 3
+C4_END_PUNCTUATION = (".", "?", "!", '"', "'")
+C4_CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
+C4_POLICY_PHRASES = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
+
+FINEWEB_SHORT_LINE_CHARS = 30  # a FineWeb "short line" has at most this many characters
+
+# Odd 64-bit multiplier for rolling n-gram ids; collisions need ~2**32 distinct n-grams in one document.
+_NGRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def quality_signals(text: str | None) -> dict:
+    """All signals of one document; every key of QUALITY_SIGNALS is always present and nothing raises.
+
+    Defined values: None, "" → counts 0, fractions 0.0, flags False (so gopher n_words < 50, n_chars < 1,
+    c4 sentences < 5 and fineweb n_lines < 1 drop it in every family, as datatrove does). Whitespace-only or
+    punctuation-only text → 0 Gopher words and mean word length 0.0; ratios whose denominator is zero are 0.0
+    (a zero-word document is already dropped by the word-count rule that comes first). A 10 MB single line is
+    processed like any other text (no per-character Python loop). Mixed scripts: Han/Kana characters and Thai/Lao/
+    Khmer clusters count as words (see text_units). Control characters follow Python's str.split/splitlines
+    (\\x1c-\\x1f are whitespace/line breaks, as in datatrove). Lone surrogates are ordinary characters here.
+    """
+    if not text:
+        return dict(_EMPTY_SIGNALS)
+    try:
+        return _signals(text)
+    except Exception:  # a signal bug must not kill a Spark task: report the document as empty (dropped)
+        return dict(_EMPTY_SIGNALS)
+
+
+def quality_signals_frame(texts: pd.Series) -> pd.DataFrame:
+    """Signals for a batch of texts (the body of the pandas UDF): columns in QUALITY_SIGNALS order."""
+    rows = [quality_signals(t if isinstance(t, str) else None) for t in texts]
+    columns = {
+        name: pd.Series([row[name] for row in rows], dtype=_PANDAS_DTYPES[kind], index=texts.index)
+        for name, kind in QUALITY_SIGNALS.items()
+    }
+    return pd.DataFrame(columns, index=texts.index)
+
+
+_EMPTY_SIGNALS = {name: _EMPTY_VALUE[kind] for name, kind in QUALITY_SIGNALS.items()}
+
+
+def _signals(text: str) -> dict:
+    words = split_words(text)
+    out = {"n_chars": len(text)}
+    out.update(_gopher_quality(text, words))
+    out.update(_gopher_repetition(text, words))
+    out.update(_c4(text))
+    out.update(_fineweb(text, len(words)))
+    return out
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def _gopher_quality(text: str, words: list[str]) -> dict:
+    n_tokens = len(words)
+    n_words = word_chars = n_alpha = 0
+    counts: dict[str, int] = {}
+    for word in words:  # count each distinct token once, then weight by its count
+        counts[word] = counts.get(word, 0) + 1
+    for word, count in counts.items():
+        if word.strip(_SYMBOLS):
+            n_words += count
+            word_chars += count * len(word)
+        if _has_letter(word):
+            n_alpha += count
+    lines = text.splitlines()
+    bullets = sum(1 for line in lines if line.lstrip().startswith(_BULLETS))
+    ellipsis_lines = sum(1 for line in lines if line.rstrip().endswith(_ELLIPSES))
+    return {
+        "gopher_n_words": n_words,
+        "gopher_mean_word_len": _ratio(word_chars, n_words),
+        "gopher_hash_word_ratio": _ratio(text.count("#"), n_tokens),
+        "gopher_ellipsis_word_ratio": _ratio(text.count("...") + text.count("…"), n_tokens),
+        "gopher_bullet_line_frac": _ratio(bullets, len(lines)),
+        "gopher_ellipsis_line_frac": _ratio(ellipsis_lines, len(lines)),
+        "gopher_alpha_word_frac": _ratio(n_alpha, n_tokens),
+        "gopher_n_stop_words": len(GOPHER_STOP_WORDS.intersection(counts)),
+    }
+
+
+def _has_letter(word: str) -> bool:
+    """At least one alphabetic character (str.isalpha), with a regex fast path for ASCII tokens."""
+    if word.isascii():
+        return _ASCII_LETTER.search(word) is not None
+    return any(map(str.isalpha, word))
+
+
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _duplicates(items: list[str]) -> tuple[int, int]:
+    """(elements seen before, their characters): every first occurrence is unique, the rest are duplicates."""
+    unique = set(items)
+    return len(items) - len(unique), sum(map(len, items)) - sum(map(len, unique))
+
+
+def _gopher_repetition(text: str, words: list[str]) -> dict:
+    n_chars = len(text)
+    paragraphs = split_paragraphs(text)
+    para_dups, para_dup_chars = _duplicates(paragraphs)
+    lines = split_line_runs(text)
+    line_dups, line_dup_chars = _duplicates(lines)
+    out = {
+        "gopher_rep_dup_para_frac": para_dups / len(paragraphs),
+        "gopher_rep_dup_para_char_frac": para_dup_chars / n_chars,
+        "gopher_rep_dup_line_frac": line_dups / len(lines),
+        "gopher_rep_dup_line_char_frac": line_dup_chars / n_chars,
+    }
+    out.update(_ngram_signals(words, n_chars))
+    return out
+
+
+def _ngram_signals(words: list[str], n_chars: int) -> dict:
+    """Top n-gram and duplicated n-gram character fractions over word n-grams, with integer n-gram ids."""
+    out = {f"gopher_rep_top_{n}gram_char_frac": 0.0 for n in _TOP_NGRAM_SIZES}
+    out.update({f"gopher_rep_dup_{n}gram_char_frac": 0.0 for n in _DUP_NGRAM_SIZES})
+    n_words = len(words)
+    if n_words < min(_TOP_NGRAM_SIZES):
+        return out
+    codes, _ = pd.factorize(pd.Series(words, dtype=object), sort=False)
+    ids = codes.astype(np.uint64) + np.uint64(1)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=n_words)
+    cum = np.concatenate(([0], np.cumsum(lengths)))
+    hashes = ids.copy()
+    for n in range(2, max(_DUP_NGRAM_SIZES) + 1):
+        if n_words < n:
+            break
+        with np.errstate(over="ignore"):
+            hashes = hashes[:-1] * _NGRAM_MIX + ids[n - 1 :]
+        window_chars = cum[n:] - cum[:-n]  # characters of each n-gram without separators
+        if n in _TOP_NGRAM_SIZES:
+            out[f"gopher_rep_top_{n}gram_char_frac"] = _top_ngram_chars(hashes, window_chars, n) / n_chars
+        else:
+            out[f"gopher_rep_dup_{n}gram_char_frac"] = _greedy_dup_chars(hashes, window_chars, n) / n_chars
+    return out
+
+
+def _top_ngram_chars(hashes: np.ndarray, window_chars: np.ndarray, n: int) -> int:
+    """Characters covered by the most frequent n-gram (the first seen among ties), spaces between words included."""
+    codes, _ = pd.factorize(hashes, sort=False)  # codes follow first appearance, like a Counter's insertion order
+    counts = np.bincount(codes)
+    top = int(np.argmax(counts))
+    first = int(np.argmax(codes == top))
+    return (int(window_chars[first]) + n - 1) * int(counts[top])
+
+
+def _greedy_dup_chars(hashes: np.ndarray, window_chars: np.ndarray, n: int) -> int:
+    """Characters in n-grams that repeat an earlier one, scanning left to right and jumping past each repeat."""
+    codes, _ = pd.factorize(hashes, sort=False)
+    # codes are numbered by first appearance, so an n-gram is new exactly when its code exceeds all before it
+    running_max = np.maximum.accumulate(codes)
+    first_seen = np.empty(len(codes), dtype=bool)
+    first_seen[0] = True
+    first_seen[1:] = codes[1:] > running_max[:-1]
+    if first_seen.all():
+        return 0
+    start = int(np.argmin(first_seen))  # before the first repeat every n-gram is simply remembered
+    seen = set(codes[:start].tolist())
+    codes_list = codes.tolist()
+    chars = window_chars.tolist()
+    repeated, idx, end = 0, start, len(codes_list)
+    while idx < end:
+        code = codes_list[idx]
+        if code in seen:
+            repeated += chars[idx]
+            idx += n
+        else:
+            seen.add(code)
+            idx += 1
+    return repeated
+
+
+def _c4(text: str) -> dict:
+    lines = text.splitlines()
+    counts = {"too_long_word": 0, "no_terminal_punct": 0, "too_few_words": 0, "javascript": 0, "policy": 0}
+    has_lorem = has_curly = False
+    kept = sentences = 0
+    for raw in lines:
+        line = raw.strip()
+        words = line.split()
+        if any(len(word) > C4_MAX_WORD_LEN for word in words):
+            counts["too_long_word"] += 1
+            continue
+        if "[" in line:
+            line = C4_CITATION.sub("", line)
+        if not line.endswith(C4_END_PUNCTUATION) or line.endswith("..."):
+            counts["no_terminal_punct"] += 1
+            continue
+        if len(words) < C4_MIN_WORDS_PER_LINE:
+            counts["too_few_words"] += 1
+            continue
+        lower = line.lower()
+        if "lorem ipsum" in lower:
+            has_lorem = True  # drops the whole document
+            continue
+        if "javascript" in lower:
+            counts["javascript"] += 1
+            continue
+        if "{" in line:
+            has_curly = True  # drops the whole document
+            continue
+        if any(phrase in lower for phrase in C4_POLICY_PHRASES):
+            counts["policy"] += 1
+            continue
+        kept += 1
+        sentences += count_sentences(line)
+    return {
+        "c4_n_lines": len(lines),
+        "c4_n_lines_kept": kept,
+        "c4_n_sentences": sentences,
+        "c4_has_lorem_ipsum": has_lorem,
+        "c4_has_curly_bracket": has_curly,
+        **{f"c4_lines_{reason}": n for reason, n in counts.items()},
+    }
+
+
+def _fineweb(text: str, n_tokens: int) -> dict:
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines:
+        return {"fineweb_n_lines": 0, "fineweb_line_punct_frac": 0.0, "fineweb_short_line_frac": 0.0,
+                "fineweb_dup_line_char_frac": 0.0, "fineweb_newline_word_ratio": 0.0}
+    n_lines = len(lines)
+    terminal = TERMINAL_PUNCTUATION
+    ends_punct = sum(1 for line in lines if line[-1] in terminal)  # every terminal mark is a single character
+    short = sum(1 for line in lines if len(line) <= FINEWEB_SHORT_LINE_CHARS)
+    newlines = text.count("\n")
+    return {
+        "fineweb_n_lines": n_lines,
+        "fineweb_line_punct_frac": ends_punct / n_lines,
+        "fineweb_short_line_frac": short / n_lines,
+        "fineweb_dup_line_char_frac": _ratio(_duplicates(lines)[1], len(text) - newlines),
+        "fineweb_newline_word_ratio": _ratio(newlines, n_tokens),
+    }

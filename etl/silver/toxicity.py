@@ -1,0 +1,379 @@
+"""Toxicity signals for silver: LDNOOBW obscenity counts and a Toxicity-of-the-Commons style lexicon score.
+
+Scores only, no decisions (gold applies thresholds). Two signals per document:
+
+* **Obscenity** (C4 / datatrove / RedPajama-V2 practice): hits of the LDNOOBW word lists in
+  ``etl/resources/ldnoobw/`` and the rate per 1,000 words. Terms match on word boundaries, except
+  for zh/ja/th, which are written without spaces and match as substrings (as C4 and datatrove do).
+* **Toxicity lexicon** (Toxicity of the Commons / Celadon dimensions): ``race_origin``,
+  ``gender_sex``, ``religion``, ``ability``, ``violence``, each 0..3 (0 none or objective mention,
+  1 implied, 2 clear bias, 3 overt hatred or call to violence), from the per-language lexicons in
+  ``etl/resources/toxicity/<lang>.tsv`` (format in that folder's README). A dimension's score is the
+  highest weight of its terms found in the document (capped at 3), and, as an extension of plain
+  term matching, a *hostility cue* (``hostility`` rows, or ``violence`` terms) found within
+  ``CO_OCCURRENCE_WINDOW`` characters of a weight-0 group mention of a dimension raises that
+  dimension to the cue's weight: "X are vermin" is hateful only because of who X is.
+  Tiers, exactly as in the reference: ``toxic`` if total >= 7; ``mild`` if total is 4..6 or any
+  dimension is 3; else ``none``.
+
+Language choice: a document's own lexicon/list is used. Unknown language (``None``) uses every
+language's terms. A known language without an LDNOOBW list falls back to the English list (C4
+applies English everywhere); one without a toxicity lexicon uses every lexicon.
+
+Matching is on folded text (lower case, Arabic tatweel/diacritics/alef/yeh/teh-marbuta folds),
+with terms folded the same way, so input need not be normalised first (silver passes normalised
+text anyway). Lexicons and compiled matchers are built lazily, once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from etl.silver.langid import normalise_lang
+
+RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
+LDNOOBW_DIR = RESOURCES_DIR / "ldnoobw"
+LEXICON_DIR = RESOURCES_DIR / "toxicity"
+LDNOOBW_NON_LIST_SUFFIXES = (".md", ".txt")
+
+DIMENSIONS = ("race_origin", "gender_sex", "religion", "ability", "violence")
+TARGET_DIMENSIONS = ("race_origin", "gender_sex", "religion", "ability")
+HOSTILITY = "hostility"
+MAX_WEIGHT = 3
+MIN_TERM_WEIGHT = 0  # 0 = objective mention of a group (Celadon's scale)
+TIER_NONE, TIER_MILD, TIER_TOXIC = "none", "mild", "toxic"
+MILD_MIN_TOTAL = 4
+TOXIC_MIN_TOTAL = 7
+# A cue counts for a group mention at most this many characters away (about one sentence):
+# document-wide co-occurrence would pair a slur-free group mention with any unrelated "hate".
+CO_OCCURRENCE_WINDOW = 100
+FALLBACK_OBSCENITY_LANG = "en"
+ALL_LANGS = "*"
+# Written without spaces between words: substring matching (C4 / datatrove convention).
+NO_SPACE_LANGS = frozenset({"zh", "ja", "th"})
+WORDS_PER_RATE = 1_000
+
+OUTPUT_COLUMNS = (
+    *(f"tox_{d}" for d in DIMENSIONS),
+    "tox_total",
+    "tox_tier",
+    "obscenity_hits",
+    "obscenity_per_1k_words",
+)
+
+# --- matching -----------------------------------------------------------------------------------
+
+# Word characters for boundary checks: \w plus the combining marks Python's \w misses
+# (Latin combining diacritics, Indic vowel signs, Arabic harakat, Thai marks).
+WORD_CLASS = r"[\w\u0300-\u036f\u0900-\u0dff\u064b-\u065f\u0670\u0e00-\u0e7f]"
+LEFT_BOUNDARY = rf"(?<!{WORD_CLASS})"
+RIGHT_BOUNDARY = rf"(?!{WORD_CLASS})"
+STEM_CONTINUATION = rf"{WORD_CLASS}*"  # a term written "stem*" matches any word ending
+SUBSTRING_END = ""
+
+_ARABIC_FOLD = str.maketrans(
+    {
+        "\u0640": None,  # tatweel
+        **{chr(cp): None for cp in range(0x064B, 0x0653)},  # harakat
+        "\u0670": None,  # superscript alef
+        "\u0623": "\u0627",
+        "\u0625": "\u0627",
+        "\u0622": "\u0627",
+        "\u0671": "\u0627",
+        "\u0649": "\u064a",  # alef maqsura -> yeh
+        "\u0629": "\u0647",  # teh marbuta -> heh
+    }
+)
+_ARABIC_RE = re.compile("[\u0600-\u06ff]")
+_SPACE_RE = re.compile(r"\s+")
+_CJK_CHAR_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def fold_for_matching(text: str) -> str:
+    """Lower case plus Arabic spelling folds; applied identically to terms and documents."""
+    text = text.lower()
+    if _ARABIC_RE.search(text):
+        text = text.translate(_ARABIC_FOLD)
+    return text
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str  # folded literal
+    payload: object
+    left_bounded: bool = True
+    right: str = RIGHT_BOUNDARY
+
+
+def _render(node: dict) -> str:
+    """Regex for a trie node; continuing characters come before term ends, so longest wins."""
+    options = []
+    for key in sorted(k for k in node if k is not None):
+        char = r"\s+" if key == " " else re.escape(key)
+        options.append(char + _render(node[key]))
+    for right, name in sorted(node.get(None, {}).items(), key=lambda item: item[1]):
+        options.append(f"(?P<{name}>){right}")
+    return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
+
+
+class _TrieMatcher:
+    """All terms of a lexicon in one trie-shaped regex (Aho-Corasick-like: each char tried once).
+
+    Every term ends in an empty named group, so ``match.lastgroup`` names the term directly.
+    """
+
+    def __init__(self, terms: Iterable[_Term]) -> None:
+        self._payloads: dict[str, list[object]] = {}
+        tries: dict[bool, dict] = {True: {}, False: {}}
+        names: dict[tuple[bool, str, str], str] = {}
+        for term in terms:
+            literal = _SPACE_RE.sub(" ", term.text).strip()
+            if not literal:
+                continue
+            key = (term.left_bounded, literal, term.right)
+            if key not in names:
+                names[key] = f"t{len(names)}"
+                node = tries[term.left_bounded]
+                for char in literal:
+                    node = node.setdefault(char, {})
+                node.setdefault(None, {})[term.right] = names[key]
+                self._payloads[names[key]] = []
+            self._payloads[names[key]].append(term.payload)
+        self._patterns = [
+            re.compile((LEFT_BOUNDARY if bounded else "") + _render(root))
+            for bounded, root in tries.items()
+            if root
+        ]
+
+    def finditer(self, folded: str) -> Iterator[tuple[int, list[object]]]:
+        """(start, payloads) for each hit in folded text."""
+        for pattern in self._patterns:
+            for match in pattern.finditer(folded):
+                yield match.start(), self._payloads[match.lastgroup]
+
+
+def _term_for(literal: str, lang: str, payload: object, wildcards: bool) -> _Term:
+    """A term with the boundary rules of its language; ``*`` at either end marks an open end."""
+    folded = fold_for_matching(literal.strip())
+    open_left = open_right = False
+    if wildcards:
+        open_left, open_right = folded.startswith("*"), folded.endswith("*")
+        folded = folded.strip("*").strip()
+    if lang in NO_SPACE_LANGS:
+        return _Term(folded, payload, left_bounded=False, right=SUBSTRING_END)
+    right = STEM_CONTINUATION if open_right else RIGHT_BOUNDARY
+    return _Term(folded, payload, left_bounded=not open_left, right=right)
+
+
+def _lang_key(name: str) -> str:
+    """Canonical language of a resource file name (``fr-CA-u-sd-caqc`` -> ``fr``, ``kab`` stays)."""
+    return normalise_lang(name) or name.lower()
+
+
+# --- obscenity (LDNOOBW) ------------------------------------------------------------------------
+
+
+@functools.cache
+def _ldnoobw_terms() -> dict[str, tuple[str, ...]]:
+    """Language -> LDNOOBW terms (files sharing a language, e.g. fr and fr-CA, are merged)."""
+    terms: dict[str, list[str]] = {}
+    for path in sorted(LDNOOBW_DIR.iterdir()):
+        if not path.is_file() or path.name.endswith(LDNOOBW_NON_LIST_SUFFIXES):
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        terms.setdefault(_lang_key(path.name), []).extend(t.strip() for t in lines if t.strip())
+    return {lang: tuple(dict.fromkeys(words)) for lang, words in terms.items()}
+
+
+@functools.cache
+def _obscenity_matcher(lang: str) -> _TrieMatcher:
+    lists = _ldnoobw_terms()
+    langs = sorted(lists) if lang == ALL_LANGS else [lang]
+    return _TrieMatcher(
+        _term_for(word, code, None, wildcards=False) for code in langs for word in lists[code]
+    )
+
+
+def _obscenity_lang(lang: str | None) -> str:
+    if lang is None:
+        return ALL_LANGS
+    return lang if lang in _ldnoobw_terms() else FALLBACK_OBSCENITY_LANG
+
+
+def word_count(text: str) -> int:
+    """Whitespace tokens plus CJK characters (each counts as a word: an upper bound for zh/ja)."""
+    words = len(text.split())
+    if not text.isascii():
+        words += len(_CJK_CHAR_RE.findall(text))
+    return words
+
+
+# --- toxicity lexicons --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """One row of a lexicon file."""
+
+    term: str
+    dimension: str  # one of DIMENSIONS, or HOSTILITY
+    weight: int
+    lang: str
+
+
+def parse_lexicon(text: str, lang: str, source: str = "<string>") -> list[LexiconEntry]:
+    """Rows of a lexicon TSV (``term<TAB>dimension<TAB>weight``; ``#`` comments, blank lines skipped).
+
+    Raises ``ValueError`` naming ``source`` and the line for a bad dimension or weight.
+    """
+    entries = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = [f.strip() for f in raw.split("\t")]
+        if len(fields) < 3:
+            raise ValueError(f"{source}:{number}: expected term<TAB>dimension<TAB>weight")
+        term, dimension, weight_text = fields[0], fields[1].lower(), fields[2]
+        if dimension not in DIMENSIONS and dimension != HOSTILITY:
+            raise ValueError(f"{source}:{number}: unknown dimension {dimension!r}")
+        try:
+            weight = int(weight_text)
+        except ValueError:
+            raise ValueError(f"{source}:{number}: weight {weight_text!r} is not an integer") from None
+        low = 1 if dimension in (HOSTILITY, "violence") else MIN_TERM_WEIGHT
+        if not low <= weight <= MAX_WEIGHT:
+            raise ValueError(f"{source}:{number}: weight {weight} outside {low}..{MAX_WEIGHT}")
+        entries.append(LexiconEntry(term, dimension, weight, lang))
+    return entries
+
+
+def load_lexicon_file(path: str | Path, lang: str | None = None) -> list[LexiconEntry]:
+    """Entries of one lexicon file; the language defaults to the file name (``de.tsv`` -> ``de``)."""
+    path = Path(path)
+    return parse_lexicon(
+        path.read_text(encoding="utf-8"), _lang_key(lang or path.stem), source=str(path)
+    )
+
+
+_extra_files: list[tuple[Path, str | None]] = []
+
+
+def add_lexicon_files(paths: Iterable[str | Path], lang: str | None = None) -> None:
+    """Register user lexicon files (added to the bundled ones) and rebuild matchers on next use.
+
+    Call this in each Spark worker (e.g. at the top of the pandas UDF's module) or before the UDF
+    is created, since the registry is per process.
+    """
+    new = [(Path(p), lang) for p in paths]
+    for path, file_lang in new:
+        load_lexicon_file(path, file_lang)  # fail early on a bad file
+    _extra_files.extend(new)
+    _lexicon_entries.cache_clear()
+    _toxicity_matcher.cache_clear()
+
+
+@functools.cache
+def _lexicon_entries() -> dict[str, tuple[LexiconEntry, ...]]:
+    entries: dict[str, list[LexiconEntry]] = {}
+    files = [(p, None) for p in sorted(LEXICON_DIR.glob("*.tsv"))] + _extra_files
+    for path, lang in files:
+        for entry in load_lexicon_file(path, lang):
+            entries.setdefault(entry.lang, []).append(entry)
+    return {lang: tuple(rows) for lang, rows in entries.items()}
+
+
+def lexicon_languages() -> tuple[str, ...]:
+    """Languages with a toxicity lexicon (bundled plus registered)."""
+    return tuple(sorted(_lexicon_entries()))
+
+
+@functools.cache
+def _toxicity_matcher(lang: str) -> _TrieMatcher:
+    lexicons = _lexicon_entries()
+    langs = sorted(lexicons) if lang == ALL_LANGS else [lang]
+    return _TrieMatcher(
+        _term_for(e.term, code, (e.dimension, e.weight), wildcards=True)
+        for code in langs
+        for e in lexicons[code]
+    )
+
+
+def _toxicity_lang(lang: str | None) -> str:
+    return lang if lang is not None and lang in _lexicon_entries() else ALL_LANGS
+
+
+def _dimension_scores(folded: str, lang: str | None) -> dict[str, int]:
+    scores = dict.fromkeys(DIMENSIONS, 0)
+    mentions: dict[str, list[int]] = {}
+    cues: list[tuple[int, int]] = []
+    for start, payloads in _toxicity_matcher(_toxicity_lang(lang)).finditer(folded):
+        for dimension, weight in payloads:
+            if dimension == HOSTILITY:
+                cues.append((start, weight))
+                continue
+            scores[dimension] = max(scores[dimension], weight)
+            if dimension == "violence":
+                cues.append((start, weight))
+            else:
+                mentions.setdefault(dimension, []).append(start)
+    for dimension, positions in mentions.items():
+        near = [w for pos, w in cues if any(abs(pos - m) <= CO_OCCURRENCE_WINDOW for m in positions)]
+        if near:
+            scores[dimension] = max(scores[dimension], max(near))
+    return {d: min(s, MAX_WEIGHT) for d, s in scores.items()}
+
+
+def toxicity_tier(scores: dict[str, int]) -> str:
+    """``toxic`` (total >= 7), ``mild`` (total 4..6 or any dimension at 3) or ``none``."""
+    total = sum(scores.values())
+    if total >= TOXIC_MIN_TOTAL:
+        return TIER_TOXIC
+    if total >= MILD_MIN_TOTAL or any(s >= MAX_WEIGHT for s in scores.values()):
+        return TIER_MILD
+    return TIER_NONE
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+
+def score_document(text: str | None, lang: str | None = None) -> dict[str, object]:
+    """All output columns for one document; ``None``/empty text scores zero (tier ``none``)."""
+    lang = normalise_lang(lang) if isinstance(lang, str) else None
+    if not isinstance(text, str) or not text:
+        scores = dict.fromkeys(DIMENSIONS, 0)
+        hits, words = 0, 0
+    else:
+        folded = fold_for_matching(text)
+        scores = _dimension_scores(folded, lang)
+        hits = sum(1 for _ in _obscenity_matcher(_obscenity_lang(lang)).finditer(folded))
+        words = word_count(text)
+    row: dict[str, object] = {f"tox_{d}": scores[d] for d in DIMENSIONS}
+    row["tox_total"] = sum(scores.values())
+    row["tox_tier"] = toxicity_tier(scores)
+    row["obscenity_hits"] = hits
+    row["obscenity_per_1k_words"] = hits * WORDS_PER_RATE / words if words else 0.0
+    return row
+
+
+def score_toxicity_series(texts: pd.Series, langs: pd.Series | None = None) -> pd.DataFrame:
+    """One row per text, columns ``OUTPUT_COLUMNS``, same index; ``langs`` aligned by position.
+
+    Integer columns are int32, ``tox_tier`` is a non-null string, ``obscenity_per_1k_words`` float64.
+    """
+    lang_values = [None] * len(texts) if langs is None else list(langs)
+    if len(lang_values) != len(texts):
+        raise ValueError(f"texts ({len(texts)}) and langs ({len(lang_values)}) differ in length")
+    rows = [score_document(t, lang) for t, lang in zip(texts, lang_values)]
+    frame = pd.DataFrame(rows, index=texts.index, columns=list(OUTPUT_COLUMNS))
+    int_columns = [c for c in OUTPUT_COLUMNS if c not in ("tox_tier", "obscenity_per_1k_words")]
+    frame[int_columns] = frame[int_columns].astype("int32")
+    frame["tox_tier"] = frame["tox_tier"].astype(object)
+    frame["obscenity_per_1k_words"] = frame["obscenity_per_1k_words"].astype("float64")
+    return frame

@@ -1,0 +1,88 @@
+"""One way to get a SparkSession with Delta Lake, whether we run on a laptop, under spark-submit or on Databricks."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from etl.config import SparkConfig
+
+DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+# Maven coordinates of what `make setup` caches; the fallback when no local jar cache exists.
+DELTA_PACKAGES = "io.delta:delta-spark_2.13:4.0.1"
+JAR_CACHE_ENV = "ETL_JAR_CACHE"
+DEFAULT_JAR_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "jars"
+
+
+def delta_jars(cache_dir: str | os.PathLike | None = None) -> list[str]:
+    """The Delta jars `make setup` put in the local cache (empty if it has not run)."""
+    root = Path(cache_dir or os.environ.get(JAR_CACHE_ENV) or DEFAULT_JAR_CACHE)
+    return sorted(glob.glob(str(root / "*.jar")))
+
+
+def _has_delta(spark: SparkSession) -> bool:
+    return DELTA_EXTENSION in (spark.conf.get("spark.sql.extensions", "") or "")
+
+
+def get_spark(cfg: SparkConfig | None = None) -> SparkSession:
+    """Reuse the active session (Databricks, spark-submit, tests) or build a local one with Delta configured.
+
+    A session we did not build is returned as is: on Databricks Delta is built in, under spark-submit the
+    user passes `--jars`/`--packages` and the two Delta confs (see README).
+    """
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    cfg = cfg or SparkConfig()
+    # Local workers must run the driver's interpreter (the venv), not whatever `python3` is first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.appName(cfg.app_name)
+        .master(cfg.master)
+        .config("spark.sql.extensions", DELTA_EXTENSION)
+        .config("spark.sql.catalog.spark_catalog", DELTA_CATALOG)
+        .config("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
+        .config("spark.driver.memory", cfg.driver_memory)
+        .config("spark.ui.enabled", str(cfg.ui_enabled).lower())
+        .config("spark.sql.session.timeZone", "UTC")
+        # Arrow batches bound the memory a Python worker holds at once.
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(cfg.arrow_batch_rows))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # Delta replays its log with this many tasks (default 50): far too many for small lakes and local runs.
+        .config("spark.databricks.delta.snapshotPartitions", str(cfg.shuffle_partitions))
+        .config("spark.ui.showConsoleProgress", "false")
+        # Our own writes decide file sizes; the Delta log keeps no long text statistics (see etl.tables).
+        .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
+    )
+    jars = delta_jars()
+    if jars:
+        builder = builder.config("spark.jars", ",".join(jars))
+    else:  # no cache: let Ivy fetch from Maven Central (works online only)
+        builder = builder.config("spark.jars.packages", DELTA_PACKAGES)
+    for key, value in cfg.extra_conf.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(cfg.log_level)
+    return spark
+
+
+def on_databricks() -> bool:
+    """Databricks runtimes set this variable; Delta is built in there."""
+    return "DATABRICKS_RUNTIME_VERSION" in os.environ
+
+
+def require_delta(spark: SparkSession) -> None:
+    """Fail early with a clear message when a reused session cannot write Delta tables."""
+    if _has_delta(spark) or on_databricks():
+        return
+    raise RuntimeError(
+        "This Spark session has no Delta Lake: start it with "
+        f"--packages {DELTA_PACKAGES} (or --jars from .cache/jars) and "
+        f"--conf spark.sql.extensions={DELTA_EXTENSION} "
+        f"--conf spark.sql.catalog.spark_catalog={DELTA_CATALOG}"
+    )
