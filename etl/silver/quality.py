@@ -84,7 +84,7 @@ FINEWEB_SHORT_LINE_CHARS = 30  # a FineWeb "short line" has at most this many ch
 _NGRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def quality_signals(text: str | None) -> dict:
+def quality_signals(text: str | None, *, split_no_space_scripts: bool = True) -> dict:
     """All signals of one document; every key of QUALITY_SIGNALS is always present and nothing raises.
 
     Defined values: None, "" → counts 0, fractions 0.0, flags False (so gopher n_words < 50, n_chars < 1,
@@ -92,13 +92,14 @@ def quality_signals(text: str | None) -> dict:
     punctuation-only text → 0 Gopher words and mean word length 0.0; ratios whose denominator is zero are 0.0
     (a zero-word document is already dropped by the word-count rule that comes first). A 10 MB single line is
     processed like any other text (no per-character Python loop). Mixed scripts: Han/Kana characters and Thai/Lao/
-    Khmer clusters count as words (see text_units). Control characters follow Python's str.split/splitlines
+    Khmer clusters count as words (see text_units; ``split_no_space_scripts=False`` keeps datatrove's English
+    tokenisation instead, for parity checks). Control characters follow Python's str.split/splitlines
     (\\x1c-\\x1f are whitespace/line breaks, as in datatrove). Lone surrogates are ordinary characters here.
     """
     if not text:
         return dict(_EMPTY_SIGNALS)
     try:
-        return _signals(text)
+        return _signals(text, split_no_space_scripts)
     except Exception:  # a signal bug must not kill a Spark task: report the document as empty (dropped)
         return dict(_EMPTY_SIGNALS)
 
@@ -116,12 +117,12 @@ def quality_signals_frame(texts: pd.Series) -> pd.DataFrame:
 _EMPTY_SIGNALS = {name: _EMPTY_VALUE[kind] for name, kind in QUALITY_SIGNALS.items()}
 
 
-def _signals(text: str) -> dict:
-    words = split_words(text)
+def _signals(text: str, split_no_space_scripts: bool) -> dict:
+    words = split_words(text, split_no_space_scripts)
     out = {"n_chars": len(text)}
     out.update(_gopher_quality(text, words))
     out.update(_gopher_repetition(text, words))
-    out.update(_c4(text))
+    out.update(_c4(text, split_no_space_scripts))
     out.update(_fineweb(text, len(words)))
     return out
 
@@ -249,7 +250,7 @@ def _greedy_dup_chars(hashes: np.ndarray, window_chars: np.ndarray, n: int) -> i
     return repeated
 
 
-def _c4(text: str) -> dict:
+def _c4(text: str, split_no_space_scripts: bool) -> dict:
     lines = text.splitlines()
     counts = {"too_long_word": 0, "no_terminal_punct": 0, "too_few_words": 0, "javascript": 0, "policy": 0}
     has_lorem = has_curly = False
@@ -282,7 +283,7 @@ def _c4(text: str) -> dict:
             counts["policy"] += 1
             continue
         kept += 1
-        sentences += count_sentences(line)
+        sentences += count_sentences(line, split_no_space_scripts)
     return {
         "c4_n_lines": len(lines),
         "c4_n_lines_kept": kept,

@@ -85,15 +85,35 @@ _ASCII_DIGITS = frozenset("0123456789")
 
 
 def _icon_class() -> str:
-    """Regex class of 'other symbol' (So) characters, which spaCy splits off wherever they appear."""
-    planes = list(range(0x2000, 0x3100)) + list(range(0xFE00, 0x10000)) + list(range(0x1F000, 0x1FB00))
-    chars = [chr(c) for c in planes if unicodedata.category(chr(c)) == "So"]
-    chars += [c for c in "©®°¦" if unicodedata.category(c) == "So"]
-    return "[" + "".join(re.escape(c) for c in chars) + "]"
+    """Regex of 'other symbol' (So) characters, which spaCy splits off wherever they appear.
+
+    Consecutive code points are merged into ranges and the BMP part is kept in its own class, so `re` can test it
+    with a bitmap instead of walking thousands of ranges at every position.
+    """
+    planes = list(range(0xA0, 0x3100)) + list(range(0xFE00, 0x10000)) + list(range(0x1F000, 0x1FB00))
+    codes = [c for c in planes if unicodedata.category(chr(c)) == "So"]
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+
+    def klass(parts: list[list[int]]) -> str:
+        return "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in parts) + "]"
+
+    bmp = [r for r in ranges if r[1] < 0x10000]
+    astral = [r for r in ranges if r[0] >= 0x10000]
+    return f"(?:{klass(bmp)}|{klass(astral)})"
 
 
 _ICON = _icon_class()
-_ICON_RE = re.compile(_ICON)
+
+
+def _is_icon(ch: str) -> bool:
+    """'Other symbol' characters (©, °, emoji, arrows...) are split off like punctuation."""
+    return not ch.isascii() and unicodedata.category(ch) == "So"
+
 _ALPHA = r"[^\W\d_\u00b2\u00b3\u00b9\u00bc-\u00be\u2070-\u209f]"  # letters; superscript digits are not
 _Q = "[" + re.escape("".join(_QUOTES)) + "]"
 _INFIX_RE = re.compile(
@@ -104,9 +124,9 @@ _INFIX_RE = re.compile(
     rf"|(?<={_ALPHA}|[0-9])[:<>=/](?={_ALPHA})"
 )
 # A simplified web address: optional scheme, dotted host with a letter TLD, optional port and path.
-_INFIX_HINT = re.compile(r"[.\-~+*^:<>=/,]")
+_INFIX_HINT = re.compile(r"[.\-~+*^:<>=/,…–—]")
 _URL_RE = re.compile(
-    r"(?:[\w+\-.]{2,}://)?(?:\S+(?::\S*)?@)?"
+    r"(?:[\w+\-.]{2,}://)?(?:[^\s@]+(?::[^\s@]*)?@)?"
     r"(?:[A-Za-z0-9\u00a1-\uffff][A-Za-z0-9\u00a1-\uffff_-]{0,62}\.|[A-Za-z0-9\u00a1-\uffff]\.)+"
     r"(?P<tld>[^\W\d_]{2,63})(?::\d{2,5})?(?:[/?#]\S*)?\Z"
 )
@@ -211,7 +231,7 @@ def _prefix_len(s: str) -> int:
     for currency in ("US$", "C$", "A$"):
         if s.startswith(currency):
             return len(currency)
-    return 1 if _ICON_RE.match(first) else 0
+    return 1 if _is_icon(first) else 0
 
 
 def _suffix_len(s: str) -> int:
@@ -221,7 +241,7 @@ def _suffix_len(s: str) -> int:
     if s.endswith(".."):
         starts.append(n - (n - len(s.rstrip("."))))
     last = s[-1]
-    if last in _SUFFIX_SET or _ICON_RE.match(last):
+    if last in _SUFFIX_SET or _is_icon(last):
         starts.append(n - 1)
     if n >= 2 and s.endswith(_SUFFIX_2):
         starts.append(n - 2)
@@ -250,8 +270,8 @@ def _is_url(s: str) -> bool:
 
 def _split_infixes(s: str) -> list[str]:
     """Split a chunk (already stripped of affixes) around infix punctuation such as ``-`` in ``well-known``."""
-    if s.isascii() and not _INFIX_HINT.search(s):
-        return [s]  # no infix character at all (icons are never ASCII)
+    if not _INFIX_HINT.search(s) and (s.isascii() or not any(map(_is_icon, s))):
+        return [s]  # no infix character at all
     tokens: list[str] = []
     start = 0
     for match in _INFIX_RE.finditer(s):
@@ -340,13 +360,15 @@ def _merge_specials(tokens: list[str]) -> list[str]:
     return out
 
 
-def _split_chunk(chunk: str) -> tuple[str, ...]:
-    """Tokens of one whitespace-free chunk, splitting space-less scripts into characters or clusters first."""
+def _split_chunk(chunk: str, per_character: bool) -> tuple[str, ...]:
+    """Tokens of one whitespace-free chunk; with ``per_character``, space-less scripts are split into characters or
+    clusters first."""
     if chunk in SPECIAL_CASES:
         return SPECIAL_CASES[chunk]
-    if chunk.isalpha() or chunk.isdigit():
-        if not _NO_SPACE_UNIT.search(chunk):
-            return (chunk,)
+    if (chunk.isalpha() or chunk.isdigit()) and not (per_character and _NO_SPACE_UNIT.search(chunk)):
+        return (chunk,)
+    if not per_character:
+        return tuple(_split_latin_chunk(chunk))
     pieces: list[str] = []
     start = 0
     for match in _NO_SPACE_UNIT.finditer(chunk):
@@ -355,18 +377,22 @@ def _split_chunk(chunk: str) -> tuple[str, ...]:
         pieces.append(match.group())
         start = match.end()
     if start < len(chunk):
-        pieces.extend(_split_latin_chunk(chunk[start:]) if start else _split_latin_chunk(chunk))
+        pieces.extend(_split_latin_chunk(chunk[start:]))
     return tuple(pieces)
 
 
-_CACHE_MAX = 500_000  # chunks remembered per worker process; cleared when full to bound memory
-_chunk_cache: dict[str, tuple[str, ...]] = {}
+_CACHE_MAX = 500_000  # chunks remembered per worker process and mode; cleared when full to bound memory
 _LONG_CHUNK = 200  # very long chunks (base64, minified code) are rarely repeated: do not cache them
+_chunk_caches: dict[bool, dict[str, tuple[str, ...]]] = {True: {}, False: {}}
 
 
-def split_words(text: str) -> list[str]:
-    """Words (tokens, punctuation included) of ``text``, spaCy-English style plus per-character CJK."""
-    cache = _chunk_cache
+def split_words(text: str, split_no_space_scripts: bool = True) -> list[str]:
+    """Words (tokens, punctuation included) of ``text``, spaCy-English style.
+
+    ``split_no_space_scripts`` (the default) makes each Han/Kana character and each Thai/Lao/Khmer cluster a word;
+    False reproduces datatrove's English tokenizer, which keeps a run of such characters as one word.
+    """
+    cache = _chunk_caches[split_no_space_scripts]
     if len(cache) > _CACHE_MAX:
         cache.clear()
     words: list[str] = []
@@ -374,7 +400,7 @@ def split_words(text: str) -> list[str]:
     for chunk in text.split():
         tokens = cache.get(chunk)
         if tokens is None:
-            tokens = _split_chunk(chunk)
+            tokens = _split_chunk(chunk, split_no_space_scripts)
             if len(chunk) <= _LONG_CHUNK:
                 cache[chunk] = tokens
         extend(tokens)
@@ -412,9 +438,9 @@ def _token_class(token: str) -> str:
     return _CLASS_OF_WORD
 
 
-def count_sentences(line: str) -> int:
-    """Sentences in ``line`` by spaCy's sentencizer rule (0 for a blank line)."""
-    words = split_words(line)
+def count_sentences(line: str, split_no_space_scripts: bool = True) -> int:
+    """Sentences in ``line`` by spaCy's sentencizer rule (0 for an empty line)."""
+    words = split_words(line, split_no_space_scripts)
     if not words:
         return 1 if line else 0  # spaCy yields one (whitespace) sentence for a non-empty blank text
     classes = "".join(map(_token_class, words))

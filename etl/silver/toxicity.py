@@ -279,6 +279,13 @@ def add_lexicon_files(paths: Iterable[str | Path], lang: str | None = None) -> N
     _toxicity_matcher.cache_clear()
 
 
+def clear_lexicon_files() -> None:
+    """Forget files registered with :func:`add_lexicon_files` (back to the bundled lexicons)."""
+    _extra_files.clear()
+    _lexicon_entries.cache_clear()
+    _toxicity_matcher.cache_clear()
+
+
 @functools.cache
 def _lexicon_entries() -> dict[str, tuple[LexiconEntry, ...]]:
     entries: dict[str, list[LexiconEntry]] = {}

@@ -1,0 +1,73 @@
+"""Command-line plumbing shared by every job: arguments, config loading, exit codes, summaries.
+
+Exit codes (the contract in DESIGN.md): 0 success (also when bad input was quarantined), 2 bad arguments or config
+(one line naming the problem), 1 failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from typing import Callable
+
+from etl.config import ConfigError, PipelineConfig, load_config
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments discovered after parsing (e.g. no input files); exit code 2."""
+
+
+def base_parser(prog: str, description: str, epilog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--lake", help="lake root directory or URI (default: 'lake', or the config file's value)")
+    parser.add_argument("--config", help="TOML/YAML config file; flags override it")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any config key, e.g. --set ingest.files_per_batch=8 (repeatable)")
+    parser.add_argument("--master", help="Spark master for a local run (ignored when a session exists)")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace, extra: dict | None = None) -> PipelineConfig:
+    overrides = {"lake": args.lake, "spark.master": args.master}
+    overrides.update(extra or {})
+    return load_config(args.config, overrides=overrides, sets=args.set)
+
+
+def run_job(name: str, body: Callable[[], list[str]]) -> int:
+    """Run a job body, print its summary lines, map errors to exit codes."""
+    t0 = time.perf_counter()
+    try:
+        lines = body()
+    except (ConfigError, UsageError) as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:
+        traceback.print_exc()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"{name}: failed: {first}", file=sys.stderr)
+        return EXIT_FAILURE
+    for line in lines:
+        print(line)
+    print(f"{name}: done in {time.perf_counter() - t0:.1f}s")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`cc-etl <job> ...`: the wheel's single entry point (used by Databricks jobs and cron)."""
+    from etl.jobs import JOBS
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in JOBS:
+        names = ", ".join(sorted(JOBS))
+        print(f"usage: cc-etl {{{names}}} [options]   (cc-etl <job> --help for each)")
+        return EXIT_OK if argv and argv[0] in ("-h", "--help") else EXIT_USAGE
+    return JOBS[argv[0]](argv[1:])

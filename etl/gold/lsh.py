@@ -1,0 +1,203 @@
+"""MinHash-LSH near-duplicate candidates on Spark: signatures and band hashes per Arrow batch, star edges per bucket.
+
+Python runs once per Arrow batch (``mapInArrow``) with one ``MinHasher`` per Python worker; everything after the
+band hashes is native Spark SQL (group by bucket, join, higher-order functions for Jaccard).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from etl.gold.minhash import MinHasher, band_hashes, optimal_bands_rows
+
+
+@dataclass(frozen=True)
+class LSHConfig:
+    """Near-dedup parameters. bands/rows default to datasketch's optimum for (threshold, num_perm)."""
+
+    num_perm: int = 128
+    seed: int = 1
+    ngram: int = 5
+    kind: str = "auto"  # "word" | "char" | "auto" (char n-grams for text written without spaces)
+    mode: str = "fast"  # "fast" | "datasketch" (bit-identical to datasketch.MinHash, ~4x slower)
+    threshold: float = 0.7  # Jaccard similarity the banding is tuned for (text-dedup's default)
+    bands: int | None = None
+    rows: int | None = None
+    # Drop candidate edges whose signature-estimated Jaccard is below this; None keeps every candidate.
+    verify_threshold: float | None = None
+
+    def bands_rows(self) -> tuple[int, int]:
+        """(bands, rows) to use: the explicit pair if given, else ``optimal_bands_rows(threshold, num_perm)``."""
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("set both bands and rows, or neither")
+        if self.bands is None or self.rows is None:
+            return optimal_bands_rows(self.threshold, self.num_perm)
+        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands*rows = {self.bands}*{self.rows} must be in [1, num_perm={self.num_perm}]")
+        return self.bands, self.rows
+
+
+# One MinHasher per Python worker and config: its permutations are built once, not per batch or task
+# (Spark reuses Python workers across tasks by default).
+_HASHERS: dict[tuple, MinHasher] = {}
+
+
+def _hasher(cfg: LSHConfig) -> MinHasher:
+    key = (cfg.num_perm, cfg.seed, cfg.ngram, cfg.mode, cfg.kind)
+    hasher = _HASHERS.get(key)
+    if hasher is None:
+        hasher = _HASHERS[key] = MinHasher(cfg.num_perm, cfg.seed, cfg.ngram, cfg.mode, cfg.kind)  # type: ignore[arg-type]
+    return hasher
+
+
+def _id_text(df: DataFrame, text_col: str, id_col: str) -> DataFrame:
+    """Only the two columns the Python side needs (less Arrow traffic); rows without an id cannot be clustered."""
+    return df.where(F.col(id_col).isNotNull()).select(F.col(id_col).alias("id"), F.col(text_col).alias("text"))
+
+
+def _band_rows(ids: pa.Array, bands: np.ndarray) -> pa.RecordBatch:
+    """Long format: one row per (document, band)."""
+    n, b = bands.shape
+    return pa.RecordBatch.from_arrays(
+        [
+            ids.take(pa.array(np.repeat(np.arange(n), b))),
+            pa.array(np.tile(np.arange(b, dtype=np.int32), n)),
+            pa.array(bands.ravel()),
+        ],
+        names=["id", "band", "band_hash"],
+    )
+
+
+def _bands_schema(id_type: T.DataType) -> T.StructType:
+    return T.StructType(
+        [
+            T.StructField("id", id_type, False),
+            T.StructField("band", T.IntegerType(), False),
+            T.StructField("band_hash", T.LongType(), False),
+        ]
+    )
+
+
+def minhash_signatures(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> DataFrame:
+    """DataFrame[id, signature: array<int>] for documents with at least one shingle.
+
+    Signature values are uint32 stored bit-for-bit as Spark ints (negative above 2^31): equality, which is all
+    Jaccard estimation needs, is unaffected. Documents without shingles are left out (nothing to compare).
+    """
+    num_perm = cfg.num_perm
+    schema = T.StructType(
+        [
+            T.StructField("id", df.schema[id_col].dataType, False),
+            T.StructField("signature", T.ArrayType(T.IntegerType(), False), False),
+        ]
+    )
+
+    def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        hasher = _hasher(cfg)
+        for batch in batches:
+            signatures, empty = hasher.signatures_with_empty(batch.column(1).to_pylist())
+            keep = np.flatnonzero(~empty)
+            offsets = pa.array(np.arange(len(keep) + 1, dtype=np.int32) * num_perm)
+            values = pa.array(signatures[keep].view(np.int32).ravel())
+            yield pa.RecordBatch.from_arrays(
+                [batch.column(0).take(pa.array(keep)), pa.ListArray.from_arrays(offsets, values)],
+                names=["id", "signature"],
+            )
+
+    return _id_text(df, text_col, id_col).mapInArrow(compute, schema)
+
+
+def minhash_bands(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> DataFrame:
+    """DataFrame[id, band: int, band_hash: long] straight from text: one row per band of each non-empty document."""
+    bands, rows = cfg.bands_rows()
+
+    def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        hasher = _hasher(cfg)
+        for batch in batches:
+            signatures, empty = hasher.signatures_with_empty(batch.column(1).to_pylist())
+            keep = np.flatnonzero(~empty)
+            yield _band_rows(batch.column(0).take(pa.array(keep)), band_hashes(signatures[keep], bands, rows))
+
+    return _id_text(df, text_col, id_col).mapInArrow(compute, _bands_schema(df.schema[id_col].dataType))
+
+
+def signature_bands(signatures: DataFrame, cfg: LSHConfig, id_col: str = "id") -> DataFrame:
+    """DataFrame[id, band, band_hash] from stored signatures (same values as ``minhash_bands`` on the text)."""
+    bands, rows = cfg.bands_rows()
+    num_perm = cfg.num_perm
+
+    def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            lists = batch.column(1)
+            values = lists.flatten().to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+            if len(values) != len(lists) * num_perm:
+                raise ValueError(f"every signature must have num_perm={num_perm} values")
+            sig = values.view(np.uint32).reshape(len(lists), num_perm)
+            yield _band_rows(batch.column(0), band_hashes(sig, bands, rows))
+
+    source = signatures.select(F.col(id_col).alias("id"), F.col("signature"))
+    return source.mapInArrow(compute, _bands_schema(signatures.schema[id_col].dataType))
+
+
+def candidate_edges(bands: DataFrame) -> DataFrame:
+    """DataFrame[src, dst]: every member of an LSH bucket (band, band_hash) linked to the bucket's minimum id.
+
+    Star edges cost O(n) for a bucket of n (1,000 copies of a page give 999 edges, not 499,500), and the
+    bucket minimum is a stated, partition-independent choice. src > dst on every edge; duplicates across
+    bands are removed. The join keeps the one-row-per-bucket side on the right so skewed buckets stream.
+    """
+    roots = bands.groupBy("band", "band_hash").agg(F.min("id").alias("root"))
+    return (
+        bands.join(roots, ["band", "band_hash"])
+        .where(F.col("id") != F.col("root"))
+        .select(F.col("id").alias("src"), F.col("root").alias("dst"))
+        .distinct()
+    )
+
+
+def jaccard_estimate(left: str | F.Column, right: str | F.Column) -> F.Column:
+    """Native column expression: fraction of equal positions of two equal-length signature arrays."""
+    a = F.col(left) if isinstance(left, str) else left
+    b = F.col(right) if isinstance(right, str) else right
+    equal: Callable[[F.Column, F.Column], F.Column] = lambda x, y: (x == y).cast("int")
+    matches = F.aggregate(F.zip_with(a, b, equal), F.lit(0), lambda acc, x: acc + x)
+    return matches / F.size(a)
+
+
+def verify_edges(edges: DataFrame, signatures: DataFrame, threshold: float, id_col: str = "id") -> DataFrame:
+    """DataFrame[src, dst, similarity]: candidate edges whose signature-estimated Jaccard is >= threshold.
+
+    With star edges a member is checked against its bucket's minimum only; a member that fails stays
+    unlinked through that bucket (it can still be linked through another band).
+    """
+    sig = signatures.select(F.col(id_col), F.col("signature"))
+    src = sig.select(F.col(id_col).alias("src"), F.col("signature").alias("src_sig"))
+    dst = sig.select(F.col(id_col).alias("dst"), F.col("signature").alias("dst_sig"))
+    return (
+        edges.join(src, "src")
+        .join(dst, "dst")
+        .select("src", "dst", jaccard_estimate("src_sig", "dst_sig").alias("similarity"))
+        .where(F.col("similarity") >= F.lit(threshold))
+    )
+
+
+def near_duplicate_components(
+    df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig, checkpoint_dir: str | None = None
+) -> DataFrame:
+    """DataFrame[id, component] for documents with at least one near-duplicate; component = min id of the cluster."""
+    from etl.gold.components import connected_components
+
+    if cfg.verify_threshold is None:
+        edges = candidate_edges(minhash_bands(df, text_col, id_col, cfg))
+    else:
+        # Cached so the signatures are computed once for both the bands and the verification (lazy: no job here).
+        signatures = minhash_signatures(df, text_col, id_col, cfg).persist()
+        edges = verify_edges(candidate_edges(signature_bands(signatures, cfg)), signatures, cfg.verify_threshold)
+    return connected_components(edges.select("src", "dst"), checkpoint_dir=checkpoint_dir)

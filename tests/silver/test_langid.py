@@ -1,0 +1,140 @@
+"""Tests for etl.silver.langid: accuracy on real CC records, determinism, code mapping, header rule."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from langdetect.lang_detect_exception import LangDetectException
+
+from etl.silver import langid
+from etl.silver.langid import (
+    LANGDETECT_CODES,
+    cc_to_langdetect,
+    detect_language,
+    detect_series,
+    header_rules_out,
+    langdetect_to_cc,
+    normalise_lang,
+)
+
+OSCAR = Path(__file__).resolve().parents[1] / "data" / "oscar_2021" / "oscar_22.01_sample_63docs.jsonl"
+MIN_ACCURACY = 0.95  # measured 62/63 with the CJK script rule, 59/63 without
+
+
+@pytest.fixture(scope="module")
+def oscar() -> pd.DataFrame:
+    rows = [json.loads(line) for line in OSCAR.read_text(encoding="utf-8").splitlines()]
+    return pd.DataFrame(
+        {
+            "content": [r["content"] for r in rows],
+            "label": [r["metadata"]["identification"]["label"] for r in rows],
+            "header": [r["warc_headers"].get("warc-identified-content-language") for r in rows],
+        }
+    )
+
+
+def test_accuracy_on_real_records(oscar):
+    result = detect_series(oscar["content"])
+    accuracy = (result["lang"] == oscar["label"].map(normalise_lang)).mean()
+    assert accuracy >= MIN_ACCURACY, accuracy
+    assert result["lang_prob"].between(0.0, 1.0).all()
+
+
+def test_deterministic_and_order_independent(oscar):
+    first = detect_series(oscar["content"])
+    again = detect_series(oscar["content"])
+    reversed_order = detect_series(oscar["content"].iloc[::-1]).sort_index()
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_frame_equal(first, reversed_order)
+
+
+def test_none_empty_and_no_letters_skip_langdetect(monkeypatch):
+    def boom():
+        raise AssertionError("langdetect must not be called")
+
+    monkeypatch.setattr(langid, "_factory", boom)
+    for text in (None, "", "   ", "12345 67.89", "!!! ??? ---", "\n\t", float("nan")):
+        assert detect_language(text) == (None, 0.0)
+
+
+def test_langdetect_exception_never_escapes(monkeypatch):
+    class Failing:
+        def create(self):
+            raise LangDetectException(0, "no features")
+
+    monkeypatch.setattr(langid, "_factory", lambda: Failing())
+    assert detect_language("some words here") == (None, 0.0)
+
+
+def test_series_shape_and_types():
+    texts = pd.Series(
+        ["The quick brown fox jumps over the lazy dog.", None, "", "Der schnelle braune Fuchs springt."],
+        index=[10, 11, 12, 13],
+    )
+    out = detect_series(texts)
+    assert list(out.columns) == ["lang", "lang_prob"]
+    assert out.index.tolist() == [10, 11, 12, 13]
+    assert out["lang"].tolist() == ["en", None, None, "de"]
+    assert out["lang_prob"].dtype == "float64"
+    assert out.loc[11, "lang_prob"] == 0.0
+
+
+def test_prefix_cap_and_long_line():
+    text = "This is clearly an English sentence about the weather. " * 3 + "這是中文。" * 200_000
+    assert detect_language(text, max_chars=100)[0] == "en"
+    start = time.perf_counter()
+    detect_language("word " * 250_000)  # 1.25 MB single line: only the prefix is read
+    assert time.perf_counter() - start < 2
+
+
+def test_cjk_script_rule():
+    assert detect_language("阿居代勒 · 艾格尔弗耶多尼 · 阿拉博卡日 · 阿拉香槟")[0] == "zh"
+    assert detect_language("今日はとても良い天気ですね。散歩に行きましょう。")[0] == "ja"
+    assert detect_language("오늘은 날씨가 정말 좋네요. 산책하러 갑시다.")[0] == "ko"
+    lang, _ = detect_language("这是中文。", canonical=False)
+    assert lang in {"zh-cn", "zh-tw"}
+
+
+def test_code_mapping():
+    assert cc_to_langdetect("eng") == "en"
+    assert cc_to_langdetect("zho") == "zh-cn"
+    assert cc_to_langdetect("ara") == "ar"
+    assert cc_to_langdetect("spa") == "es"
+    assert cc_to_langdetect("nob") == "no"
+    assert cc_to_langdetect("msa") is None  # langdetect has no Malay profile
+    assert cc_to_langdetect(None) is None
+    assert langdetect_to_cc("zh-tw") == "zho"
+    assert langdetect_to_cc("en") == "eng"
+    assert normalise_lang("zh-cn") == normalise_lang("zh-TW") == normalise_lang("zho") == "zh"
+    assert normalise_lang("pt-BR") == "pt"
+    assert normalise_lang("arz") == "ar"
+    assert normalise_lang("ger") == "de"
+    assert normalise_lang("xx-unknown") is None
+    assert normalise_lang("") is None
+
+
+@pytest.mark.parametrize("code", LANGDETECT_CODES)
+def test_every_langdetect_language_round_trips(code):
+    iso3 = langdetect_to_cc(code)
+    assert iso3 is not None and len(iso3) == 3
+    assert normalise_lang(cc_to_langdetect(iso3)) == normalise_lang(code)
+
+
+def test_header_rules_out():
+    assert header_rules_out(None, {"ar"}) is False
+    assert header_rules_out([], {"ar"}) is False
+    assert header_rules_out(["eng"], set()) is False
+    assert header_rules_out(["eng"], {"ar"}) is True
+    assert header_rules_out(["eng", "ara"], {"ar"}) is False
+    assert header_rules_out("deu,eng", {"en"}) is False
+    assert header_rules_out(["zho", "jpn"], {"zh-cn"}) is False
+    assert header_rules_out(["qqq"], {"ar"}) is False  # unknown code: cannot rule out
+
+
+def test_header_never_rules_out_the_true_language(oscar):
+    for header, label in zip(oscar["header"], oscar["label"]):
+        assert not header_rules_out(header, {label})
