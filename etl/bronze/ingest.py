@@ -109,62 +109,74 @@ def split_envelope(env: DataFrame, run_id: str, now: datetime) -> tuple[DataFram
     return docs, quarantine, log
 
 
-def dedupe_record_ids(docs: DataFrame, existing: DataFrame, run_id: str, now: datetime) -> tuple[DataFrame, DataFrame]:
-    """Keep one row per doc_id (first by file, then offset); other copies become quarantine rows.
+def duplicate_copies(docs: DataFrame, existing: DataFrame) -> DataFrame:
+    """(source_file, record_offset, _loaded_from) of document rows that repeat an already-kept WARC-Record-ID.
 
-    `existing` holds (doc_id, source_file) of documents already in bronze: a copy of one of those from another
-    file is quarantined too, so the table keeps one row per record and no copy disappears without a trace.
+    Works on keys only, so no text moves: within the batch the first copy by (file, offset) is kept; a copy of a
+    record that bronze already holds from another file is a duplicate too (`_loaded_from` names that file).
     """
+    keys = docs.select("doc_id", "source_file", "record_offset")
     order = Window.partitionBy("doc_id").orderBy("source_file", "record_offset")
-    ranked = docs.withColumn("_copy", F.row_number().over(order))
-    first = ranked.where(F.col("_copy") == 1).drop("_copy")
-    seen = first.join(existing.select("doc_id", F.col("source_file").alias("_loaded_from")), "doc_id", "left")
-    keep = seen.where(F.col("_loaded_from").isNull() | (F.col("_loaded_from") == F.col("source_file")))
-    keep = keep.select(*docs.columns)
-    later = ranked.where(F.col("_copy") > 1).withColumn("_loaded_from", F.lit(None).cast("string"))
-    copies = later.select(*docs.columns, "_loaded_from").unionByName(
-        seen.where(F.col("_loaded_from").isNotNull() & (F.col("_loaded_from") != F.col("source_file")))
+    ranked = keys.withColumn("_copy", F.row_number().over(order))
+    later = ranked.where(F.col("_copy") > 1).select(
+        "source_file", "record_offset", F.lit(None).cast("string").alias("_loaded_from"))
+    firsts = ranked.where(F.col("_copy") == 1)
+    loaded = existing.select("doc_id", F.col("source_file").alias("_loaded_from"))
+    elsewhere = (
+        firsts.join(loaded, "doc_id", "inner")
+        .where(F.col("_loaded_from") != F.col("source_file"))
+        .select("source_file", "record_offset", "_loaded_from")
     )
-    dup_rows = copies.select(
+    return later.unionByName(elsewhere)
+
+
+def duplicate_quarantine_rows(docs: DataFrame, copies: DataFrame, run_id: str, now: datetime) -> DataFrame:
+    """Quarantine rows for duplicate copies, so no copy disappears without a trace."""
+    dup = docs.join(copies, ["source_file", "record_offset"], "inner")
+    return dup.select(
         _quarantine_id(F.col("source_file"), F.col("record_offset").cast("string"), F.lit("duplicate_record_id"))
         .alias("quarantine_id"),
         "source_file", "record_offset", F.lit("duplicate_record_id").alias("reason"),
         F.concat(F.lit("WARC-Record-ID already loaded"),
                  F.when(F.col("_loaded_from").isNotNull(), F.concat(F.lit(" from "), F.col("_loaded_from")))
-                 .otherwise(F.lit(" from an earlier file in this run"))).alias("detail"),
+                 .otherwise(F.lit(" from an earlier record in this batch"))).alias("detail"),
         "warc_record_id", F.substring("text", 1, 256).alias("snippet"),
         F.lit(run_id).alias("ingest_run_id"), F.lit(now).cast("timestamp").alias("quarantined_at"),
     )
-    return keep, dup_rows
 
 
 def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestConfig, run_id: str,
                  summary: IngestSummary) -> None:
-    """Parse and commit one batch of files (the unit of exactly-once)."""
+    """Parse and commit one batch of files (the unit of exactly-once); the text is parsed once and moved once."""
     now = datetime.now(timezone.utc)
     env = parse_files(spark, files, cfg).persist(StorageLevel.MEMORY_AND_DISK)
+    copies = None
     try:
         docs, quarantine, log = split_envelope(env, run_id, now)
-        existing = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).select("doc_id", "source_file")
-        keep, dup_rows = dedupe_record_ids(docs, existing, run_id, now)
-        all_quarantine = quarantine.unionByName(dup_rows)
+        log_rows = log.collect()  # one small row per file; also materialises the parse
+        existing = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+        copies = duplicate_copies(docs, existing).persist(StorageLevel.MEMORY_AND_DISK)
+        n_copies = copies.count()  # usually 0; cached and small, so the joins below can broadcast it
+        keep = docs.join(copies, ["source_file", "record_offset"], "left_anti") if n_copies else docs
+        all_quarantine = quarantine.unionByName(duplicate_quarantine_rows(docs, copies, run_id, now)) \
+            if n_copies else quarantine
+        reasons = {r["reason"]: r["n"] for r in all_quarantine.groupBy("reason").agg(F.count("*").alias("n")).collect()}
         tables.merge_insert_only(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE), all_quarantine,
                                  ["quarantine_id"], cfg.write_retries)
         tables.merge_insert_only(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), keep, ["doc_id"],
                                  cfg.write_retries)
-        log_rows = log.collect()  # one small row per file
         tables.append(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG),
                       spark.createDataFrame(log_rows, schemas.BRONZE_INGEST_LOG), cfg.write_retries)
-        reasons = {r["reason"]: r["n"] for r in all_quarantine.groupBy("reason").agg(F.count("*").alias("n")).collect()}
     finally:
         env.unpersist()
+        if copies is not None:
+            copies.unpersist()
     for row in log_rows:
         summary.file_statuses[row.status] = summary.file_statuses.get(row.status, 0) + 1
         summary.bytes_read += row.bytes_read
         summary.bytes_decompressed += row.bytes_decompressed
         summary.documents_loaded += row.documents
-    duplicates = reasons.get("duplicate_record_id", 0)
-    summary.documents_loaded -= duplicates
+    summary.documents_loaded -= reasons.get("duplicate_record_id", 0)
     for reason, n in reasons.items():
         summary.quarantine_reasons[reason] = summary.quarantine_reasons.get(reason, 0) + n
         summary.quarantined += n

@@ -106,20 +106,42 @@ def split_languages(value: str | None) -> list[str] | None:
 
 
 class _Columns:
-    """Column lists for one outgoing batch (faster than building a dict per row)."""
+    """Column lists for one outgoing batch (faster than building a dict per row).
+
+    Document text is kept as the raw payload bytes and validated as UTF-8 by Arrow for the whole batch at once;
+    only a batch that contains invalid bytes is decoded row by row (with replacement characters counted).
+    """
 
     def __init__(self) -> None:
-        self.cols: dict[str, list] = {name: [] for name in ENVELOPE.names}
+        self.cols: dict[str, list] = {name: [] for name in ENVELOPE.names if name not in ("text", "replaced_chars")}
+        self.payloads: list[bytes | None] = []
         self.rows = 0
         self.text_bytes = 0
 
-    def add(self, **values) -> None:
+    def add(self, payload: bytes | None = None, **values) -> None:
         for name, col in self.cols.items():
             col.append(values.get(name))
+        self.payloads.append(payload)
         self.rows += 1
 
+    def _text_columns(self) -> tuple[pa.Array, pa.Array]:
+        raw = pa.array(self.payloads, pa.binary())
+        try:
+            text = raw.cast(pa.string())
+            replaced = [0 if p is not None else None for p in self.payloads]
+        except pa.ArrowInvalid:  # some payload is not valid UTF-8
+            decoded = [decode_text(p) if p is not None else (None, None) for p in self.payloads]
+            text = pa.array([d[0] for d in decoded], pa.string())
+            replaced = [d[1] for d in decoded]
+        return text, pa.array(replaced, pa.int32())
+
     def batch(self) -> pa.RecordBatch:
-        return pa.RecordBatch.from_pydict(self.cols, schema=ENVELOPE)
+        text, replaced = self._text_columns()
+        arrays = [
+            text if name == "text" else replaced if name == "replaced_chars" else pa.array(self.cols[name], field.type)
+            for name, field in zip(ENVELOPE.names, ENVELOPE)
+        ]
+        return pa.RecordBatch.from_arrays(arrays, schema=ENVELOPE)
 
 
 def _snippet(data: bytes, limit: int) -> str:
@@ -202,13 +224,12 @@ def _handle_record(rec: Record, source_file, crawl_id, cols: _Columns, counts, q
     if not rec.payload:
         quarantine(rec.offset, "empty_record", "conversion record with no text", b"", record_id)
         return crawl_id
-    text, replaced = decode_text(rec.payload)
     counts["documents"] += 1
     cols.text_bytes += len(rec.payload)
     cols.add(
         kind=KIND_DOCUMENT, doc_id=doc_id_for(record_id), warc_record_id=record_id, url=url, url_host=host_of(url),
         warc_date=parse_warc_date(h.get("warc-date")), crawl_id=crawl_id, content_length=len(rec.payload),
-        cc_languages=split_languages(h.get("warc-identified-content-language")), text=text, replaced_chars=replaced,
+        cc_languages=split_languages(h.get("warc-identified-content-language")), payload=rec.payload,
         warc_refers_to=h.get("warc-refers-to"), warc_block_digest=h.get("warc-block-digest"),
         source_file=source_file, record_offset=rec.offset,
     )

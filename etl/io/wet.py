@@ -17,6 +17,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 GZIP_MEMBER_START = b"\x1f\x8b\x08"  # magic + deflate: where a new member can begin
 GZIP_WBITS = 31  # zlib: expect a gzip header and trailer
 READ_CHUNK = 1 << 20
+FEED_BYTES = 64 * 1024  # input handed to zlib per call
 MAX_HEADER_BYTES = 64 * 1024  # a WARC header block is a few hundred bytes; more means we are not in a header
 COMPACT_AT = 4 << 20  # drop consumed buffer bytes once this many have piled up
 RECORD_START = re.compile(rb"WARC/1\.[01]\r?\n")
@@ -95,50 +96,58 @@ def decompressed_chunks(raw: BinaryIO, stats: StreamStats) -> Iterator[bytes | _
         return
 
     pending = head
+    ppos = 0  # parse position in pending
     offset = 0  # compressed offset of pending[0]
     member_start = 0
     d = zlib.decompressobj(GZIP_WBITS)
     fed_member = False
-    input_done = False
     while True:
-        if not pending:
-            if input_done:
-                break
+        if ppos >= len(pending):
             pending = reader.read(READ_CHUNK)
+            offset += ppos
+            ppos = 0
             if not pending:
-                input_done = True
                 break
+        # Feed small slices: at a member's end zlib copies the unread input into unused_data, so feeding the
+        # whole 1 MiB chunk would copy it once per record (quadratic in records per chunk).
+        feed = memoryview(pending)[ppos : ppos + FEED_BYTES]
         try:
-            out = d.decompress(pending)
+            out = d.decompress(feed)
         except zlib.error as exc:
             stats.damaged_members += 1
             yield _Gap("corrupt_gzip", f"gzip member at byte {member_start}: {exc}", member_start)
             # Resync: search for the next member header after the bad member's start.
-            pending, offset, input_done = _seek_member(reader, pending, offset, max(1, member_start + 1 - offset))
+            rest = pending[ppos:]
+            rest, new_offset, done = _seek_member(reader, rest, offset + ppos, max(1, member_start + 1 - offset - ppos))
+            pending, ppos, offset = rest, 0, new_offset
             member_start = offset
             d = zlib.decompressobj(GZIP_WBITS)
             fed_member = False
+            if done:
+                break
             continue
         fed_member = True
         if out:
             stats.bytes_decompressed += len(out)
             yield out
         if d.eof:
-            rest = d.unused_data
-            offset += len(pending) - len(rest)
-            pending = rest
-            member_start = offset
+            ppos += len(feed) - len(d.unused_data)
+            member_start = offset + ppos
             d = zlib.decompressobj(GZIP_WBITS)
             fed_member = False
-            if pending and not pending.startswith(GZIP_MAGIC[: len(pending)]):
-                if pending.strip(WHITESPACE):
+            nxt = pending[ppos : ppos + len(GZIP_MAGIC)]
+            if nxt and not GZIP_MAGIC.startswith(nxt[: len(GZIP_MAGIC)]) and not nxt.startswith(GZIP_MAGIC):
+                rest = pending[ppos:]
+                if rest.strip(WHITESPACE):
                     stats.damaged_members += 1
-                    yield _Gap("corrupt_gzip", f"bytes at {offset} are not a gzip member", offset)
-                pending, offset, input_done = _seek_member(reader, pending, offset, 1)
+                    yield _Gap("corrupt_gzip", f"bytes at {member_start} are not a gzip member", member_start)
+                rest, new_offset, done = _seek_member(reader, rest, member_start, 1)
+                pending, ppos, offset = rest, 0, new_offset
                 member_start = offset
+                if done:
+                    break
         else:
-            offset += len(pending)
-            pending = b""
+            ppos += len(feed)
     if fed_member and not d.eof:
         yield _Gap("truncated_gzip", f"gzip member at byte {member_start} ends early (truncated file?)", member_start)
 
