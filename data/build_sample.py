@@ -18,6 +18,49 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 OUT = Path(__file__).resolve().parent / "sample"
 OSCAR = SHARED / "cc_wet_records_2021_oscar_jsonl" / "oscar_22.01_sample_63docs.jsonl"
 WET_NAME = "CC-MAIN-2021-39-oscar63.warc.wet.gz"
+CLOUGH = SHARED / "neardup_clough_stevenson_plagiarism"
+DUP_NAME = "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz"
+MIRRORED = (0, 5, 17)  # OSCAR records re-published verbatim under a mirror URL: planted exact duplicates
+
+
+def read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:  # 17 of the corpus files are cp1252
+        return data.decode("cp1252")
+
+
+def duplicate_records():
+    """GENERATED framing around real texts: the Clough-Stevenson answers (real human near-duplicates of 5
+    Wikipedia sources) and verbatim mirrors of three OSCAR records, with synthetic URLs and record ids."""
+    import uuid
+
+    info_headers, info_body = warcinfo_headers(DUP_NAME, "CC-MAIN-2021-39")
+    yield info_headers, info_body
+    for path in sorted((CLOUGH / "texts").glob("*.txt")):
+        text = read_text(path).replace("\r\n", "\n").strip() + "\n"
+        headers = {
+            "WARC-Type": "conversion",
+            "WARC-Target-URI": f"https://clough-stevenson.example/{path.stem}",
+            "WARC-Date": "2021-09-16T00:00:00Z",
+            "WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'clough/' + path.stem)}>",
+            "WARC-Identified-Content-Language": "eng",
+            "Content-Type": "text/plain",
+        }
+        yield headers, text.encode("utf-8")
+    lines = OSCAR.read_text(encoding="utf-8").splitlines()
+    for i in MIRRORED:
+        doc = json.loads(lines[i])
+        headers = {
+            "WARC-Type": "conversion",
+            "WARC-Target-URI": f"https://mirror.example/copy-of/{i}",
+            "WARC-Date": "2021-09-20T00:00:00Z",
+            "WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'mirror/{i}')}>",
+            "WARC-Identified-Content-Language": doc["warc_headers"]["warc-identified-content-language"],
+            "Content-Type": "text/plain",
+        }
+        yield headers, doc["content"].encode("utf-8")
 
 
 def oscar_records():
@@ -39,6 +82,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / WET_NAME, "wb") as fh:
         n = write_wet(fh, oscar_records())
+    with open(OUT / DUP_NAME, "wb") as fh:
+        write_wet(fh, duplicate_records())
     shutil.copy(SHARED / "cc_whirlwind" / "whirlwind.warc.wet.gz", OUT / "CC-MAIN-2024-22-whirlwind.warc.wet.gz")
     shutil.copy(SHARED / "cc_wet_2016_fragments" / "appended_zip_fragment_unexpected_eof.wet.gz",
                 OUT / "CC-MAIN-2016-50-truncated-download.wet.gz")

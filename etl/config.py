@@ -58,13 +58,68 @@ class IngestConfig:
 
 
 @dataclass
+class SilverConfig:
+    """Signals: normalisation, language id, quality and toxicity scores (no decisions here)."""
+
+    # Languages the run is for (canonical codes like "ar", "en"); empty means every language. With a list, documents
+    # whose Common Crawl header rules them out skip language id and the other signals (cheap before expensive).
+    languages: list[str] = field(default_factory=list)
+    use_header_language: bool = True
+    langid_max_chars: int = 1000
+    # Field names of etl.silver.normalize.NormalizeOptions; unspecified fields keep their defaults.
+    normalize: dict[str, Any] = field(default_factory=dict)
+    # A Spark ML model saved by jobs/train_toxicity.py; None skips the classifier signal.
+    toxicity_model_path: str | None = None
+    url_blocklist: str | None = None
+    url_allowlist: str | None = None
+
+
+@dataclass
+class DedupConfig:
+    """MinHash LSH near-dedup and exact dedup (see etl.gold.lsh.LSHConfig for the meaning of each field)."""
+
+    enabled: bool = True
+    exact: bool = True
+    num_perm: int = 128
+    seed: int = 1
+    ngram: int = 5
+    kind: str = "auto"
+    mode: str = "fast"
+    threshold: float = 0.7
+    bands: int | None = None
+    rows: int | None = None
+    # Candidate pairs below this estimated Jaccard are not linked; None links every LSH candidate.
+    verify_threshold: float | None = 0.5
+    # Which copy of a cluster survives: an ordered list of "column asc|desc" over silver columns; doc_id last.
+    survivor_order: list[str] = field(default_factory=lambda: ["gopher_n_words desc", "warc_date asc", "doc_id asc"])
+    max_iterations: int = 64
+
+
+@dataclass
+class GoldConfig:
+    """Decisions: which rule families run, thresholds (global and per language), dedup."""
+
+    families: list[str] = field(default_factory=lambda: [
+        "language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity"])
+    rule_overrides: dict[str, float] = field(default_factory=dict)
+    language_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
+    min_language_score: float = 0.65
+    # Toxicity of the Commons tiers that are set aside (kept in gold/rejections, not destroyed).
+    toxicity_drop_tiers: list[str] = field(default_factory=lambda: ["toxic"])
+    max_badword_hits: int = 2
+    max_model_toxicity: float = 0.5
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+
+
+@dataclass
 class PipelineConfig:
     """Everything a job needs; sections mirror the layers."""
 
     lake: str = "lake"
     spark: SparkConfig = field(default_factory=SparkConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
-    extra: dict[str, Any] = field(default_factory=dict)
+    silver: SilverConfig = field(default_factory=SilverConfig)
+    gold: GoldConfig = field(default_factory=GoldConfig)
 
     def validate(self) -> "PipelineConfig":
         """Value checks that types alone cannot express."""
@@ -82,7 +137,40 @@ class PipelineConfig:
             raise ConfigError(f"ingest.http_max_retries must be >= 0, got {self.ingest.http_max_retries}")
         if not self.lake:
             raise ConfigError("lake must be a non-empty path")
+        self._validate_layers()
         return self
+
+
+    def _validate_layers(self) -> None:
+        from etl.gold.rules import DEFAULT_RULES
+        from etl.silver.normalize import NormalizeOptions
+
+        known_options = {f.name for f in dataclasses.fields(NormalizeOptions)}
+        for key in self.silver.normalize:
+            if key not in known_options:
+                raise ConfigError(f"unknown key 'silver.normalize.{key}' (known: {', '.join(sorted(known_options))})")
+        known_rules = {r.key for r in DEFAULT_RULES}
+        for where, overrides in [("gold.rule_overrides", self.gold.rule_overrides),
+                                 *[(f"gold.language_overrides.{lang}", o)
+                                   for lang, o in self.gold.language_overrides.items()]]:
+            for key in overrides:
+                if key not in known_rules:
+                    raise ConfigError(f"unknown rule '{key}' in {where} (rules look like 'c4:too_few_sentences')")
+        families = {"language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity"}
+        for fam in self.gold.families:
+            if fam not in families:
+                raise ConfigError(f"unknown rule family '{fam}' in gold.families (known: {', '.join(sorted(families))})")
+        d = self.gold.dedup
+        if not 0 < d.threshold <= 1:
+            raise ConfigError(f"gold.dedup.threshold must be in (0, 1], got {d.threshold}")
+        if d.mode not in ("fast", "datasketch"):
+            raise ConfigError(f"gold.dedup.mode must be 'fast' or 'datasketch', got {d.mode!r}")
+        if d.kind not in ("word", "char", "auto"):
+            raise ConfigError(f"gold.dedup.kind must be 'word', 'char' or 'auto', got {d.kind!r}")
+        for item in d.survivor_order:
+            parts = item.split()
+            if len(parts) != 2 or parts[1] not in ("asc", "desc"):
+                raise ConfigError(f"gold.dedup.survivor_order items look like 'warc_date asc', got {item!r}")
 
 
 def _type_name(tp: Any) -> str:

@@ -39,4 +39,132 @@ def ingest_main(argv: list[str] | None = None) -> int:
     return run_job("ingest_wet", body)
 
 
-JOBS = {"ingest": ingest_main}
+def _session(cfg):
+    from etl.spark import get_spark, require_delta
+
+    spark = get_spark(cfg.spark)
+    require_delta(spark)
+    return spark
+
+
+def _require_table(spark, cfg, name: str, hint: str) -> None:
+    from etl import tables
+
+    if not tables.exists(spark, cfg.lake, name):
+        raise UsageError(f"no {name} table under {cfg.lake}: {hint}")
+
+
+def _profile_args(parser) -> None:
+    parser.add_argument("--languages", help="comma-separated language profile, e.g. 'ar' or 'en,de' (default: all)")
+    parser.add_argument("--preset", help="a shipped config preset, e.g. 'arabic' (etl/presets/NAME.toml)")
+
+
+def _profile_overrides(args) -> dict:
+    langs = [code.strip() for code in args.languages.split(",") if code.strip()] if args.languages else None
+    return {"silver.languages": langs}
+
+
+def _resolve_preset(args) -> None:
+    if getattr(args, "preset", None):
+        from etl.presets import preset_path
+
+        if args.config:
+            raise UsageError("give either --preset or --config, not both")
+        args.config = str(preset_path(args.preset))
+
+
+SILVER_EPILOG = """examples:
+  python jobs/build_silver.py --lake lake
+  python jobs/build_silver.py --lake lake --languages ar --set silver.langid_max_chars=500
+
+Scores only the bronze documents that silver does not have yet."""
+
+
+def silver_main(argv: list[str] | None = None) -> int:
+    parser = base_parser("build_silver", "Score new bronze documents: normalised text, language, quality, "
+                         "toxicity and URL signals into silver/documents.", SILVER_EPILOG)
+    _profile_args(parser)
+    args = parser.parse_args(argv)
+
+    def body() -> list[str]:
+        from etl import tables
+        from etl.bronze.ingest import new_run_id
+        from etl.silver.build import run_silver
+
+        _resolve_preset(args)
+        cfg = config_from_args(args, _profile_overrides(args))
+        spark = _session(cfg)
+        _require_table(spark, cfg, tables.BRONZE_DOCUMENTS, "run jobs/ingest_wet.py first")
+        return run_silver(spark, cfg, new_run_id()).lines()
+
+    return run_job("build_silver", body)
+
+
+GOLD_EPILOG = """examples:
+  python jobs/build_gold.py --lake lake
+  python jobs/build_gold.py --lake lake --set gold.dedup.threshold=0.8 --rebuild
+  python jobs/build_gold.py --lake lake --preset arabic
+
+Decides new silver documents (filters, then exact and near dedup against everything already in gold).
+--rebuild starts gold over, e.g. after changing thresholds (silver is never recomputed)."""
+
+
+def gold_main(argv: list[str] | None = None) -> int:
+    parser = base_parser("build_gold", "Apply filter decisions and dedup: gold/documents, gold/rejections, "
+                         "gold/duplicates, gold/minhash_index.", GOLD_EPILOG)
+    _profile_args(parser)
+    parser.add_argument("--rebuild", action="store_true", help="recompute every gold table from silver")
+    args = parser.parse_args(argv)
+
+    def body() -> list[str]:
+        from etl.bronze.ingest import new_run_id
+        from etl.gold.build import SILVER_DOCUMENTS, run_gold
+
+        _resolve_preset(args)
+        cfg = config_from_args(args, _profile_overrides(args))
+        spark = _session(cfg)
+        _require_table(spark, cfg, SILVER_DOCUMENTS, "run jobs/build_silver.py first")
+        return run_gold(spark, cfg, new_run_id(), rebuild=args.rebuild).lines()
+
+    return run_job("build_gold", body)
+
+
+REFRESH_EPILOG = """examples:
+  python jobs/refresh.py --input data/sample --lake lake --report reports/run
+  python jobs/refresh.py --input 'crawl/*.wet.gz' --lake lake --preset arabic
+  # cron, every night at 02:00:
+  0 2 * * *  cd /opt/cc-etl && .venv/bin/python jobs/refresh.py --input /data/wet --lake /data/lake >> refresh.log 2>&1
+
+Processes only what is new since the last run, exactly once; a refresh with nothing new changes nothing."""
+
+
+def refresh_main(argv: list[str] | None = None) -> int:
+    parser = base_parser("refresh", "Scheduled refresh: ingest new WET files, score them, decide and dedup "
+                         "them against the lake's history.", REFRESH_EPILOG)
+    parser.add_argument("--input", nargs="+", required=True, metavar="PATH",
+                        help="WET files, directories, globs, manifests or URLs (already-ingested files are skipped)")
+    parser.add_argument("--report", metavar="DIR", help="write the run report (HTML, PNG charts, dataset card) here")
+    _profile_args(parser)
+    args = parser.parse_args(argv)
+
+    def body() -> list[str]:
+        from etl.pipeline import refresh
+
+        _resolve_preset(args)
+        cfg = config_from_args(args, _profile_overrides(args))
+        spark = _session(cfg)
+        summary = refresh(spark, cfg, args.input)
+        if summary.bronze.files_given == 0:
+            raise UsageError(f"no input files found in {' '.join(args.input)}")
+        lines = summary.lines()
+        if args.report:
+            from etl.report import write_report
+
+            paths = write_report(spark, cfg, args.report, summary)
+            lines.append(f"report: {paths['html']}")
+        return lines
+
+    return run_job("refresh", body)
+
+
+JOBS = {"ingest": ingest_main, "silver": silver_main, "gold": gold_main, "refresh": refresh_main}

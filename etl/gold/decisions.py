@@ -1,0 +1,114 @@
+"""Rules over silver signals -> one `drop_reason` per document ("family:rule"), as native Spark SQL.
+
+Quality rules come from etl.gold.rules (datatrove's order and defaults); language, url, badwords and toxicity rules
+are defined here over derived columns. Per-language overrides become CASE WHEN thresholds, so one pass decides
+every language. Families run cheap and decisive first: language, url, then quality, then toxicity.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from etl.config import GoldConfig
+from etl.gold.rules import DEFAULT_RULES, Rule, with_overrides
+from etl.silver.urls import URL_RULES
+
+FAMILY_ORDER = ("language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity")
+ANY_OTHER_LANGUAGE = "*"
+# Defaults a multilingual run needs (user overrides merge on top, key by key). Gopher's stop words are English, so
+# the stop-word rule is off for other languages; scripts written without spaces are split per character, so the
+# minimum mean word length does not apply to them (FineWeb2 likewise tunes these per language).
+DEFAULT_LANGUAGE_OVERRIDES: dict[str, dict[str, float]] = {
+    ANY_OTHER_LANGUAGE: {"gopher_quality:few_stop_words": 0},
+    "en": {"gopher_quality:few_stop_words": 2},
+    "zh": {"gopher_quality:below_avg_word_len": 0},
+    "ja": {"gopher_quality:below_avg_word_len": 0},
+    "th": {"gopher_quality:below_avg_word_len": 0},
+}
+_OPS = {
+    "<": lambda c, t: c < t, "<=": lambda c, t: c <= t, ">": lambda c, t: c > t, ">=": lambda c, t: c >= t,
+    "==": lambda c, t: c == t, "!=": lambda c, t: c != t,
+}
+
+
+def extra_rules(cfg: GoldConfig, languages: list[str]) -> tuple[Rule, ...]:
+    """Rules for the families that are not datatrove's: their signals are derived in `with_derived_signals`."""
+    rules = []
+    if languages:
+        rules.append(Rule("language", "not_wanted", "_language_unwanted", "==", True))
+    rules.append(Rule("language", "undetected", "_language_missing", "==", True))
+    rules.append(Rule("language", "low_score", "language_score", "<", cfg.min_language_score))
+    rules.extend(URL_RULES)
+    rules.append(Rule("badwords", "ldnoobw_hits", "obscenity_hits", ">", cfg.max_badword_hits))
+    for tier in cfg.toxicity_drop_tiers:
+        rules.append(Rule("toxicity", f"tier_{tier}", f"_tox_tier_{tier}", "==", True))
+    rules.append(Rule("toxicity", "model_score", "tox_model_score", ">", cfg.max_model_toxicity))
+    return tuple(rules)
+
+
+def active_rules(cfg: GoldConfig, languages: list[str]) -> list[Rule]:
+    """Enabled rules in evaluation order, with global threshold overrides applied."""
+    quality = with_overrides(DEFAULT_RULES, cfg.rule_overrides)
+    everything = list(extra_rules(cfg, languages)) + list(quality)
+    by_family = {fam: [r for r in everything if r.family == fam] for fam in FAMILY_ORDER}
+    return [r for fam in FAMILY_ORDER if fam in cfg.families for r in by_family[fam]]
+
+
+def with_derived_signals(df: DataFrame, cfg: GoldConfig, languages: list[str]) -> DataFrame:
+    """Boolean helper columns the extra rules read (dropped again after deciding)."""
+    out = df.withColumn("_language_missing", F.col("language").isNull())
+    if languages:
+        out = out.withColumn("_language_unwanted",
+                             F.col("language").isNull() | ~F.col("language").isin(*languages))
+    for tier in cfg.toxicity_drop_tiers:
+        out = out.withColumn(f"_tox_tier_{tier}", F.col("tox_tier") == F.lit(tier))
+    return out
+
+
+def effective_language_overrides(user: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """DEFAULT_LANGUAGE_OVERRIDES with the user's per-language thresholds merged on top."""
+    merged = {lang: dict(rules) for lang, rules in DEFAULT_LANGUAGE_OVERRIDES.items()}
+    for lang, rules in user.items():
+        merged.setdefault(lang, {}).update(rules)
+    return merged
+
+
+def _threshold(rule: Rule, language_overrides: dict[str, dict[str, float]]) -> Column:
+    """The rule's threshold, per language where overridden; "*" covers every detected language not listed."""
+    expr = F.lit(rule.threshold)
+    other = language_overrides.get(ANY_OTHER_LANGUAGE, {})
+    if rule.key in other:
+        expr = F.when(F.col("language").isNotNull(), F.lit(other[rule.key])).otherwise(expr)
+    for lang, overrides in sorted(language_overrides.items()):
+        if lang != ANY_OTHER_LANGUAGE and rule.key in overrides:
+            expr = F.when(F.col("language") == F.lit(lang), F.lit(overrides[rule.key])).otherwise(expr)
+    return expr
+
+
+def rule_fires(rule: Rule, language_overrides: dict[str, dict[str, float]]) -> Column:
+    """True when the rule drops the row; a null signal never fires (as in `Rule.fires`)."""
+    cond = _OPS[rule.op](F.col(rule.signal), _threshold(rule, language_overrides))
+    return F.coalesce(cond, F.lit(False))
+
+
+def first_failure_column(rules: Iterable[Rule], language_overrides: dict[str, dict[str, float]]) -> Column:
+    """`family:rule` of the first rule that fires, or null when the document is kept."""
+    expr = None
+    for rule in rules:
+        fires = rule_fires(rule, language_overrides)
+        expr = F.when(fires, F.lit(rule.key)) if expr is None else expr.when(fires, F.lit(rule.key))
+    return expr if expr is not None else F.lit(None).cast("string")
+
+
+def decide(df: DataFrame, cfg: GoldConfig, languages: list[str]) -> DataFrame:
+    """Add `drop_reason` (null = keep) and `drop_family`, keeping every input column."""
+    rules = active_rules(cfg, languages)
+    derived = with_derived_signals(df, cfg, languages)
+    helper_cols = [c for c in derived.columns if c.startswith("_") and c not in df.columns]
+    overrides = effective_language_overrides(cfg.language_overrides)
+    decided = derived.withColumn("drop_reason", first_failure_column(rules, overrides))
+    decided = decided.withColumn("drop_family", F.split(F.col("drop_reason"), ":").getItem(0))
+    return decided.drop(*helper_cols)

@@ -1,0 +1,105 @@
+"""Silver: bronze documents not yet in silver -> silver/documents (normalised text + one column per signal).
+
+Incremental and exactly once: the input is a left-anti join of bronze on silver's doc_id, and the write is an
+insert-only MERGE on doc_id, so a rerun (after a crash or not) adds exactly the missing rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from etl import tables
+from etl.config import PipelineConfig
+from etl.silver.signals import arrow_signal_mapper, signal_schema, spark_ddl
+from etl.silver.urls import with_url_filters
+
+SILVER_DOCUMENTS = "silver/documents"
+# Added by etl.silver.urls (url_host is recomputed there from the URL).
+URL_SIGNAL_COLUMNS = (
+    "url_scheme", "url_domain", "url_tld", "url_path_depth", "url_hard_banned_hits", "url_soft_banned_hits",
+    "url_banned", "url_blocklisted", "url_allowlisted", "url_blocklisted_effective", "url_banned_effective",
+)
+BRONZE_COLUMNS = ("doc_id", "url", "url_host", "crawl_id", "warc_date", "cc_languages", "content_length", "text")
+SILVER_TABLE_PROPERTIES = {
+    "delta.dataSkippingStatsColumns": "doc_id,language,crawl_id,warc_date,url_host,gopher_n_words",
+}
+
+
+@dataclass
+class SilverSummary:
+    documents_in: int = 0
+    languages: dict[str, int] = field(default_factory=dict)
+    language_sources: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        top = dict(sorted(self.languages.items(), key=lambda kv: -kv[1])[:10])
+        return [
+            "silver",
+            f"  new documents scored   {self.documents_in:>10,}",
+            f"  languages (top 10)     {top}",
+            f"  language from          {self.language_sources}",
+        ]
+
+
+def with_signals(bronze: DataFrame, cfg: PipelineConfig) -> DataFrame:
+    """Bronze rows -> rows with normalised text and every Python-side signal (one vectorised pass)."""
+    s = cfg.silver
+    mapper = arrow_signal_mapper(s.languages, s.use_header_language, s.langid_max_chars, s.normalize)
+    return bronze.select(*BRONZE_COLUMNS).mapInArrow(mapper, spark_ddl(signal_schema()))
+
+
+def with_model_score(df: DataFrame, model_path: str | None) -> DataFrame:
+    """The trained toxicity classifier's probability, or null when no model is configured."""
+    if not model_path:
+        return df.withColumn("tox_model_score", F.lit(None).cast(T.DoubleType()))
+    from etl.silver.toxicity_model import score_with_model
+
+    return score_with_model(df, model_path, text_col="text", out_col="tox_model_score")
+
+
+def silver_columns() -> list[str]:
+    """The silver table's column order (its schema contract)."""
+    base = [f.name for f in signal_schema()]
+    return base + list(URL_SIGNAL_COLUMNS) + ["tox_model_score", "silver_run_id", "scored_at"]
+
+
+def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConfig, run_id: str) -> DataFrame:
+    df = with_signals(bronze, cfg)
+    df = with_url_filters(df, spark, "url", cfg.silver.url_blocklist, cfg.silver.url_allowlist)
+    df = with_model_score(df, cfg.silver.toxicity_model_path)
+    df = df.withColumn("silver_run_id", F.lit(run_id)).withColumn(
+        "scored_at", F.lit(datetime.now(timezone.utc)).cast("timestamp"))
+    return df.select(*silver_columns())
+
+
+def run_silver(spark: SparkSession, cfg: PipelineConfig, run_id: str,
+               progress: Callable[[str], None] = print) -> SilverSummary:
+    """Score every bronze document that silver does not have yet."""
+    bronze = tables.read(spark, cfg.lake, tables.BRONZE_DOCUMENTS)
+    path = tables.table_path(cfg.lake, SILVER_DOCUMENTS)
+    if tables.exists(spark, cfg.lake, SILVER_DOCUMENTS):
+        done = tables.read(spark, cfg.lake, SILVER_DOCUMENTS).select("doc_id")
+        new = bronze.join(done, "doc_id", "left_anti")
+    else:
+        new = bronze
+    summary = SilverSummary()
+    summary.documents_in = new.count()
+    progress(f"silver: {summary.documents_in:,} new bronze documents to score")
+    if summary.documents_in == 0:
+        return summary
+    frame = build_silver_frame(spark, new, cfg, run_id)
+    tables.ensure_table(spark, path, frame.schema, SILVER_TABLE_PROPERTIES)
+    tables.merge_insert_only(spark, path, frame, ["doc_id"], cfg.ingest.write_retries)
+    written = tables.read(spark, cfg.lake, SILVER_DOCUMENTS).where(F.col("silver_run_id") == run_id)
+    for row in written.groupBy("language", "language_source").count().collect():
+        key = row.language or "unknown"
+        summary.languages[key] = summary.languages.get(key, 0) + row["count"]
+        summary.language_sources[row.language_source] = summary.language_sources.get(row.language_source, 0) + row["count"]
+    progress(f"silver: scored {summary.documents_in:,} documents")
+    return summary

@@ -1,0 +1,104 @@
+"""All per-document signals in one vectorised pass: normalise -> language -> quality -> toxicity.
+
+One `mapInArrow` call per batch of bronze rows, so text crosses the JVM/Python boundary once; every heavy object
+(langdetect profiles, lexicon regexes, normalisation tables) is built once per Python worker by the modules' own
+caches. Scores only: thresholds live in gold.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from etl.silver.langid import cc_to_langdetect, detect_series, header_rules_out, normalise_lang
+from etl.silver.normalize import NormalizeOptions, normalize_series
+from etl.silver.quality import QUALITY_SIGNALS, quality_signals_frame
+from etl.silver.toxicity import OUTPUT_COLUMNS as TOXICITY_COLUMNS
+from etl.silver.toxicity import score_toxicity_series
+
+# Bronze columns carried into silver unchanged.
+PASSTHROUGH = (
+    ("doc_id", pa.string()), ("url", pa.string()), ("url_host", pa.string()), ("crawl_id", pa.string()),
+    ("warc_date", pa.timestamp("us", tz="UTC")), ("cc_languages", pa.list_(pa.string())),
+    ("content_length", pa.int64()),
+)
+ARROW_TYPES = {"int": pa.int32(), "double": pa.float64(), "boolean": pa.bool_(), "string": pa.string()}
+TOXICITY_TYPES = {c: ("string" if c == "tox_tier" else "double" if c == "obscenity_per_1k_words" else "int")
+                  for c in TOXICITY_COLUMNS}
+LANGUAGE_SOURCE_DETECTED, LANGUAGE_SOURCE_HEADER, LANGUAGE_SOURCE_NONE = "langdetect", "cc_header", "none"
+
+
+def signal_schema() -> pa.Schema:
+    """Arrow schema of what `compute_signals` returns (the silver table minus run metadata and Spark-side signals)."""
+    fields = [pa.field(n, t) for n, t in PASSTHROUGH]
+    fields += [pa.field("text", pa.string()), pa.field("language", pa.string()),
+               pa.field("language_score", pa.float64()), pa.field("language_source", pa.string()),
+               pa.field("header_language", pa.string())]
+    fields += [pa.field(n, ARROW_TYPES[t]) for n, t in QUALITY_SIGNALS.items()]
+    fields += [pa.field(n, ARROW_TYPES[t]) for n, t in TOXICITY_TYPES.items()]
+    return pa.schema(fields)
+
+
+def spark_ddl(schema: pa.Schema) -> str:
+    names = {pa.string(): "string", pa.float64(): "double", pa.int32(): "int", pa.int64(): "bigint",
+             pa.bool_(): "boolean", pa.timestamp("us", tz="UTC"): "timestamp", pa.list_(pa.string()): "array<string>"}
+    return ", ".join(f"{f.name} {names[f.type]}" for f in schema)
+
+
+def _header_language(codes) -> str | None:
+    """Common Crawl's first (most likely) language, as a canonical code."""
+    if codes is None or len(codes) == 0:
+        return None
+    return normalise_lang(cc_to_langdetect(codes[0]))
+
+
+def compute_signals(pdf: pd.DataFrame, languages: frozenset[str], use_header: bool, max_chars: int,
+                    opts: NormalizeOptions) -> pa.RecordBatch:
+    """Signals for one batch of bronze rows (a pandas frame with the passthrough columns and `text`)."""
+    n = len(pdf)
+    texts = normalize_series(pdf["text"], opts)
+    header_langs = [_header_language(c) for c in pdf["cc_languages"]]
+    if languages and use_header:
+        skip = np.array([header_rules_out(list(c) if c is not None else None, set(languages))
+                         for c in pdf["cc_languages"]], dtype=bool)
+    else:
+        skip = np.zeros(n, dtype=bool)
+    work = texts.where(~skip, "")  # ruled-out documents: cheap empty computations, nulled below
+    lang = detect_series(work, max_chars)
+    langs = lang["lang"].where(~skip, pd.Series(header_langs, index=lang.index))
+    source = np.where(skip, LANGUAGE_SOURCE_HEADER,
+                      np.where(lang["lang"].isna(), LANGUAGE_SOURCE_NONE, LANGUAGE_SOURCE_DETECTED))
+    quality = quality_signals_frame(work)
+    tox = score_toxicity_series(work, langs.where(~skip, None))
+
+    arrays: list[pa.Array] = [pa.array(pdf[name], type=t, from_pandas=True) for name, t in PASSTHROUGH]
+    arrays += [
+        pa.array(texts, pa.string(), from_pandas=True),
+        pa.array(langs, pa.string(), from_pandas=True),
+        pa.array(lang["lang_prob"].astype("float64"), pa.float64(), mask=skip),
+        pa.array(source, pa.string()),
+        pa.array(header_langs, pa.string()),
+    ]
+    for name, kind in QUALITY_SIGNALS.items():
+        arrays.append(pa.array(quality[name].to_numpy(), ARROW_TYPES[kind], mask=skip))
+    for name, kind in TOXICITY_TYPES.items():
+        values = tox[name].to_numpy()
+        arrays.append(pa.array(values, ARROW_TYPES[kind], mask=skip, from_pandas=True))
+    return pa.RecordBatch.from_arrays(arrays, schema=signal_schema())
+
+
+def arrow_signal_mapper(languages: list[str], use_header: bool, max_chars: int, normalize: dict):
+    """The function handed to `mapInArrow` over bronze rows."""
+    wanted = frozenset(normalise_lang(code) or code for code in languages)
+    opts = dataclasses.replace(NormalizeOptions(), **normalize)
+
+    def mapper(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            if batch.num_rows:
+                yield compute_signals(batch.to_pandas(), wanted, use_header, max_chars, opts)
+
+    return mapper

@@ -1,0 +1,344 @@
+"""A trained toxicity classifier for silver, plus a hook for scoring with any Python model.
+
+The lexicon scorer (``etl.silver.toxicity``) only knows the terms someone wrote down; this module learns from
+labelled text. Two ways to score:
+
+* :func:`score_with_model` — a Spark ML ``PipelineModel`` trained by :func:`train_toxicity_model`: character
+  n-grams (1..4) plus whole words, hashed, IDF-weighted, L2-normalised, then logistic regression. Character
+  n-grams need no tokenizer or word list per language, so one model covers every script (Arabic, Devanagari,
+  romanised Hindi, Chinese without spaces) and survives the spelling games hateful text plays ("n1gg3r",
+  "T r a n s"). It runs in the JVM: no Python worker is involved.
+* :func:`score_with_python_model` — a user's own model (scikit-learn, a transformer, ...) behind a pandas
+  iterator UDF that loads the model once per task.
+
+Scores only, no decisions: ``tox_model_score`` / ``tox_user_score`` are the probability of the toxic class and
+gold applies thresholds. :func:`load_labelled` reads training data (HateCheck, Jigsaw or a generic ``text,label``
+table, as CSV or Delta) into one shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+import pandas as pd
+from pyspark.ml import Pipeline, PipelineModel
+from pyspark.ml.classification import LogisticRegression
+from pyspark.ml.feature import IDF, HashingTF, NGram, Normalizer, RegexTokenizer, SQLTransformer
+from pyspark.ml.functions import vector_to_array
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+MODEL_SCORE_COL = "tox_model_score"
+USER_SCORE_COL = "tox_user_score"
+TOXIC_CLASS = 1  # index of the toxic class in the probability vector
+# Every column the pipeline adds starts with this, so scoring can drop them all and they never clash with
+# a user's columns. The pipeline reads its text from INPUT_COL, so a saved model works whatever the
+# caller's text column is called.
+PREFIX = "_toxm_"
+INPUT_COL = f"{PREFIX}input"
+LABEL_COL = f"{PREFIX}label"
+WORD_PREFIX = "w:"  # marks word features; char n-grams (space-joined chars) can never look like "w:..."
+
+# Labelled-data formats recognised by load_labelled.
+HATECHECK_TEXT, HATECHECK_LABEL, HATECHECK_CASE_ID = "test_case", "label_gold", "mhc_case_id"
+HATECHECK_POSITIVE, HATECHECK_NEGATIVE = "hateful", "non-hateful"
+JIGSAW_TEXT, JIGSAW_LABEL = "comment_text", "toxic"
+JIGSAW_LANGUAGE = "en"  # the Jigsaw toxic-comment set is English Wikipedia talk pages
+GENERIC_TEXT, GENERIC_LABEL, GENERIC_LANGUAGE = "text", "label", "language"
+# Multilingual HateCheck names languages in English; the pipeline uses ISO 639-1 codes.
+HATECHECK_LANGUAGES = {
+    "arabic": "ar",
+    "dutch": "nl",
+    "french": "fr",
+    "german": "de",
+    "hindi": "hi",
+    "italian": "it",
+    "mandarin": "zh",
+    "polish": "pl",
+    "portuguese": "pt",
+    "spanish": "es",
+}
+# Spellings of a binary label accepted in a generic table (compared lower-cased and trimmed).
+POSITIVE_LABELS = ("1", "1.0", "true", "yes", "toxic", HATECHECK_POSITIVE)
+NEGATIVE_LABELS = ("0", "0.0", "false", "no", "non-toxic", HATECHECK_NEGATIVE)
+DELTA_LOG_DIR = "_delta_log"
+
+
+@dataclass(frozen=True)
+class ToxicityModelConfig:
+    """Feature and regression settings for :func:`train_toxicity_model`; the defaults are the evaluated recipe.
+
+    Why these defaults (see evals/toxicity_classifier_eval.py for the figures):
+
+    * ``char_ngram_max=4`` with unigrams: single characters are words in Chinese, 3-4 grams catch stems and
+      slur fragments in alphabetic scripts; longer grams mostly memorise templates.
+    * words too: a whole slur is a stronger cue than its pieces where words are space-separated.
+    * ``binary`` term frequencies + IDF + L2 normalisation: a web page and a one-line training example end up
+      on the same scale, so document length does not decide the score.
+    * ``standardization=False``: standardising sparse hashed features inflates rare n-grams (typos, names).
+    * ``max_chars`` bounds the n-grams per row (≈ 5 per character) on very long documents.
+    """
+
+    char_ngram_min: int = 1
+    char_ngram_max: int = 4
+    use_words: bool = True
+    word_ngram_max: int = 1
+    num_features: int = 1 << 18
+    binary_tf: bool = True
+    min_doc_freq: int = 2
+    max_chars: int = 10_000
+    reg_param: float = 1e-4
+    elastic_net_param: float = 0.0
+    max_iter: int = 50
+    standardization: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.char_ngram_min <= self.char_ngram_max:
+            raise ValueError(f"need 1 <= char_ngram_min <= char_ngram_max, got {self.char_ngram_min}..{self.char_ngram_max}")
+        if self.num_features < 1 or self.max_chars < 1 or self.max_iter < 1:
+            raise ValueError("num_features, max_chars and max_iter must be positive")
+        if self.reg_param < 0 or not 0.0 <= self.elastic_net_param <= 1.0:
+            raise ValueError("reg_param must be >= 0 and elastic_net_param in [0, 1]")
+
+
+# --- training and scoring ------------------------------------------------------------------------
+
+
+def _feature_stages(cfg: ToxicityModelConfig) -> list:
+    """Stages from INPUT_COL to ``{PREFIX}features``; None text becomes "" (no n-grams, score = intercept only)."""
+    text = f"{PREFIX}text"
+    # Lower case, runs of whitespace as one space, padded with spaces so n-grams see word starts and ends.
+    clean = SQLTransformer(
+        statement=(
+            f"SELECT *, concat(' ', regexp_replace(lower(substring(coalesce(`{INPUT_COL}`, ''), 1, {cfg.max_chars})), "
+            r"'\\s+', ' '), ' ') AS " + f"{text} FROM __THIS__"
+        )
+    )
+    chars = RegexTokenizer(inputCol=text, outputCol=f"{PREFIX}c1", pattern="", gaps=True,
+                           toLowercase=False, minTokenLength=1)
+    stages: list = [clean, chars]
+    gram_cols = [f"{PREFIX}c1"] if cfg.char_ngram_min == 1 else []
+    for n in range(max(cfg.char_ngram_min, 2), cfg.char_ngram_max + 1):
+        stages.append(NGram(n=n, inputCol=f"{PREFIX}c1", outputCol=f"{PREFIX}c{n}"))
+        gram_cols.append(f"{PREFIX}c{n}")
+    if cfg.use_words:
+        # (?U) makes \W Unicode-aware (Java's default is ASCII, which would split every non-Latin word).
+        stages.append(RegexTokenizer(inputCol=text, outputCol=f"{PREFIX}words", pattern=r"(?U)\W+",
+                                     gaps=True, toLowercase=False, minTokenLength=1))
+        gram_cols.append(f"transform({PREFIX}words, w -> concat('{WORD_PREFIX}', w))")
+        for n in range(2, cfg.word_ngram_max + 1):  # phrases such as negations ("don't hate")
+            stages.append(NGram(n=n, inputCol=f"{PREFIX}words", outputCol=f"{PREFIX}w{n}"))
+            gram_cols.append(f"transform({PREFIX}w{n}, w -> concat('{WORD_PREFIX}', w))")
+    stages += [
+        SQLTransformer(statement=f"SELECT *, concat({', '.join(gram_cols)}) AS {PREFIX}grams FROM __THIS__"),
+        HashingTF(inputCol=f"{PREFIX}grams", outputCol=f"{PREFIX}tf", numFeatures=cfg.num_features,
+                  binary=cfg.binary_tf),
+        IDF(inputCol=f"{PREFIX}tf", outputCol=f"{PREFIX}tfidf", minDocFreq=cfg.min_doc_freq),
+        Normalizer(inputCol=f"{PREFIX}tfidf", outputCol=f"{PREFIX}features", p=2.0),
+    ]
+    return stages
+
+
+def train_toxicity_model(
+    df: DataFrame,
+    text_col: str = "text",
+    label_col: str = "label",
+    cfg: ToxicityModelConfig = ToxicityModelConfig(),
+) -> PipelineModel:
+    """Fit the char n-gram + logistic regression pipeline on ``df`` (label 1 = toxic, 0 = not)."""
+    for column in (text_col, label_col):
+        if column not in df.columns:
+            raise ValueError(f"training data has no column {column!r} (columns: {', '.join(df.columns)})")
+    regression = LogisticRegression(
+        featuresCol=f"{PREFIX}features",
+        labelCol=LABEL_COL,
+        predictionCol=f"{PREFIX}prediction",
+        probabilityCol=f"{PREFIX}probability",
+        rawPredictionCol=f"{PREFIX}raw",
+        family="binomial",
+        maxIter=cfg.max_iter,
+        regParam=cfg.reg_param,
+        elasticNetParam=cfg.elastic_net_param,
+        standardization=cfg.standardization,
+    )
+    training = df.select(
+        F.col(text_col).cast("string").alias(INPUT_COL), F.col(label_col).cast("double").alias(LABEL_COL)
+    ).where(F.col(LABEL_COL).isNotNull())
+    return Pipeline(stages=[*_feature_stages(cfg), regression]).fit(training)
+
+
+def save_model(model: PipelineModel, path: str, overwrite: bool = False) -> None:
+    """Spark ML's own persistence (a directory of metadata + Parquet; any Hadoop path, e.g. s3a:// or dbfs:/)."""
+    writer = model.write()
+    (writer.overwrite() if overwrite else writer).save(path)
+
+
+def load_model(path: str) -> PipelineModel:
+    """A model written by :func:`save_model`."""
+    return PipelineModel.load(path)
+
+
+def apply_model(df: DataFrame, model: PipelineModel, text_col: str = "text",
+                out_col: str = MODEL_SCORE_COL) -> DataFrame:
+    """``df`` plus ``out_col`` (double, P(toxic)) from an in-memory model; every other added column is dropped."""
+    if text_col not in df.columns:
+        raise ValueError(f"no text column {text_col!r} (columns: {', '.join(df.columns)})")
+    scored = model.transform(df.withColumn(INPUT_COL, F.col(text_col).cast("string")))
+    scored = scored.withColumn(out_col, vector_to_array(F.col(f"{PREFIX}probability"))[TOXIC_CLASS])
+    return scored.drop(*[c for c in scored.columns if c.startswith(PREFIX) and c not in df.columns])
+
+
+def score_with_model(df: DataFrame, model_path: str, text_col: str = "text",
+                     out_col: str = MODEL_SCORE_COL) -> DataFrame:
+    """``df`` plus ``out_col``: probability (double) that ``text_col`` is toxic, by the model saved at ``model_path``.
+
+    The model is loaded once per call, on the driver: Spark ML pipelines run in the JVM, so executors get it
+    with the query plan and no per-worker Python loading is needed. None text scores like empty text.
+    """
+    return apply_model(df, load_model(model_path), text_col, out_col)
+
+
+# --- user models ----------------------------------------------------------------------------------
+
+
+def score_with_python_model(
+    df: DataFrame,
+    loader: Callable[[], Any],
+    predict: Callable[[Any, pd.Series], pd.Series],
+    text_col: str = "text",
+    out_col: str = USER_SCORE_COL,
+) -> DataFrame:
+    """``df`` plus ``out_col`` (double) from any Python model, via a pandas iterator UDF.
+
+    ``loader()`` runs once per Spark task (one partition), on the Python worker, before the first batch;
+    ``predict(model, texts)`` runs per Arrow batch and must return one number per text (None texts arrive as "").
+    Both are pickled to the workers, so use module-level functions or ``functools.partial`` of them, not
+    lambdas over driver state. To share one model across a worker's tasks, cache inside the loader
+    (e.g. ``functools.cache``).
+    """
+    if text_col not in df.columns:
+        raise ValueError(f"no text column {text_col!r} (columns: {', '.join(df.columns)})")
+
+    @F.pandas_udf(T.DoubleType())
+    def _score(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
+        model = loader()
+        for texts in batches:
+            scores = np.asarray(predict(model, texts.fillna("")), dtype="float64")
+            if scores.shape != (len(texts),):
+                raise ValueError(f"predict returned shape {scores.shape} for {len(texts)} texts")
+            yield pd.Series(scores, index=texts.index)
+
+    return df.withColumn(out_col, _score(F.col(text_col).cast("string")))
+
+
+# --- labelled data --------------------------------------------------------------------------------
+
+
+def _is_delta(spark: SparkSession, path: str) -> bool:
+    parsed = urlparse(path)
+    if parsed.scheme in ("", "file"):
+        return (Path(parsed.path if parsed.scheme else path) / DELTA_LOG_DIR).is_dir()
+    from delta.tables import DeltaTable  # remote store: ask Delta itself
+
+    return DeltaTable.isDeltaTable(spark, path)
+
+
+def _binary_label(column: F.Column, source: str) -> F.Column:
+    """0/1 from the usual spellings; any other value fails the query that reads it, naming the value."""
+    key = F.lower(F.trim(column.cast("string")))
+    return (
+        F.when(key.isin(*POSITIVE_LABELS), F.lit(1))
+        .when(key.isin(*NEGATIVE_LABELS), F.lit(0))
+        .otherwise(F.raise_error(F.concat(F.lit(f"{source}: label is not 0/1: "), F.coalesce(key, F.lit("NULL")))))
+        .cast("int")
+    )
+
+
+def standardise_labelled(df: DataFrame, source: str = "<DataFrame>") -> DataFrame:
+    """``text, label, language`` from a HateCheck, Jigsaw or generic ``text,label[,language]`` frame.
+
+    Raises ``ValueError`` naming the missing column when ``df`` matches none of them.
+    """
+    columns = set(df.columns)
+    if HATECHECK_TEXT in columns or HATECHECK_LABEL in columns:
+        _require(columns, (HATECHECK_TEXT, HATECHECK_LABEL), source, "HateCheck")
+        if GENERIC_LANGUAGE in columns:
+            name = F.col(GENERIC_LANGUAGE)
+        elif HATECHECK_CASE_ID in columns:  # full MHC files have no language column: "german-17" -> german
+            name = F.regexp_extract(F.col(HATECHECK_CASE_ID), r"^([A-Za-z]+)-", 1)
+        else:
+            name = F.lit(None).cast("string")
+        mapping = F.create_map(*[F.lit(x) for pair in HATECHECK_LANGUAGES.items() for x in pair])
+        language = F.coalesce(mapping[F.lower(name)], F.nullif(F.lower(name), F.lit("")))
+        text, label = F.col(HATECHECK_TEXT), F.col(HATECHECK_LABEL)
+    elif JIGSAW_TEXT in columns:
+        _require(columns, (JIGSAW_TEXT, JIGSAW_LABEL), source, "Jigsaw")
+        text, label, language = F.col(JIGSAW_TEXT), F.col(JIGSAW_LABEL), F.lit(JIGSAW_LANGUAGE)
+    else:
+        _require(columns, (GENERIC_TEXT, GENERIC_LABEL), source, "generic")
+        text, label = F.col(GENERIC_TEXT), F.col(GENERIC_LABEL)
+        language = F.col(GENERIC_LANGUAGE) if GENERIC_LANGUAGE in columns else F.lit(None)
+    return df.select(
+        text.cast("string").alias("text"),
+        _binary_label(label, source).alias("label"),
+        language.cast("string").alias("language"),
+    )
+
+
+def _require(columns: set[str], needed: tuple[str, ...], source: str, kind: str) -> None:
+    for column in needed:
+        if column not in columns:
+            raise ValueError(f"{source}: {kind} table needs column {column!r} (has: {', '.join(sorted(columns))})")
+
+
+def load_labelled(spark: SparkSession, path: str) -> DataFrame:
+    """Labelled toxicity data as ``text`` (string), ``label`` (int 0/1), ``language`` (string or null).
+
+    ``path`` is a Delta table (a directory with ``_delta_log``) or CSV (a file, directory or glob, with a header).
+    Formats: HateCheck (``test_case``, ``label_gold`` hateful/non-hateful), Jigsaw (``comment_text``, ``toxic``),
+    or generic (``text``, ``label`` and optionally ``language``). A label outside 0/1 fails the read.
+    """
+    if _is_delta(spark, path):
+        df = spark.read.format("delta").load(path)
+    else:
+        # RFC 4180 quoting (Spark's default escape is a backslash) and quoted newlines inside comments.
+        df = spark.read.csv(path, header=True, multiLine=True, quote='"', escape='"')
+    return standardise_labelled(df, source=path)
+
+
+# --- evaluation -----------------------------------------------------------------------------------
+
+
+def binary_metrics(df: DataFrame, label_col: str = "label", score_col: str = MODEL_SCORE_COL,
+                   threshold: float = 0.5, by: str | None = None) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 of ``score >= threshold`` against 0/1 labels, overall (key ``"all"``) and per ``by``.
+
+    Only one row of counts per group reaches the driver.
+    """
+    pred, gold = F.col(score_col) >= threshold, F.col(label_col) == 1
+    counts = [
+        F.sum((pred & gold).cast("long")).alias("tp"),
+        F.sum((pred & ~gold).cast("long")).alias("fp"),
+        F.sum((~pred & gold).cast("long")).alias("fn"),
+        F.count(F.lit(1)).alias("n"),
+    ]
+    rows = {"all": df.agg(*counts).first()}
+    if by is not None:
+        for row in df.groupBy(by).agg(*counts).collect():
+            rows[str(row[by])] = row
+    return {key: prf_from_counts(r["tp"] or 0, r["fp"] or 0, r["fn"] or 0, r["n"]) for key, r in sorted(rows.items())}
+
+
+def prf_from_counts(tp: int, fp: int, fn: int, n: int) -> dict[str, float]:
+    """Precision, recall, F1 (0.0 where undefined), rounded to 4 places, with n and positives."""
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "n": int(n), "positives": int(tp + fn)}

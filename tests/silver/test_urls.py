@@ -1,0 +1,239 @@
+"""Tests for etl.silver.urls: URL anatomy, banned words, block/allow lists and the gold URL rules."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import pytest
+from pyspark.sql import types as T
+
+from etl.gold.rules import first_failure, with_overrides
+from etl.silver.urls import (
+    HARD_BANNED_TERMS,
+    MULTI_LABEL_PUBLIC_SUFFIXES,
+    URL_RULES,
+    banned_url_terms,
+    load_public_suffixes,
+    registered_domain,
+    with_domain_lists,
+    with_url_filters,
+    with_url_signals,
+)
+
+URL_SCHEMA = T.StructType([T.StructField("url", T.StringType())])
+ANATOMY = ("url_scheme", "url_host", "url_domain", "url_tld", "url_path_depth")
+GARBAGE_URLS = [
+    None, "", "   ", "not a url", "http://", "://example.com/a", "ht!tp://example.com", "http://exa mple.com/",
+    "http://a..b/", "mailto:someone@example.com", "http://%zz%/x", "\x00\x01", "http://:80/",
+]
+NUM_LIST_ENTRIES = 100_000
+
+
+def signals(spark, urls: list[str | None], **kwargs) -> dict[str | None, dict]:
+    df = spark.createDataFrame([(u,) for u in urls], URL_SCHEMA)
+    out = with_url_filters(df, spark, **kwargs) if kwargs else with_url_signals(df)
+    return {row["url"]: row.asDict() for row in out.collect()}
+
+
+@contextmanager
+def ansi(spark):
+    """Run with ANSI mode on (Spark 4's default) whatever the session was set to."""
+    before = spark.conf.get("spark.sql.ansi.enabled")
+    spark.conf.set("spark.sql.ansi.enabled", "true")
+    try:
+        yield
+    finally:
+        spark.conf.set("spark.sql.ansi.enabled", before)
+
+
+def write_list(path, lines: list[str]) -> str:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+# --- anatomy -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.Example.COM:8080/a/b/c.html?x=1#frag", ("https", "www.example.com", "example.com", "com", 3)),
+        ("HTTP://user:pw@news.bbc.co.uk/", ("http", "news.bbc.co.uk", "bbc.co.uk", "uk", 0)),
+        ("https://ar.wikipedia.org/wiki/%D9%85%D8%B5%D8%B1", ("https", "ar.wikipedia.org", "wikipedia.org", "org", 2)),
+        ("https://www.spa.gov.sa/news//2024/", ("https", "www.spa.gov.sa", "spa.gov.sa", "sa", 2)),
+        ("https://ahram.org.eg", ("https", "ahram.org.eg", "ahram.org.eg", "eg", 0)),
+        ("https://example.com./x", ("https", "example.com", "example.com", "com", 1)),
+        ("http://192.168.0.1:8080/x", ("http", "192.168.0.1", "192.168.0.1", None, 1)),
+        ("http://[::1]:8080/", ("http", "[::1]", "[::1]", None, 0)),
+        ("https://co.uk/", ("https", "co.uk", None, "uk", 0)),  # the host is itself a public suffix
+        ("http://localhost/x", ("http", "localhost", None, "localhost", 1)),
+        ("https://موقع.وزارة.مصر/صفحة", ("https", "موقع.وزارة.مصر", "وزارة.مصر", "مصر", 1)),
+        ("https://example.com?q=a/b", ("https", "example.com", "example.com", "com", 0)),
+    ],
+)
+def test_url_anatomy(spark, url, expected):
+    row = signals(spark, [url])[url]
+    assert tuple(row[c] for c in ANATOMY) == expected
+
+
+def test_garbage_urls_give_nulls_under_ansi(spark):
+    with ansi(spark):
+        rows = signals(spark, GARBAGE_URLS)
+    for url in GARBAGE_URLS:
+        row = rows[url]
+        assert row["url_host"] is None and row["url_domain"] is None and row["url_tld"] is None, url
+    for url in (None, "", "   "):  # no URL at all: no signal at all
+        assert all(v is None for k, v in rows[url].items() if k != "url"), url
+
+
+def test_url_signal_types(spark):
+    df = with_url_signals(spark.createDataFrame([("https://a.com/x",)], URL_SCHEMA))
+    types = {f.name: f.dataType for f in df.schema.fields}
+    assert types["url_path_depth"] == T.IntegerType()
+    assert types["url_hard_banned_hits"] == T.IntegerType() == types["url_soft_banned_hits"]
+    assert types["url_banned"] == T.BooleanType()
+
+
+def test_custom_public_suffix_list(spark, tmp_path):
+    psl = tmp_path / "public_suffix_list.dat"
+    psl.write_text(
+        "// comment\nuk\nco.uk\n*.ck\n!www.ck\npvt.k12.ma.us\n\n// ===BEGIN PRIVATE DOMAINS===\ngithub.io\n",
+        encoding="utf-8",
+    )
+    suffixes = load_public_suffixes(psl)
+    assert suffixes == {"co.uk", "pvt.k12.ma.us", "github.io"}
+    df = spark.createDataFrame(
+        [("a.b.pvt.k12.ma.us",), ("x.co.uk",), ("me.github.io",), ("k12.ma.us",), ("pvt.k12.ma.us",)], ["h"]
+    )
+    got = dict(df.select("h", registered_domain(df.h, suffixes).alias("d")).collect())
+    assert got == {
+        "a.b.pvt.k12.ma.us": "b.pvt.k12.ma.us",  # three-label suffix, longest match wins
+        "x.co.uk": "x.co.uk",
+        "me.github.io": "me.github.io",
+        "k12.ma.us": "ma.us",
+        "pvt.k12.ma.us": None,
+    }
+
+
+def test_builtin_suffixes_are_multi_label_and_lower_case():
+    assert all("." in s and s == s.lower() and not s.startswith(".") for s in MULTI_LABEL_PUBLIC_SUFFIXES)
+    assert {"co.uk", "com.au", "com.sa", "gov.eg"} <= MULTI_LABEL_PUBLIC_SUFFIXES
+
+
+# --- banned words --------------------------------------------------------------------------------
+
+def test_banned_terms_come_from_ldnoobw():
+    hard, soft = banned_url_terms()
+    assert hard == set(HARD_BANNED_TERMS)  # every curated term is in some LDNOOBW list
+    assert not hard & soft
+    assert {"sex", "nude", "سكس"} <= soft
+    assert "am" not in soft  # too short to mean anything in a URL
+
+
+@pytest.mark.parametrize(
+    ("url", "hard", "soft", "banned"),
+    [
+        ("https://example.com/free-porn-videos", 1, 0, True),
+        ("https://example.com/Sexy/NUDE-pics", 0, 2, True),
+        ("https://example.com/sexy-dress", 0, 1, False),
+        ("https://example.com/sexy/sexy-sexy", 0, 1, False),  # distinct words count once
+        ("https://www.essex.ac.uk/news", 0, 0, False),  # whole tokens only: "essex" is not "sex"
+        ("https://example.com/" + quote("نيك-عربي"), 1, 0, True),  # percent-encoded Arabic is decoded
+        ("https://example.com/%zz/porn", 1, 0, True),  # undecodable: the raw URL is tokenised
+        ("https://xxx.example.com/", 1, 0, True),  # the host counts too, as in RefinedWeb
+        ("https://example.com/recipes/lentil-soup", 0, 0, False),
+    ],
+)
+def test_banned_words(spark, url, hard, soft, banned):
+    row = signals(spark, [url])[url]
+    assert (row["url_hard_banned_hits"], row["url_soft_banned_hits"], row["url_banned"]) == (hard, soft, banned)
+
+
+# --- block / allow lists -------------------------------------------------------------------------
+
+@pytest.fixture()
+def lists(tmp_path):
+    block = write_list(tmp_path / "block.txt", [
+        "# ad and spam hosts", "example.com", "0.0.0.0 ads.tracker.net", "*.bad.org", "", "  Spam.EG  # trailing comment",
+        "10.0.0.1",
+    ])
+    allow = write_list(tmp_path / "allow.txt", ["# keep these", "good.example.com"])
+    return block, allow
+
+
+def test_blocklist_matches_host_and_parent_domains(spark, lists):
+    block, allow = lists
+    urls = {
+        "http://example.com/": True,
+        "http://ads.example.com/x": True,
+        "http://a.b.example.com/x": True,
+        "http://notexample.com/": False,  # label boundary: a suffix of the string is not a parent domain
+        "http://example.com.evil.net/": False,
+        "http://ads.tracker.net/": True,  # hosts-file line
+        "http://tracker.net/": False,  # a listed subdomain does not block its parent
+        "http://bad.org/": True,
+        "https://www.spam.eg:443/": True,
+        "http://10.0.0.1/": True,
+        "http://0.0.1/": False,
+    }
+    rows = signals(spark, list(urls) + [None, "garbage"], blocklist_path=block, allowlist_path=allow)
+    assert {u: rows[u]["url_blocklisted"] for u in urls} == urls
+    assert rows[None]["url_blocklisted"] is None and rows["garbage"]["url_allowlisted"] is None
+
+
+def test_allowlist_overrides_both_rules(spark, lists):
+    block, allow = lists
+    urls = ["http://good.example.com/", "http://sub.good.example.com/porn", "http://ads.example.com/porn"]
+    rows = signals(spark, urls, blocklist_path=block, allowlist_path=allow)
+    good, sub, ads = (rows[u] for u in urls)
+    assert good["url_blocklisted"] and good["url_allowlisted"] and not good["url_blocklisted_effective"]
+    assert sub["url_allowlisted"] and sub["url_banned"] and not sub["url_banned_effective"]
+    assert ads["url_blocklisted_effective"] and ads["url_banned_effective"] and not ads["url_allowlisted"]
+
+
+def test_no_lists_means_nothing_listed(spark):
+    rows = signals(spark, ["http://example.com/", None], blocklist_path=None, allowlist_path=None)
+    assert rows["http://example.com/"]["url_blocklisted"] is False
+    assert rows["http://example.com/"]["url_allowlisted"] is False
+    assert rows[None]["url_blocklisted"] is None
+
+
+def test_domain_lists_need_url_signals(spark):
+    with pytest.raises(ValueError, match="with_url_signals"):
+        with_domain_lists(spark.createDataFrame([("x",)], URL_SCHEMA), spark)
+
+
+def test_blocklist_with_100k_entries(spark, tmp_path):
+    entries = [f"site{i}.spam-{i % 97}.com" for i in range(NUM_LIST_ENTRIES)]
+    block = write_list(tmp_path / "big.txt", ["# generated"] + entries)
+    expected = {}
+    for i in (0, 1, 4_242, NUM_LIST_ENTRIES - 1):
+        expected[f"https://{entries[i]}/"] = True
+        expected[f"https://deep.www.{entries[i]}/p"] = True
+        expected[f"https://{entries[i].split('.', 1)[1]}/"] = False  # parent of a listed host: not listed
+    expected[f"https://site{NUM_LIST_ENTRIES}.spam-0.com/"] = False
+    expected["https://example.org/"] = False
+    rows = signals(spark, list(expected), blocklist_path=block)
+    assert {u: rows[u]["url_blocklisted"] for u in expected} == expected
+
+
+# --- gold rules ----------------------------------------------------------------------------------
+
+def test_url_rules_fire_like_gold_rules(spark, lists):
+    block, allow = lists
+    cases = {
+        "http://ads.example.com/news": "url:blocklisted_domain",
+        "http://ads.example.com/porn": "url:blocklisted_domain",  # table order: the domain rule comes first
+        "http://news.site.org/porn-videos": "url:banned_word",
+        "http://news.site.org/sexy-nude": "url:banned_word",
+        "http://news.site.org/sexy-dress": None,
+        "http://good.example.com/porn": None,  # allowlisted
+        None: None,
+        "garbage": None,
+    }
+    rows = signals(spark, list(cases), blocklist_path=block, allowlist_path=allow)
+    assert {u: first_failure(rows[u], URL_RULES) for u in cases} == cases
+    assert [r.key for r in URL_RULES] == ["url:blocklisted_domain", "url:banned_word"]
+    assert all(r.family == "url" for r in URL_RULES)
+    relaxed = with_overrides(URL_RULES, {"url:banned_word": False})
+    assert first_failure({"url_banned_effective": False}, relaxed) == "url:banned_word"
