@@ -142,6 +142,7 @@ class PipelineConfig:
 
 
     def _validate_layers(self) -> None:
+        from etl.gold.decisions import extra_rules
         from etl.gold.rules import DEFAULT_RULES
         from etl.silver.normalize import NormalizeOptions
 
@@ -149,7 +150,7 @@ class PipelineConfig:
         for key in self.silver.normalize:
             if key not in known_options:
                 raise ConfigError(f"unknown key 'silver.normalize.{key}' (known: {', '.join(sorted(known_options))})")
-        known_rules = {r.key for r in DEFAULT_RULES}
+        known_rules = {r.key for r in DEFAULT_RULES} | {r.key for r in extra_rules(self.gold, ["any"])}
         for where, overrides in [("gold.rule_overrides", self.gold.rule_overrides),
                                  *[(f"gold.language_overrides.{lang}", o)
                                    for lang, o in self.gold.language_overrides.items()]]:

@@ -109,16 +109,33 @@ def in_test(family: str, seed: int = SEED, fraction: float = TEST_FRACTION) -> b
 def classifier_scores(spark, model, texts: pd.Series) -> pd.Series:
     """Model probabilities for normalised texts, in input order (evaluation only: a few thousand rows)."""
     frame = pd.DataFrame({"row": range(len(texts)), "text": normalize_series(texts.reset_index(drop=True))})
-    scored = apply_model(spark.createDataFrame(frame, "row long, text string"), model).toPandas()
+    # Cached: a plain local frame lets the optimiser run the n-gram stages on the driver (ConvertToLocalRelation).
+    rows = spark.createDataFrame(frame, "row long, text string").cache()
+    try:
+        scored = apply_model(rows, model).toPandas()
+    finally:
+        rows.unpersist()
     return scored.sort_values("row")[MODEL_SCORE_COL].reset_index(drop=True)
 
 
-def per_language(cases: pd.DataFrame, pred: pd.Series) -> dict[str, dict]:
+def roc_auc(gold: pd.Series, scores: pd.Series) -> float:
+    """Mann-Whitney AUC (ties count half): threshold-free, so it shows ranking quality F1 at 0.5 can hide."""
+    gold = pd.Series(gold).astype(bool).to_numpy()
+    ranks = pd.Series(scores).rank(method="average").to_numpy()
+    positives, negatives = int(gold.sum()), int((~gold).sum())
+    if not positives or not negatives:
+        return float("nan")
+    return round(float((ranks[gold].sum() - positives * (positives + 1) / 2) / (positives * negatives)), 4)
+
+
+def per_language(cases: pd.DataFrame, pred: pd.Series, scores: pd.Series | None = None) -> dict[str, dict]:
     pred = pd.Series(pred).reset_index(drop=True)
     out = {}
     for lang in sorted(cases["lang"].unique()):
         mask = (cases["lang"] == lang).to_numpy()
         out[lang] = prf(cases["gold"][mask], pred[mask])
+        if scores is not None:
+            out[lang]["roc_auc"] = roc_auc(cases["gold"][mask], scores[mask])
     return out
 
 
@@ -150,8 +167,10 @@ def run(spark=None) -> dict:
     trained = time.perf_counter()
 
     scores = classifier_scores(spark, model, test["text"])
-    classifier = per_language(test, scores >= THRESHOLD)
+    classifier = per_language(test, scores >= THRESHOLD, scores)
     lexicon = per_language(test, predictions(test["text"], test["lang"])[LEXICON_RULE])
+    # HateCheck is ~70% hateful, so flagging everything already scores F1 ~0.82: the floor to beat.
+    everything = per_language(test, pd.Series(True, index=test.index))
 
     jigsaw = pd.read_csv(JIGSAW)
     jigsaw_gold = jigsaw["toxic"] == 1
@@ -161,6 +180,8 @@ def run(spark=None) -> dict:
     return {
         "classifier_macro_f1": macro_f1(classifier),
         "lexicon_macro_f1_same_split": macro_f1(lexicon),
+        "all_hateful_baseline_macro_f1": macro_f1(everything),
+        "classifier_macro_roc_auc": round(sum(m["roc_auc"] for m in classifier.values()) / len(classifier), 4),
         "lexicon_rule": "any dimension >= 2 (dim2, as chosen in evals/toxicity_lexicon_eval.py)",
         "threshold": THRESHOLD,
         "split": {
@@ -176,7 +197,8 @@ def run(spark=None) -> dict:
         "hatecheck_test": {"classifier": classifier, "lexicon": lexicon},
         "jigsaw_out_of_domain": {
             "note": "HateCheck-trained model on 101 English Jigsaw comments (toxic label); not trained on Jigsaw",
-            "classifier": prf(jigsaw_gold, jigsaw_scores >= THRESHOLD),
+            "classifier": {**prf(jigsaw_gold, jigsaw_scores >= THRESHOLD),
+                           "roc_auc": roc_auc(jigsaw_gold, jigsaw_scores)},
             "lexicon_dim2": prf(jigsaw_gold, jigsaw_lexicon[LEXICON_RULE]),
         },
         "seconds": {"train": round(trained - started, 1), "total": round(time.perf_counter() - started, 1)},
@@ -190,14 +212,16 @@ def print_table(result: dict) -> None:
     split = result["split"]
     print(f"HateCheck test split by {split['by']}: {split['test_families']}/{split['families']} template families, "
           f"{split['test_cases']} test / {split['train_cases']} train cases (seed {split['seed']})")
-    print(f"{'lang':6}{'clf P':>8}{'R':>7}{'F1':>7}{'lex P':>9}{'R':>7}{'F1':>7}{'n':>7}")
+    print(f"{'lang':6}{'clf P':>8}{'R':>7}{'F1':>7}{'AUC':>7}{'lex P':>9}{'R':>7}{'F1':>7}{'n':>7}")
     tables = result["hatecheck_test"]
     for lang, c in tables["classifier"].items():
         lx = tables["lexicon"][lang]
-        print(f"{lang:6}{c['precision']:>8.3f}{c['recall']:>7.3f}{c['f1']:>7.3f}"
+        print(f"{lang:6}{c['precision']:>8.3f}{c['recall']:>7.3f}{c['f1']:>7.3f}{c['roc_auc']:>7.3f}"
               f"{lx['precision']:>9.3f}{lx['recall']:>7.3f}{lx['f1']:>7.3f}{c['n']:>7}")
     print(f"classifier_macro_f1={result['classifier_macro_f1']:.3f}  "
-          f"lexicon_macro_f1_same_split={result['lexicon_macro_f1_same_split']:.3f}")
+          f"lexicon_macro_f1_same_split={result['lexicon_macro_f1_same_split']:.3f}  "
+          f"all_hateful_baseline_macro_f1={result['all_hateful_baseline_macro_f1']:.3f}  "
+          f"classifier_macro_roc_auc={result['classifier_macro_roc_auc']:.3f}")
     print("Jigsaw sample, out of domain (HateCheck-trained model):")
     for name, m in result["jigsaw_out_of_domain"].items():
         if isinstance(m, dict):

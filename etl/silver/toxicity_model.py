@@ -170,7 +170,13 @@ def train_toxicity_model(
     training = df.select(
         F.col(text_col).cast("string").alias(INPUT_COL), F.col(label_col).cast("double").alias(LABEL_COL)
     ).where(F.col(LABEL_COL).isNotNull())
-    return Pipeline(stages=[*_feature_stages(cfg), regression]).fit(training)
+    # Fitting reads the input several times (IDF, then the regression). Persisting it also stops Spark's
+    # optimiser from running the whole n-gram pipeline on the driver when df is a local (createDataFrame) frame.
+    training = training.persist()
+    try:
+        return Pipeline(stages=[*_feature_stages(cfg), regression]).fit(training)
+    finally:
+        training.unpersist()
 
 
 def save_model(model: PipelineModel, path: str, overwrite: bool = False) -> None:

@@ -22,9 +22,9 @@ listed) and the two columns the gold rules read, which apply "the allowlist wins
 
 Public suffixes: :data:`MULTI_LABEL_PUBLIC_SUFFIXES` is a compact hand-written list of the common multi-label
 suffixes (``co.uk``, ``com.au``, ``com.sa``, ``gov.eg``, ...); every single-label TLD is a suffix implicitly.
-It is an approximation of the Public Suffix List: it has no wildcard or exception rules and few private
-suffixes, so hosts under a missing suffix get a registered domain one label too short (``example.pvt.k12.ma.us``
--> ``k12.ma.us`` — never wrong about the host, only about who registered it). For the real thing, download
+It is an approximation of the Public Suffix List: it has no wildcard or exception rules, no suffix of three or
+more labels and few private suffixes, so a host under a missing suffix gets a registered domain that is too short
+(``school.pvt.k12.ma.us`` -> ``ma.us``). Only ``url_domain`` is affected: the block/allow lists match the host. For the real thing, download
 https://publicsuffix.org/list/public_suffix_list.dat and pass ``suffixes=load_public_suffixes(path)``.
 """
 
@@ -324,17 +324,19 @@ def with_domain_lists(
     if missing:
         raise ValueError(f"with_domain_lists needs with_url_signals first (missing: {', '.join(sorted(missing))})")
     host = F.col(host_col)
-    parts = []
-    for path, kind in ((blocklist_path, "blocked"), (allowlist_path, "allowed")):
-        if path:
-            other = "allowed" if kind == "blocked" else "blocked"
-            parts.append(read_domain_list(spark, path).select("domain", F.lit(True).alias(kind), F.lit(False).alias(other)))
-    if parts:
-        lists = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
-        listed = _listed_hosts(df, lists, host_col)
+    lists = [
+        read_domain_list(spark, path).select(
+            "domain", F.lit(kind == "blocked").alias("blocked"), F.lit(kind == "allowed").alias("allowed")
+        )
+        for path, kind in ((blocklist_path, "blocked"), (allowlist_path, "allowed"))
+        if path
+    ]
+    if lists:
+        listed = _listed_hosts(df, functools.reduce(DataFrame.unionByName, lists), host_col)
         out = df.join(listed, on=host == F.col("__host"), how="left").drop("__host")
-    else:
-        out = df.withColumn("__blocked", F.lit(None).cast("boolean")).withColumn("__allowed", F.lit(None).cast("boolean"))
+    else:  # nothing to join: every known host is simply not listed
+        no_flag = F.lit(None).cast("boolean")
+        out = df.withColumn("__blocked", no_flag).withColumn("__allowed", no_flag)
     known = host.isNotNull()
     out = (
         out.withColumn("url_blocklisted", F.when(known, F.coalesce(F.col("__blocked"), F.lit(False))))

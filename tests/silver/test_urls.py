@@ -54,26 +54,25 @@ def write_list(path, lines: list[str]) -> str:
 
 # --- anatomy -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://www.Example.COM:8080/a/b/c.html?x=1#frag", ("https", "www.example.com", "example.com", "com", 3)),
-        ("HTTP://user:pw@news.bbc.co.uk/", ("http", "news.bbc.co.uk", "bbc.co.uk", "uk", 0)),
-        ("https://ar.wikipedia.org/wiki/%D9%85%D8%B5%D8%B1", ("https", "ar.wikipedia.org", "wikipedia.org", "org", 2)),
-        ("https://www.spa.gov.sa/news//2024/", ("https", "www.spa.gov.sa", "spa.gov.sa", "sa", 2)),
-        ("https://ahram.org.eg", ("https", "ahram.org.eg", "ahram.org.eg", "eg", 0)),
-        ("https://example.com./x", ("https", "example.com", "example.com", "com", 1)),
-        ("http://192.168.0.1:8080/x", ("http", "192.168.0.1", "192.168.0.1", None, 1)),
-        ("http://[::1]:8080/", ("http", "[::1]", "[::1]", None, 0)),
-        ("https://co.uk/", ("https", "co.uk", None, "uk", 0)),  # the host is itself a public suffix
-        ("http://localhost/x", ("http", "localhost", None, "localhost", 1)),
-        ("https://موقع.وزارة.مصر/صفحة", ("https", "موقع.وزارة.مصر", "وزارة.مصر", "مصر", 1)),
-        ("https://example.com?q=a/b", ("https", "example.com", "example.com", "com", 0)),
-    ],
-)
-def test_url_anatomy(spark, url, expected):
-    row = signals(spark, [url])[url]
-    assert tuple(row[c] for c in ANATOMY) == expected
+ANATOMY_CASES = {
+    "https://www.Example.COM:8080/a/b/c.html?x=1#frag": ("https", "www.example.com", "example.com", "com", 3),
+    "HTTP://user:pw@news.bbc.co.uk/": ("http", "news.bbc.co.uk", "bbc.co.uk", "uk", 0),
+    "https://ar.wikipedia.org/wiki/%D9%85%D8%B5%D8%B1": ("https", "ar.wikipedia.org", "wikipedia.org", "org", 2),
+    "https://www.spa.gov.sa/news//2024/": ("https", "www.spa.gov.sa", "spa.gov.sa", "sa", 2),
+    "https://ahram.org.eg": ("https", "ahram.org.eg", "ahram.org.eg", "eg", 0),
+    "https://example.com./x": ("https", "example.com", "example.com", "com", 1),
+    "http://192.168.0.1:8080/x": ("http", "192.168.0.1", "192.168.0.1", None, 1),
+    "http://[::1]:8080/": ("http", "[::1]", "[::1]", None, 0),
+    "https://co.uk/": ("https", "co.uk", None, "uk", 0),  # the host is itself a public suffix
+    "http://localhost/x": ("http", "localhost", None, "localhost", 1),
+    "https://موقع.وزارة.مصر/صفحة": ("https", "موقع.وزارة.مصر", "وزارة.مصر", "مصر", 1),
+    "https://example.com?q=a/b": ("https", "example.com", "example.com", "com", 0),
+}
+
+
+def test_url_anatomy(spark):
+    rows = signals(spark, list(ANATOMY_CASES))
+    assert {u: tuple(rows[u][c] for c in ANATOMY) for u in ANATOMY_CASES} == ANATOMY_CASES
 
 
 def test_garbage_urls_give_nulls_under_ansi(spark):
@@ -154,8 +153,8 @@ def test_banned_words(spark, url, hard, soft, banned):
 @pytest.fixture()
 def lists(tmp_path):
     block = write_list(tmp_path / "block.txt", [
-        "# ad and spam hosts", "example.com", "0.0.0.0 ads.tracker.net", "*.bad.org", "", "  Spam.EG  # trailing comment",
-        "10.0.0.1",
+        "# ad and spam hosts", "example.com", "0.0.0.0 ads.tracker.net", "*.bad.org", "",
+        "  Spam.EG  # trailing comment", "10.0.0.1",
     ])
     allow = write_list(tmp_path / "allow.txt", ["# keep these", "good.example.com"])
     return block, allow
@@ -237,3 +236,18 @@ def test_url_rules_fire_like_gold_rules(spark, lists):
     assert all(r.family == "url" for r in URL_RULES)
     relaxed = with_overrides(URL_RULES, {"url:banned_word": False})
     assert first_failure({"url_banned_effective": False}, relaxed) == "url:banned_word"
+
+
+def test_url_rules_find_exactly_the_planted_urls_of_the_arabic_sample(spark):
+    """The generated Arabic sample plants banned-word URLs and blocklisted hosts; the rules find those and no others."""
+    import json
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "arabic_sample"
+    truth = json.loads(next(sample.glob("*-truth.json")).read_text(encoding="utf-8"))
+    blocklist = str(sample / truth["blocklist"])
+    rows = signals(spark, list(truth["categories"]), blocklist_path=blocklist)
+    planted = {"url:banned_word": "banned_url", "url:blocklisted_domain": "blocklisted_domain"}
+    for url, category in truth["categories"].items():
+        expected = category if category in planted.values() else None
+        assert planted.get(first_failure(rows[url], URL_RULES)) == expected, url

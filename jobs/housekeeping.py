@@ -1,0 +1,14 @@
+"""spark-submit / python entry point: housekeeping (OPTIMIZE + VACUUM of the lake's tables). See --help."""
+
+import os
+import sys
+
+try:
+    import etl  # noqa: F401  (installed, or shipped with --archives; see etl/packaging.py)
+except ImportError:  # running from a checkout without installing
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from etl.housekeeping import housekeeping_main
+
+if __name__ == "__main__":
+    sys.exit(housekeeping_main())

@@ -1,0 +1,14 @@
+"""spark-submit / python entry point: labelled CSV/Delta -> a saved toxicity classifier. See --help."""
+
+import os
+import sys
+
+try:
+    import etl  # noqa: F401  (installed, or shipped with --py-files)
+except ImportError:  # running from a checkout without installing
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from etl.jobs_toxicity import train_main
+
+if __name__ == "__main__":
+    sys.exit(train_main())

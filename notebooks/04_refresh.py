@@ -1,0 +1,39 @@
+# Databricks notebook source
+# Get `spark`: Databricks (and the local notebook test) define it; anywhere else build a local session with Delta.
+try:
+    spark  # noqa: F821
+except NameError:
+    from etl.spark import get_spark
+
+    spark = get_spark()
+
+# COMMAND ----------
+
+# MAGIC %md
+# MAGIC # 04 · Refresh the lake and write the run report
+# MAGIC Ingests new WET files, scores them, decides and dedups them against the lake's history (only what is new, exactly
+# MAGIC once), then writes the report: HTML page, PNG charts, `report.json` and `DATASET_CARD.md`. Schedule this notebook
+# MAGIC as a Databricks job for a periodic refresh.
+
+# COMMAND ----------
+
+dbutils.widgets.text("inputs", "data/sample", "Input paths (comma-separated files, dirs, globs, manifests, URLs)")
+dbutils.widgets.text("lake", "/tmp/cc_lake", "Lake root")
+dbutils.widgets.text("report_dir", "/tmp/cc_report", "Report directory (local or /dbfs/... path)")
+
+# COMMAND ----------
+
+from etl.config import load_config
+from etl.pipeline import refresh
+from etl.report import plot_funnel, write_report
+
+inputs = [p.strip() for p in dbutils.widgets.get("inputs").split(",") if p.strip()]
+cfg = load_config(overrides={"lake": dbutils.widgets.get("lake")})
+summary = refresh(spark, cfg, inputs)
+print("\n".join(summary.lines()))
+
+# COMMAND ----------
+
+paths = write_report(spark, cfg, dbutils.widgets.get("report_dir"), summary)
+print(f"report: {paths['html']}\ndataset card: {paths['card']}")
+display(plot_funnel(summary.funnel))

@@ -1,0 +1,223 @@
+"""Tests for etl.silver.toxicity_model (classifier, persistence, labelled data, user-model hook) and its job."""
+
+from __future__ import annotations
+
+import functools
+import pickle
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pyspark import cloudpickle
+from pyspark.sql import functions as F
+
+from etl.silver.toxicity_model import (
+    MODEL_SCORE_COL,
+    USER_SCORE_COL,
+    ToxicityModelConfig,
+    apply_model,
+    load_labelled,
+    save_model,
+    score_with_model,
+    score_with_python_model,
+    train_toxicity_model,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+JOB = ROOT / "jobs" / "train_toxicity.py"
+EXIT_USAGE = 2
+SMALL = ToxicityModelConfig(num_features=1 << 12, max_iter=20, min_doc_freq=1)
+
+TOXIC = [
+    "I hate all of those vermin",
+    "kill them all, they are vermin",
+    "those people are filthy vermin",
+    "I hate them and want them dead",
+]
+NEUTRAL = [
+    "what a lovely day at the beach",
+    "the library opens at nine today",
+    "we baked bread with my grandmother",
+    "the train to the city was on time",
+]
+
+# Functions pickled to Python workers must be importable there or pickled by value; test modules are neither
+# on the workers' path nor packages, so ship this module's functions by value.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+@pytest.fixture(scope="module")
+def training(spark):
+    rows = [(t, 1) for t in TOXIC] + [(t, 0) for t in NEUTRAL] + [(None, 0), ("", 0)]
+    return spark.createDataFrame(rows, "text string, label int")
+
+
+@pytest.fixture(scope="module")
+def model(training):
+    return train_toxicity_model(training, cfg=SMALL)
+
+
+def test_scores_are_probabilities_and_separate_training_phrases(model, training):
+    scored = apply_model(training.withColumn("id", F.monotonically_increasing_id()), model).toPandas()
+    assert list(scored.columns) == ["text", "label", "id", MODEL_SCORE_COL]  # inputs kept, features dropped
+    assert scored[MODEL_SCORE_COL].between(0.0, 1.0).all()
+    toxic = scored.loc[scored["label"] == 1, MODEL_SCORE_COL]
+    neutral = scored.loc[scored["text"].isin(NEUTRAL), MODEL_SCORE_COL]
+    assert toxic.min() > neutral.max()
+    assert toxic.min() > 0.5 > neutral.max()
+
+
+def test_none_text_scores_like_empty_text(model, spark):
+    frame = spark.createDataFrame([(None,), ("",)], "text string")
+    none_score, empty_score = [r[MODEL_SCORE_COL] for r in apply_model(frame, model).collect()]
+    assert none_score == pytest.approx(empty_score)
+    assert 0.0 <= none_score <= 1.0
+
+
+def test_save_load_score_with_other_text_column(model, spark, tmp_path):
+    path = str(tmp_path / "model")
+    save_model(model, path)
+    with pytest.raises(Exception):  # no silent overwrite
+        save_model(model, path)
+    save_model(model, path, overwrite=True)
+    frame = spark.createDataFrame([(1, TOXIC[0]), (2, NEUTRAL[0])], "id int, body string")
+    out = score_with_model(frame, path, text_col="body", out_col="p").orderBy("id").toPandas()
+    assert list(out.columns) == ["id", "body", "p"]
+    assert out["p"][0] > out["p"][1]
+    expected = apply_model(frame, model, text_col="body", out_col="p").orderBy("id").toPandas()
+    assert out["p"].tolist() == pytest.approx(expected["p"].tolist())
+
+
+def test_training_needs_its_columns(spark):
+    frame = spark.createDataFrame([("a",)], "body string")
+    with pytest.raises(ValueError, match="'text'"):
+        train_toxicity_model(frame, cfg=SMALL)
+    with pytest.raises(ValueError, match="char_ngram"):
+        ToxicityModelConfig(char_ngram_min=3, char_ngram_max=2)
+
+
+# --- labelled data --------------------------------------------------------------------------------
+
+
+def test_load_labelled_jigsaw(spark, data_dir):
+    df = load_labelled(spark, str(data_dir / "jigsaw" / "test_examples.csv"))
+    assert df.dtypes == [("text", "string"), ("label", "int"), ("language", "string")]
+    frame = df.toPandas()
+    expected = pd.read_csv(data_dir / "jigsaw" / "test_examples.csv")
+    assert len(frame) == len(expected)  # quoted newlines and "" escapes parsed as one row each
+    assert frame["label"].tolist() == expected["toxic"].tolist()
+    assert set(frame["language"]) == {"en"}
+
+
+def test_load_labelled_hatecheck(spark, data_dir):
+    frame = load_labelled(spark, str(data_dir / "hatecheck" / "hatecheck_slice.csv")).toPandas()
+    expected = pd.read_csv(data_dir / "hatecheck" / "hatecheck_slice.csv")
+    assert len(frame) == len(expected)
+    assert frame["label"].tolist() == (expected["label_gold"] == "hateful").astype(int).tolist()
+    assert sorted(frame["language"].unique()) == ["ar", "de", "es", "fr", "hi", "it", "nl", "pl", "pt", "zh"]
+
+
+def test_load_labelled_full_hatecheck_file_takes_language_from_case_id(spark, tmp_path):
+    path = tmp_path / "hatecheck_cases_final_german.csv"
+    path.write_text("mhc_case_id,test_case,label_gold\ngerman-1,Ich hasse sie.,hateful\n"
+                    "german-2,Ich mag sie.,non-hateful\n", encoding="utf-8")
+    rows = load_labelled(spark, str(path)).collect()
+    assert [(r.label, r.language) for r in rows] == [(1, "de"), (0, "de")]
+
+
+def test_load_labelled_delta_and_generic(spark, tmp_path):
+    table = str(tmp_path / "labels")
+    spark.createDataFrame([("nice", "0"), ("vile", "true"), (None, "1")], "text string, label string") \
+        .write.format("delta").save(table)
+    frame = load_labelled(spark, table).orderBy("label", "text").toPandas()
+    assert frame["label"].tolist() == [0, 1, 1]
+    assert frame["language"].isna().all()
+    assert frame["text"].tolist()[0] == "nice"
+
+
+def test_load_labelled_errors(spark, tmp_path):
+    missing = tmp_path / "missing.csv"
+    missing.write_text("text,score\nhello,1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'label'"):
+        load_labelled(spark, str(missing))
+    hatecheck = tmp_path / "hc.csv"
+    hatecheck.write_text("test_case,functionality\nhello,x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'label_gold'"):
+        load_labelled(spark, str(hatecheck))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nhello,maybe\n", encoding="utf-8")
+    with pytest.raises(Exception, match="label is not 0/1: maybe"):
+        load_labelled(spark, str(bad)).collect()
+
+
+# --- user-model hook ------------------------------------------------------------------------------
+
+
+def _load_weights(weights_path: str, calls_dir: str) -> dict[str, float]:
+    """Toy 'model': a pickled dict of word weights. Leaves one file per call so the test can count calls."""
+    (Path(calls_dir) / f"load-{uuid.uuid4().hex}").touch()
+    with open(weights_path, "rb") as handle:
+        return pickle.load(handle)
+
+
+def _predict(weights: dict[str, float], texts: pd.Series, calls_dir: str) -> pd.Series:
+    (Path(calls_dir) / f"batch-{uuid.uuid4().hex}").touch()
+    return texts.map(lambda t: min(1.0, sum(weights.get(w, 0.0) for w in t.lower().split())))
+
+
+def test_python_model_loaded_once_per_partition(spark, tmp_path):
+    weights = tmp_path / "weights.pkl"
+    weights.write_bytes(pickle.dumps({"vermin": 0.6, "hate": 0.5}))
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    texts = ["I hate vermin", "a calm sea", None, "vermin"]
+    partitions, rows, batch_rows = 3, 12, 2
+    frame = spark.range(0, rows, numPartitions=partitions).select(
+        "id", F.element_at(F.array(*[F.lit(t) for t in texts]), (F.col("id") % len(texts) + 1).cast("int"))
+        .alias("text"))
+    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
+    previous = spark.conf.get(key)
+    spark.conf.set(key, str(batch_rows))
+    try:
+        out = score_with_python_model(
+            frame,
+            loader=functools.partial(_load_weights, str(weights), str(calls)),
+            predict=functools.partial(_predict, calls_dir=str(calls)),
+        ).toPandas().sort_values("id", ignore_index=True)  # no orderBy: its sampling job would run the UDF too
+    finally:
+        spark.conf.set(key, previous)
+    assert list(out.columns) == ["id", "text", USER_SCORE_COL]
+    assert out[USER_SCORE_COL].tolist()[:4] == pytest.approx([1.0, 0.0, 0.0, 0.6])  # None arrives as ""
+    assert len(list(calls.glob("load-*"))) == partitions
+    assert len(list(calls.glob("batch-*"))) == rows // batch_rows  # several batches share one load
+
+
+# --- job ------------------------------------------------------------------------------------------
+
+
+def _job(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(JOB), *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def test_job_help():
+    result = _job("--help")
+    assert result.returncode == 0
+    assert "--model-out" in result.stdout and "examples:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--model-out", "m"), "--input"),
+        (("--input", "tests/data/jigsaw/test_examples.csv", "--model-out", "m", "--test-fraction", "1.5"),
+         "--test-fraction"),
+        (("--input", "does/not/exist.csv", "--model-out", "m"), "does/not/exist.csv"),
+    ],
+)
+def test_job_bad_arguments_exit_2(args, message):
+    result = _job(*args)
+    assert result.returncode == EXIT_USAGE
+    assert message in result.stderr.strip().splitlines()[-1]

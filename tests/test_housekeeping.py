@@ -1,0 +1,97 @@
+"""OPTIMIZE and VACUUM over a tiny lake of real Delta tables named like the pipeline's (etl.pipeline.ALL_TABLES)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from delta.tables import DeltaTable
+
+from etl import tables
+from etl.cli import EXIT_OK, EXIT_USAGE
+from etl.gold.build import GOLD_DOCUMENTS, SILVER_DOCUMENTS
+from etl.housekeeping import DEFAULT_RETENTION_HOURS, housekeeping_main, retention_hours, run_housekeeping
+
+ROOT = Path(__file__).resolve().parents[1]
+# Each append is one commit of one file, so a table starts as this many small files.
+SMALL_APPENDS = 4
+LAKE_TABLES = (tables.BRONZE_DOCUMENTS, SILVER_DOCUMENTS, GOLD_DOCUMENTS)
+
+
+def _num_files(spark, lake: str, name: str) -> int:
+    return DeltaTable.forPath(spark, tables.table_path(lake, name)).detail().first()["numFiles"]
+
+
+def _parquet_on_disk(lake: str, name: str) -> int:
+    return len(list(Path(tables.table_path(lake, name)).glob("*.parquet")))
+
+
+@pytest.fixture()
+def small_lake(spark, lake) -> str:
+    for name in LAKE_TABLES:
+        for batch in range(SMALL_APPENDS):
+            rows = [(f"doc-{batch}-{i}", lang) for i, lang in enumerate(["en", "ar", None])]
+            df = spark.createDataFrame(rows, "doc_id string, language string").coalesce(1)
+            df.write.format("delta").mode("append").save(tables.table_path(lake, name))
+    return lake
+
+
+def test_optimize_compacts_and_forced_vacuum_deletes_replaced_files(spark, small_lake, capsys):
+    before = {name: _num_files(spark, small_lake, name) for name in LAKE_TABLES}
+    assert all(n == SMALL_APPENDS for n in before.values())
+
+    code = housekeeping_main(["--lake", small_lake, "--retention-hours", "0", "--force", "--zorder"])
+
+    assert code == EXIT_OK
+    for name in LAKE_TABLES:
+        assert _num_files(spark, small_lake, name) == 1
+        assert _parquet_on_disk(small_lake, name) == 1  # the 4 compacted-away files are gone
+        assert tables.read(spark, small_lake, name).count() == SMALL_APPENDS * 3  # no row changed
+    out = capsys.readouterr().out
+    assert "gold/documents" in out and "(z-ordered)" in out
+    # Safety check restored for the rest of the session.
+    assert spark.conf.get("spark.databricks.delta.retentionDurationCheck.enabled") == "true"
+
+
+def test_default_retention_keeps_recently_replaced_files(spark, small_lake):
+    summary = run_housekeeping(spark, small_lake)
+
+    for result in summary.results:
+        assert (result.files_before, result.files_after, result.vacuumable) == (SMALL_APPENDS, 1, 0)
+        assert _parquet_on_disk(small_lake, result.name) == SMALL_APPENDS + 1
+    assert {r.name for r in summary.results} == set(LAKE_TABLES)  # absent tables skipped
+
+
+def test_dry_run_changes_nothing(spark, small_lake):
+    versions = {name: tables.version(spark, small_lake, name) for name in LAKE_TABLES}
+    summary = run_housekeeping(spark, small_lake, dry_run=True)
+    assert all(r.files_before == r.files_after == SMALL_APPENDS for r in summary.results)
+    assert versions == {name: tables.version(spark, small_lake, name) for name in LAKE_TABLES}
+
+
+def test_short_retention_without_force_is_refused(spark, small_lake, capsys):
+    assert housekeeping_main(["--lake", small_lake, "--retention-hours", "1"]) == EXIT_USAGE
+    assert "--force" in capsys.readouterr().err
+    assert all(_num_files(spark, small_lake, name) == SMALL_APPENDS for name in LAKE_TABLES)  # untouched
+
+
+def test_unknown_table_and_empty_lake_are_usage_errors(spark, lake, small_lake):
+    assert housekeeping_main(["--lake", small_lake, "--tables", "gold/nope"]) == EXIT_USAGE
+    assert housekeeping_main(["--lake", lake + "-empty"]) == EXIT_USAGE
+
+
+@pytest.mark.parametrize(("interval", "hours"), [
+    (None, DEFAULT_RETENTION_HOURS), ("interval 1 week", 168), ("interval 2 days", 48), ("36 hours", 36),
+    ("interval 1 day 12 hours", 36), ("garbage", DEFAULT_RETENTION_HOURS),
+])
+def test_retention_hours_parses_delta_intervals(interval, hours):
+    assert retention_hours(interval) == hours
+
+
+def test_help_works_without_spark():
+    result = subprocess.run([sys.executable, str(ROOT / "jobs" / "housekeeping.py"), "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "--retention-hours" in result.stdout and "VACUUM" in result.stdout

@@ -1,0 +1,145 @@
+"""Refresh end to end on real near-duplicates: incremental == full run, a no-op changes nothing, a kill recovers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pyspark.sql import functions as F
+
+from etl import tables
+from etl.config import load_config
+from etl.gold.build import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS
+from etl.io.wet import Record, WarcReader
+from etl.io.wet_writer import write_wet
+from etl.pipeline import refresh, table_versions
+
+ROOT = Path(__file__).resolve().parents[1]
+DUPS = ROOT / "data" / "sample" / "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz"
+WHIRLWIND = ROOT / "data" / "sample" / "CC-MAIN-2024-22-whirlwind.warc.wet.gz"
+COMMITS_PER_REFRESH = 11  # bronze 3, silver 1, gold 7 (see etl/gold/build.py)
+
+
+def quiet(_msg):
+    pass
+
+
+@pytest.fixture(scope="module")
+def split_inputs(tmp_path_factory) -> tuple[Path, Path]:
+    """The real near-duplicate file split in two: old crawl (even records) and new crawl (odd records)."""
+    out = tmp_path_factory.mktemp("inputs")
+    with open(DUPS, "rb") as fh:
+        records = [r for r in WarcReader(fh) if isinstance(r, Record) and r.type == "conversion"]
+    files = []
+    for part in (0, 1):
+        path = out / f"part{part}.warc.wet.gz"
+        recs = [({k: v for k, v in r.headers.items() if k != "content-length"}, r.payload) for r in records[part::2]]
+        if part == 1:  # the new crawl re-publishes an old page verbatim under another URL: an exact duplicate
+            copy = dict(recs[0][0])
+            copy.update({"warc-target-uri": "https://mirror.example/again", "warc-record-id": "<urn:uuid:mirror-1>"})
+            recs.append((copy, records[0].payload))
+        with open(path, "wb") as fh:
+            write_wet(fh, recs)
+        files.append(path)
+    return files[0], files[1]
+
+
+def cfg_for(lake: str):
+    return load_config(overrides={"lake": lake, "ingest.files_per_batch": 1})
+
+
+def snapshot(spark, lake: str) -> dict:
+    """Gold as sets of rows, ignoring run ids and timestamps."""
+    def rows(name, cols):
+        return sorted(tuple(r) for r in tables.read(spark, lake, name).select(*cols).collect())
+
+    return {
+        "documents": rows(GOLD_DOCUMENTS, ["doc_id", "language", "text"]),
+        "duplicates": rows(GOLD_DUPLICATES, ["doc_id", "cluster_id", "survivor_id", "stage"]),
+        "rejections": rows(GOLD_REJECTIONS, ["doc_id", "stage", "reason"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def full_run(spark, split_inputs, tmp_path_factory) -> dict:
+    lake = str(tmp_path_factory.mktemp("full") / "lake")
+    refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
+    return snapshot(spark, lake)
+
+
+def test_two_refreshes_equal_one_full_run_and_noop_changes_nothing(spark, split_inputs, full_run, tmp_path):
+    lake = str(tmp_path / "lake")
+    first = refresh(spark, cfg_for(lake), [str(split_inputs[0])], progress=quiet)
+    second = refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
+    assert first.bronze.files_processed == 1 and second.bronze.files_processed == 1
+    assert snapshot(spark, lake) == full_run
+    assert full_run["duplicates"], "the real near-duplicate set must produce duplicates"
+    assert {"exact_dedup", "near_dedup"} <= {row[3] for row in full_run["duplicates"]}
+    before = table_versions(spark, lake)
+    again = refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
+    assert again.bronze.files_processed == 0 and again.silver.documents_in == 0 and again.gold.documents_in == 0
+    assert table_versions(spark, lake) == before
+
+
+def test_survivor_rule_is_the_stated_one(spark, split_inputs, full_run, tmp_path):
+    """Survivors: most words, then earliest date, then smallest doc_id (checked against silver)."""
+    lake = str(tmp_path / "lake")
+    refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
+    silver = tables.read(spark, lake, "silver/documents").select("doc_id", "gopher_n_words", "warc_date")
+    attrs = {r.doc_id: (-r.gopher_n_words, r.warc_date, r.doc_id) for r in silver.collect()}
+    dups = tables.read(spark, lake, GOLD_DUPLICATES).collect()
+    for row in dups:
+        assert attrs[row.survivor_id] < attrs[row.doc_id]
+        assert row.cluster_id <= row.doc_id and 0.0 <= row.similarity <= 1.0
+    kept = {r.doc_id for r in tables.read(spark, lake, GOLD_DOCUMENTS).select("doc_id").collect()}
+    assert {r.survivor_id for r in dups} <= kept and not ({r.doc_id for r in dups} & kept)
+
+
+def run_killed(lake: str, inputs: list[Path], after_commits: int) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ETL_KILL_AFTER_COMMITS=str(after_commits), PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, str(ROOT / "jobs" / "refresh.py"), "--input", *map(str, inputs), "--lake", lake,
+           "--master", "local[1]", "--set", "ingest.files_per_batch=1"]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_refresh_killed_in_gold_then_rerun_matches_full_run(spark, split_inputs, full_run, tmp_path):
+    lake = str(tmp_path / "lake")
+    # Two bronze batches (3 commits each) + silver (1) + gold: kill after gold/duplicates is written, before
+    # gold/documents catches up.
+    proc = run_killed(lake, list(split_inputs), after_commits=6 + 1 + 3)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    assert tables.exists(spark, lake, GOLD_DUPLICATES)
+    refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
+    assert snapshot(spark, lake) == full_run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after_commits", range(1, 6 + 1 + 7))
+def test_refresh_killed_after_any_commit_recovers(spark, split_inputs, full_run, tmp_path, after_commits):
+    lake = str(tmp_path / "lake")
+    proc = run_killed(lake, list(split_inputs), after_commits)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
+    assert snapshot(spark, lake) == full_run
+
+
+def test_bad_config_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[gold]\nfamilies = ['gopher_quality', 'nonsense']\n")
+    proc = subprocess.run([sys.executable, str(ROOT / "jobs" / "refresh.py"), "--input", str(WHIRLWIND),
+                           "--config", str(bad)], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "refresh: error: unknown rule family 'nonsense' in gold.families "
+        "(known: badwords, c4, fineweb, gopher_quality, gopher_repetition, language, toxicity, url)"]
+
+
+@pytest.mark.parametrize("job", ["ingest_wet", "build_silver", "build_gold", "refresh"])
+def test_every_job_answers_help(job):
+    proc = subprocess.run([sys.executable, str(ROOT / "jobs" / f"{job}.py"), "--help"], capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0 and "examples:" in proc.stdout and "--lake" in proc.stdout

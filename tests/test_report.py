@@ -1,0 +1,136 @@
+"""The run report on a real (small) lake and on an empty one: files, images, numbers that match the tables."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pyspark.sql import functions as F
+
+from etl import tables
+from etl.bronze.ingest import ensure_bronze_tables
+from etl.config import PipelineConfig
+from etl.gold.build import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, SILVER_DOCUMENTS, STAGE_FILTER
+from etl.pipeline import ALL_TABLES, refresh
+from etl.report import DATASET_CARD, SIGNAL_HISTOGRAMS, signal_thresholds, what_if, write_report
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+# One real page plus the generated file with planted exact and near duplicates: small, but every chart has data.
+INPUTS = [str(SAMPLE / "CC-MAIN-2024-22-whirlwind.warc.wet.gz"),
+          str(SAMPLE / "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz")]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def built(spark, tmp_path_factory):
+    cfg = PipelineConfig(lake=str(tmp_path_factory.mktemp("report") / "lake"))
+    summary = refresh(spark, cfg, INPUTS, progress=lambda _: None)
+    out = tmp_path_factory.mktemp("report_out")
+    paths = write_report(spark, cfg, str(out), summary)
+    return cfg, paths, json.loads(paths["json"].read_text())
+
+
+def _assert_files(paths: dict) -> None:
+    for key in ("html", "card", "json"):
+        assert paths[key].is_file() and paths[key].stat().st_size > 0, key
+    assert len(paths["pngs"]) == 5
+    for png in paths["pngs"]:
+        assert png.read_bytes()[:8] == PNG_MAGIC, png
+        with Image.open(png) as img:
+            assert img.width > 100 and img.height > 100, png
+
+
+def test_report_files_and_images(built):
+    _, paths, data = built
+    _assert_files(paths)
+    page = paths["html"].read_text()
+    for png in paths["pngs"]:
+        assert f'src="{png.name}"' in page  # relative, so the directory can be moved or zipped
+    assert data["run"]["run_id"]
+
+
+def test_funnel_matches_tables(spark, built):
+    cfg, _, data = built
+    f = data["funnel"]
+
+    def count(name, cond=None):
+        df = tables.read(spark, cfg.lake, name)
+        return df.where(cond).count() if cond is not None else df.count()
+
+    assert f["bronze_documents"] == count(tables.BRONZE_DOCUMENTS) > 0
+    assert f["quarantined"] == count(tables.BRONZE_QUARANTINE)
+    assert f["silver_documents"] == count(SILVER_DOCUMENTS)
+    assert f["kept"] == count(GOLD_DOCUMENTS) > 0
+    assert f["exact_duplicates"] == count(GOLD_DUPLICATES, F.col("stage") == "exact_dedup")
+    assert f["near_duplicates"] == count(GOLD_DUPLICATES, F.col("stage") == "near_dedup") > 0
+    assert sum(f["dropped_by_family"].values()) == count(GOLD_REJECTIONS, F.col("stage") == STAGE_FILTER)
+    # Every silver document is accounted for exactly once.
+    assert f["silver_documents"] == (f["kept"] + sum(f["dropped_by_family"].values())
+                                     + f["exact_duplicates"] + f["near_duplicates"])
+    assert sum(d["count"] for d in data["rule_drops"]) == count(GOLD_REJECTIONS)
+    assert sum(data["languages"]["gold"].values()) == f["kept"]
+    assert sum(data["toxicity"]["silver"].values()) == f["silver_documents"]
+    sizes = data["clusters"]["sizes"]
+    assert sum((int(size) - 1) * n for size, n in sizes.items()) == f["exact_duplicates"] + f["near_duplicates"]
+
+
+def test_histograms_cover_silver_and_carry_thresholds(built):
+    cfg, _, data = built
+    hists = data["histograms"]
+    assert set(hists) == {s.column for s in SIGNAL_HISTOGRAMS}
+    for name, h in hists.items():
+        assert h["total"] == data["funnel"]["silver_documents"], name
+        assert len(h["edges"]) == len(h["counts"]) + 1
+    assert [t["threshold"] for t in hists["gopher_n_words"]["thresholds"]] == [50, 100_000]
+    assert hists["gopher_n_words"]["log"] and hists["gopher_n_words"]["thresholds"][0]["drops"] == "below"
+    assert hists["language_score"]["thresholds"][0]["threshold"] == cfg.gold.min_language_score
+
+
+def test_card_names_versions_and_time_travel(spark, built):
+    cfg, paths, data = built
+    card = paths["card"].read_text()
+    versions = {name: tables.version(spark, cfg.lake, name) for name in ALL_TABLES}
+    assert data["versions"] == versions
+    for name, version in versions.items():
+        assert re.search(rf"\| {re.escape(name)} \| {version} \|", card), name
+    gold = tables.table_path(cfg.lake, GOLD_DOCUMENTS)
+    assert f'option("versionAsOf", {versions[GOLD_DOCUMENTS]}).load("{gold}")' in card
+    bands, rows = data["dedup"]["bands"], data["dedup"]["rows"]
+    assert f"{bands} bands x {rows} rows" in card
+    assert "gopher_n_words desc, warc_date asc, doc_id asc" in card
+    assert "*: 0; en: 2" in card  # per-language override of the stop-word rule
+
+
+def test_what_if_counts_from_silver(spark, built):
+    cfg, _, data = built
+    same = what_if(spark, cfg, "gopher_quality:short_doc", 50)
+    assert same["drops_now"] == same["drops_new"] and same["newly_dropped_from_gold"] == 0
+    stricter = what_if(spark, cfg, "gopher_quality:short_doc", 1_000_000)
+    assert stricter["drops_new"] == stricter["documents"] - data["histograms"]["gopher_n_words"]["nulls"]
+    assert stricter["newly_dropped_from_gold"] == data["funnel"]["kept"]
+    with pytest.raises(ValueError, match="not active"):
+        what_if(spark, cfg, "nope:rule", 1)
+
+
+def test_thresholds_follow_language_overrides():
+    cfg = PipelineConfig()
+    cfg.gold.language_overrides = {"de": {"gopher_quality:short_doc": 80}}
+    assert signal_thresholds(cfg)["gopher_n_words"][0]["threshold"] == 50
+    assert signal_thresholds(cfg, "de")["gopher_n_words"][0]["threshold"] == 80
+    assert signal_thresholds(cfg, "de")["gopher_n_words"][0]["per_language"] == {"de": 80}
+
+
+def test_empty_and_missing_tables(spark, tmp_path):
+    # Bronze exists but is empty; silver and every gold table are missing.
+    cfg = PipelineConfig(lake=str(tmp_path / "lake"))
+    ensure_bronze_tables(spark, cfg.lake)
+    paths = write_report(spark, cfg, str(tmp_path / "out"))
+    _assert_files(paths)
+    data = json.loads(paths["json"].read_text())
+    assert data["funnel"]["records_in"] == 0 and data["clusters"]["clusters"] == 0
+    assert data["versions"][tables.BRONZE_DOCUMENTS] == 0 and data["versions"][GOLD_DOCUMENTS] is None
+    assert all(h["total"] == 0 for h in data["histograms"].values())
+    assert "does not exist yet" in (tmp_path / "out" / DATASET_CARD).read_text()
