@@ -10,7 +10,7 @@ LAKE ?= lake
 SAMPLE ?= data/sample
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-slow test-cluster bench bench-scale eval clean
+.PHONY: help setup run test test-slow test-cluster bench bench-scale eval dist clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -41,7 +41,12 @@ test-slow: setup  ## the slow/large checks
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 test-cluster: setup  ## spark-submit against a local standalone cluster (master + 2 workers on loopback)
-	$(PY) -m pytest -m cluster -o addopts="-q -p no:cacheprovider --import-mode=importlib" tests/integration
+	$(PY) -m pytest -m cluster -o addopts="-p no:cacheprovider --import-mode=importlib" tests/integration
+
+dist: setup  ## wheel + dist/etl.zip (ship the zip with --archives dist/etl.zip#etl_pkg, see etl/packaging.py)
+	rm -rf build dist
+	$(PY) -m pip wheel . --no-deps -w dist
+	$(PY) -m etl.packaging dist/etl.zip
 
 bench: setup  ## benchmarks -> reports/bench.json
 	$(PY) -m bench.run

@@ -8,8 +8,12 @@ INGEST_EPILOG = """examples:
   python jobs/ingest_wet.py --input data/sample --lake lake
   python jobs/ingest_wet.py --input 'crawl/*.wet.gz' --lake s3a://bucket/lake --set ingest.files_per_batch=256
   python jobs/ingest_wet.py --input wet.paths.gz --manifest-prefix https://data.commoncrawl.org/ --lake lake
-  spark-submit --py-files dist/etl.zip --jars .cache/jars/delta-spark_2.13-4.0.1.jar,.cache/jars/delta-storage-4.0.1.jar \\
-    jobs/ingest_wet.py --input data/sample --lake lake
+  make dist && spark-submit --master spark://host:7077 \\
+    --archives dist/etl.zip#etl_pkg --conf spark.executorEnv.PYTHONPATH=etl_pkg \\
+    --jars .cache/jars/delta-spark_2.13-4.0.1.jar,.cache/jars/delta-storage-4.0.1.jar \\
+    --conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension \\
+    --conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog \\
+    jobs/ingest_wet.py --input data/sample --lake /shared/lake
 
 Files already ingested (per bronze/ingest_log) are skipped, so re-running is safe and adds nothing."""
 
@@ -167,4 +171,17 @@ def refresh_main(argv: list[str] | None = None) -> int:
     return run_job("refresh", body)
 
 
-JOBS = {"ingest": ingest_main, "silver": silver_main, "gold": gold_main, "refresh": refresh_main}
+def housekeeping_main(argv: list[str] | None = None) -> int:
+    from etl.housekeeping import housekeeping_main as main
+
+    return main(argv)
+
+
+def train_toxicity_main(argv: list[str] | None = None) -> int:
+    from etl.jobs_toxicity import train_main
+
+    return train_main(argv)
+
+
+JOBS = {"ingest": ingest_main, "silver": silver_main, "gold": gold_main, "refresh": refresh_main,
+        "housekeeping": housekeeping_main, "train-toxicity": train_toxicity_main}

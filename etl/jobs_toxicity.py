@@ -16,7 +16,8 @@ TRAIN_EPILOG = """examples:
   python jobs/train_toxicity.py --input tests/data/jigsaw/test_examples.csv --model-out models/toxicity
   python jobs/train_toxicity.py --input '../shared/data/toxicity_multilingual_hatecheck/*.csv' \\
     --input my_labels_delta_table --model-out models/toxicity --test-fraction 0.3 --seed 7 --overwrite
-  spark-submit --py-files dist/etl.zip jobs/train_toxicity.py --input s3a://bucket/labels.csv --model-out s3a://bucket/models/tox
+  spark-submit --archives dist/etl.zip#etl_pkg --conf spark.executorEnv.PYTHONPATH=etl_pkg jobs/train_toxicity.py \\
+    --input s3a://bucket/labels.csv --model-out s3a://bucket/models/tox
 
 Inputs: CSV (file, directory or glob, with a header) or Delta tables, in HateCheck (test_case, label_gold),
 Jigsaw (comment_text, toxic) or generic (text, label[, language]) form. Rows are split by a seeded hash of the

@@ -41,10 +41,14 @@ def get_spark(cfg: SparkConfig | None = None) -> SparkSession:
     cfg = cfg or SparkConfig()
     # Local workers must run the driver's interpreter (the venv), not whatever `python3` is first on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # spark-submit (and the pyspark shell) started the JVM with the user's --master and --jars/--packages already:
+    # overriding them would silently run a cluster job in local mode.
+    launched_by_spark_submit = "PYSPARK_GATEWAY_PORT" in os.environ
+    builder = SparkSession.builder.appName(cfg.app_name)
+    if not launched_by_spark_submit:
+        builder = builder.master(cfg.master)
     builder = (
-        SparkSession.builder.appName(cfg.app_name)
-        .master(cfg.master)
-        .config("spark.sql.extensions", DELTA_EXTENSION)
+        builder.config("spark.sql.extensions", DELTA_EXTENSION)
         .config("spark.sql.catalog.spark_catalog", DELTA_CATALOG)
         .config("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
         .config("spark.driver.memory", cfg.driver_memory)
@@ -59,8 +63,10 @@ def get_spark(cfg: SparkConfig | None = None) -> SparkSession:
         # Our own writes decide file sizes; the Delta log keeps no long text statistics (see etl.tables).
         .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
     )
-    jars = delta_jars()
-    if jars:
+    jars = [] if launched_by_spark_submit else delta_jars()
+    if launched_by_spark_submit:
+        pass  # the submit command line decides which jars the JVM has
+    elif jars:
         builder = builder.config("spark.jars", ",".join(jars))
     else:  # no cache: let Ivy fetch from Maven Central (works online only)
         builder = builder.config("spark.jars.packages", DELTA_PACKAGES)
@@ -77,9 +83,15 @@ def on_databricks() -> bool:
 
 
 def require_delta(spark: SparkSession) -> None:
-    """Fail early with a clear message when a reused session cannot write Delta tables."""
-    if _has_delta(spark) or on_databricks():
+    """Fail early with a clear message when a session cannot write Delta tables (e.g. spark-submit without jars)."""
+    if on_databricks():
         return
+    try:
+        spark._jvm.java.lang.Class.forName("io.delta.tables.DeltaTable")
+        if _has_delta(spark):
+            return
+    except Exception:  # noqa: BLE001 - py4j wraps ClassNotFoundException
+        pass
     raise RuntimeError(
         "This Spark session has no Delta Lake: start it with "
         f"--packages {DELTA_PACKAGES} (or --jars from .cache/jars) and "

@@ -14,7 +14,10 @@ side too. Fallbacks when columns are missing: ``ref_templ_id`` else the case id 
 Figures: precision / recall / F1 of ``tox_model_score >= 0.5`` per language on the test families, their mean
 over languages (``classifier_macro_f1``), and the lexicon scorer on the very same cases with the rule the
 lexicon eval chose (any dimension >= 2): ``lexicon_macro_f1_same_split``. Both see the same ``normalize_text``
-output, as in silver. The Jigsaw sample (101 English Wikipedia comments, ``toxic`` label) is scored by the
+output, as in silver. HateCheck is ~70% hateful, so flagging every case already scores F1 ~0.83
+(``all_hateful_baseline_macro_f1``, the floor to beat), and ROC AUC per language shows ranking quality that a
+fixed 0.5 threshold can hide. The model settings were chosen on a validation split of the *training*
+families only; the test families were scored once. The Jigsaw sample (101 English Wikipedia comments, ``toxic`` label) is scored by the
 HateCheck-trained model as an out-of-domain check: Jigsaw's "toxic" is mostly insults and profanity, not the
 identity-based hate HateCheck labels, and 101 rows are too few to train on.
 

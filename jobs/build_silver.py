@@ -4,7 +4,7 @@ import os
 import sys
 
 try:
-    import etl  # noqa: F401  (installed, or shipped with --py-files)
+    import etl  # noqa: F401  (installed, or shipped with --archives: see etl/packaging.py)
 except ImportError:  # running from a checkout without installing
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 

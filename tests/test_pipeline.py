@@ -37,10 +37,12 @@ def split_inputs(tmp_path_factory) -> tuple[Path, Path]:
     for part in (0, 1):
         path = out / f"part{part}.warc.wet.gz"
         recs = [({k: v for k, v in r.headers.items() if k != "content-length"}, r.payload) for r in records[part::2]]
-        if part == 1:  # the new crawl re-publishes an old page verbatim under another URL: an exact duplicate
-            copy = dict(recs[0][0])
-            copy.update({"warc-target-uri": "https://mirror.example/again", "warc-record-id": "<urn:uuid:mirror-1>"})
-            recs.append((copy, records[0].payload))
+        if part == 1:  # the new crawl re-publishes old pages verbatim under other URLs: exact duplicates
+            for k, old in enumerate(records[0:40:4]):
+                copy = {"warc-type": "conversion", "warc-target-uri": f"https://mirror.example/again/{k}",
+                        "warc-record-id": f"<urn:uuid:mirror-{k}>", "warc-date": "2021-10-01T00:00:00Z",
+                        "warc-identified-content-language": "eng"}
+                recs.append((copy, old.payload))
         with open(path, "wb") as fh:
             write_wet(fh, recs)
         files.append(path)

@@ -226,7 +226,7 @@ def _submit_refresh(cluster: Cluster, package: Path, lake: Path, log: Path) -> t
         "--conf", f"spark.pyspark.python={PYTHON}",
         "--conf", "spark.ui.enabled=false",
         *archive_submit_args(package, ARCHIVE_ALIAS),
-        str(REFRESH_JOB), "--input", str(SAMPLE), "--lake", str(lake), "--master", cluster.master_url,  # TEMPWORKAROUND
+        str(REFRESH_JOB), "--input", str(SAMPLE), "--lake", str(lake),
     ]
     return _run_in_group(cmd, cluster.env, log, SUBMIT_TIMEOUT_S)
 

@@ -1,0 +1,340 @@
+"""Benchmark: near-dedup in Spark local[2], ours against Spark MLlib's MinHashLSH, with datasketch as a reference line.
+
+Documents are GENERATED (bench/gen_neardup.py: ~2 KB of real words, 20% planted near-duplicates), written once to
+Parquet as (id, text); every Spark contender reads that same file in its own fresh process (so each one's peak
+memory is its own: a JVM never returns memory) and is timed from the read to a materialised count:
+
+  ours      etl.gold.lsh: signatures -> bands -> star candidate edges -> verification of the signature estimate
+            (>= VERIFY) -> connected components (etl.gold.components); counted components.
+  mllib     RegexTokenizer((?U)\\w+, the same tokens) -> NGram(5) -> HashingTF(2^20, binary) -> MinHashLSH
+            (MLLIB_TABLES tables) -> approxSimilarityJoin(df, df, 1 - threshold); counted pairs. Killed after
+            ``mllib_timeout_s`` and then reported as a lower bound.
+  datasketch  one Python process: our datasketch-mode signatures (bit-identical to datasketch.MinHash) inserted into
+            datasketch.MinHashLSH and queried back; candidate pairs, no verification. A reference line only.
+
+Recall = pairs with exact Jaccard >= threshold (brute force of evals/dedup_eval.py, up to BRUTE_FORCE_MAX documents)
+found: in one component for ours, returned by the join for MLlib, among the candidates for datasketch.
+The skew case is one page copied K times (and nothing else): ours must give K star edges and one component.
+
+Run: ``python -m bench.bench_dedup`` (defaults, ~10 minutes on 2 cores) or with
+``--sizes 10000 100000 --mllib-timeout 1200 --skew 100000`` for the large comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.gen_neardup import iter_chunks  # noqa: E402
+from bench.memory import PeakMemory  # noqa: E402
+
+THRESHOLD = 0.8  # the similarity every contender is asked for (the headline of evals/dedup_eval.py)
+VERIFY = 0.5  # ours: DedupConfig.verify_threshold
+NUM_PERM = 128
+NGRAM = 5
+MLLIB_TABLES = 5  # OR of 5 single-hash tables: P(candidate | J=0.8) = 1 - 0.2^5 > 0.999, like our banding
+MLLIB_FEATURES = 1 << 20
+MLLIB_TIMEOUT_S = 300  # default path; pass --mllib-timeout 1200 for the 20-minute guard
+BRUTE_FORCE_MAX = 20_000  # exact truth (all-pairs Jaccard) up to this many documents
+DEFAULT_SIZES = (10_000, 20_000)
+SKEW_COPIES = 100_000
+SHUFFLE_PARTITIONS = 8
+FILES_PER_DATASET = 8  # Parquet files per dataset, so the read splits into tasks for both cores
+SEED = 20240611
+CHILD_STARTUP_S = 60  # wall time a child gets beyond its timeout for starting Spark (its timer starts after that)
+
+
+# ---------------------------------------------------------------- data
+
+
+def write_docs(path: Path, n_docs: int, skew_copies: int = 0, seed: int = SEED) -> tuple[list[str], list[str]]:
+    """GENERATED documents to ``path`` (Parquet files of id, text); returns (ids, texts)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids: list[str] = []
+    texts: list[str] = []
+    for chunk in iter_chunks(n_docs, seed=seed, skew_copies=skew_copies):
+        ids.extend(chunk.ids)
+        texts.extend(chunk.texts)
+    path.mkdir(parents=True, exist_ok=True)
+    step = -(-len(ids) // FILES_PER_DATASET)
+    for k, lo in enumerate(range(0, len(ids), step)):
+        table = pa.table({"id": ids[lo : lo + step], "text": texts[lo : lo + step]})
+        pq.write_table(table, path / f"part-{k:03d}.parquet")
+    return ids, texts
+
+
+# ---------------------------------------------------------------- contenders (each in its own process)
+
+
+def _spark():
+    from etl.config import SparkConfig
+    from etl.spark import get_spark
+
+    return get_spark(SparkConfig(master="local[2]", app_name="bench-dedup", shuffle_partitions=SHUFFLE_PARTITIONS,
+                                 driver_memory="4g"))
+
+
+def _ours(spark, data: str, out: str, threshold: float) -> dict:
+    """Timed: text -> verified star edges -> connected components, materialised. Writes (id, component)."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from etl.gold.components import connected_components
+    from etl.gold.lsh import LSHConfig, candidate_edges, minhash_signatures, signature_bands, verify_edges
+
+    cfg = LSHConfig(num_perm=NUM_PERM, ngram=NGRAM, threshold=threshold, verify_threshold=VERIFY)
+    t0 = time.perf_counter()
+    df = spark.read.parquet(data)
+    signatures = minhash_signatures(df, "text", "id", cfg).persist(StorageLevel.MEMORY_AND_DISK)
+    edges = verify_edges(candidate_edges(signature_bands(signatures, cfg)), signatures, VERIFY) \
+        .select("src", "dst").persist(StorageLevel.MEMORY_AND_DISK)
+    n_edges = edges.count()
+    comps = connected_components(edges).persist(StorageLevel.MEMORY_AND_DISK)
+    n_nodes = comps.count()
+    seconds = time.perf_counter() - t0
+    stats = edges.agg(F.countDistinct("dst").alias("roots")).first()
+    n_components = comps.select("component").distinct().count()
+    comps.toPandas().to_parquet(out)
+    return {"seconds": seconds, "edges": n_edges, "edge_roots": int(stats.roots), "clustered_docs": n_nodes,
+            "components": n_components, "bands_rows": list(cfg.bands_rows())}
+
+
+def _mllib(spark, data: str, out: str, threshold: float) -> dict:
+    """Timed: text -> 5-gram features -> MinHashLSH -> self approxSimilarityJoin, materialised. Writes (a, b)."""
+    from pyspark import StorageLevel
+    from pyspark.ml.feature import HashingTF, MinHashLSH, NGram, RegexTokenizer
+    from pyspark.sql import functions as F
+
+    t0 = time.perf_counter()
+    df = spark.read.parquet(data)
+    tokens = RegexTokenizer(inputCol="text", outputCol="tokens", pattern=r"(?U)\w+", gaps=False, toLowercase=True)
+    grams = NGram(n=NGRAM, inputCol="tokens", outputCol="ngrams")
+    tf = HashingTF(inputCol="ngrams", outputCol="features", numFeatures=MLLIB_FEATURES, binary=True)
+    feats = tf.transform(grams.transform(tokens.transform(df))).where(F.size("ngrams") > 0) \
+        .select("id", "features").persist(StorageLevel.MEMORY_AND_DISK)  # both join sides reuse it
+    model = MinHashLSH(inputCol="features", outputCol="hashes", numHashTables=MLLIB_TABLES, seed=1).fit(feats)
+    # approxSimilarityJoin keeps distance < threshold (strict); the epsilon keeps pairs at exactly J = threshold.
+    pairs = model.approxSimilarityJoin(feats, feats, 1.0 - threshold + 1e-9, distCol="distance") \
+        .select(F.col("datasetA.id").alias("a"), F.col("datasetB.id").alias("b"), "distance") \
+        .where(F.col("a") < F.col("b")).persist(StorageLevel.MEMORY_AND_DISK)
+    n_pairs = pairs.count()
+    seconds = time.perf_counter() - t0
+    pairs.select("a", "b").toPandas().to_parquet(out)
+    return {"seconds": seconds, "pairs": n_pairs, "hash_tables": MLLIB_TABLES}
+
+
+def child_main(argv: list[str]) -> None:
+    """``_child NAME DATA OUT THRESHOLD``: run one contender in this fresh process, print its JSON last."""
+    name, data, out, threshold = argv[0], argv[1], argv[2], float(argv[3])
+    spark = _spark()
+    spark.sparkContext.setLogLevel("ERROR")
+    result = {"ours": _ours, "mllib": _mllib}[name](spark, data, out, threshold)
+    print(json.dumps(result))
+    spark.stop()
+
+
+def run_child(name: str, data: Path, out: Path, threshold: float, timeout_s: float | None) -> dict:
+    """One contender in a subprocess under PeakMemory. A timeout kills it (its JVM exits with it) and is reported."""
+    cmd = [sys.executable, "-m", "bench.bench_dedup", "_child", name, str(data), str(out), str(threshold)]
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    # The child's own timer starts after Spark is up, so the wall limit adds the start-up allowance.
+    wall = None if timeout_s is None else timeout_s + CHILD_STARTUP_S
+    started = time.perf_counter()
+    with PeakMemory() as memory:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            stdout, stderr = _communicate(proc, wall)
+        except TimeoutError:
+            return {"timed_out": True, "seconds_lower_bound": timeout_s,
+                    "wall_seconds": round(time.perf_counter() - started, 1), **memory.as_dict()}
+    if proc.returncode != 0:
+        raise RuntimeError(f"{name} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    return {"timed_out": False, **json.loads(stdout.strip().splitlines()[-1]), **memory.as_dict()}
+
+
+def _communicate(proc: subprocess.Popen, wall: float | None) -> tuple[str, str]:
+    """Wait for the child; past ``wall`` seconds kill it (its JVM exits when its parent's pipe closes)."""
+    try:
+        return proc.communicate(timeout=wall)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise TimeoutError from None
+
+
+# ---------------------------------------------------------------- scoring and the datasketch reference
+
+
+def truth_pairs(texts: list[str], threshold: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(i, j) of every pair with exact Jaccard >= threshold, or None above BRUTE_FORCE_MAX documents."""
+    if len(texts) > BRUTE_FORCE_MAX:
+        return None
+    from evals.dedup_eval import shingle_matrix, similar_pairs
+
+    i, j, _ = similar_pairs(shingle_matrix(texts, NGRAM, "auto"), min_jaccard=threshold)
+    return i, j
+
+
+def recall(truth: tuple[np.ndarray, np.ndarray] | None, found: set[tuple[int, int]]) -> float | None:
+    if truth is None or len(truth[0]) == 0:
+        return None
+    hits = sum((int(a), int(b)) in found for a, b in zip(*truth))
+    return round(hits / len(truth[0]), 4)
+
+
+def component_pairs(path: Path, index: dict[str, int]) -> set[tuple[int, int]]:
+    """Every pair (i < j) of documents that share a component."""
+    import pandas as pd
+
+    frame = pd.read_parquet(path)
+    pairs: set[tuple[int, int]] = set()
+    for _, group in frame.groupby("component"):
+        members = sorted(index[d] for d in group["id"])
+        pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
+    return pairs
+
+
+def join_pairs(path: Path, index: dict[str, int]) -> set[tuple[int, int]]:
+    import pandas as pd
+
+    frame = pd.read_parquet(path)
+    return {(min(index[a], index[b]), max(index[a], index[b])) for a, b in zip(frame["a"], frame["b"])}
+
+
+def datasketch_reference(ids: list[str], texts: list[str], threshold: float) -> tuple[dict, set[tuple[int, int]]]:
+    """datasketch.MinHashLSH insert + query on our datasketch-mode signatures, timed in this process."""
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from etl.gold.minhash import MinHasher
+
+    t0 = time.perf_counter()
+    signatures = MinHasher(NUM_PERM, seed=1, ngram=NGRAM, mode="datasketch", kind="auto").signatures(texts)
+    sig_s = time.perf_counter() - t0
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    hashes = [LeanMinHash(seed=1, hashvalues=row) for row in signatures.astype(np.uint64)]
+    for k, h in enumerate(hashes):
+        lsh.insert(k, h)
+    found: set[tuple[int, int]] = set()
+    for k, h in enumerate(hashes):
+        found.update((min(k, o), max(k, o)) for o in lsh.query(h) if o != k)
+    seconds = time.perf_counter() - t0
+    return {"seconds": round(seconds, 2), "signature_seconds": round(sig_s, 2), "candidate_pairs": len(found),
+            "bands_rows": [lsh.b, lsh.r]}, found
+
+
+# ---------------------------------------------------------------- the benchmark
+
+
+def compare(n_docs: int, work: Path, threshold: float, mllib_timeout_s: float | None) -> dict:
+    """Ours, MLlib and datasketch on the same ``n_docs`` GENERATED documents."""
+    data = work / f"docs-{n_docs}"
+    ids, texts = write_docs(data, n_docs)
+    index = {d: k for k, d in enumerate(ids)}
+    t0 = time.perf_counter()
+    truth = truth_pairs(texts, threshold)
+    truth_s = time.perf_counter() - t0
+    ours = run_child("ours", data, work / f"ours-{n_docs}.parquet", threshold, None)
+    ours["recall"] = recall(truth, component_pairs(work / f"ours-{n_docs}.parquet", index))
+    mllib = run_child("mllib", data, work / f"mllib-{n_docs}.parquet", threshold, mllib_timeout_s)
+    if not mllib["timed_out"]:
+        mllib["recall"] = recall(truth, join_pairs(work / f"mllib-{n_docs}.parquet", index))
+    sketch, found = datasketch_reference(ids, texts, threshold)
+    sketch["recall"] = recall(truth, found)
+    mllib_s = mllib["seconds_lower_bound"] if mllib["timed_out"] else mllib["seconds"]
+    for result in (ours, mllib):
+        for key in ("seconds",):
+            if key in result:
+                result[key] = round(result[key], 2)
+    return {
+        "n_docs": n_docs,
+        "true_pairs": None if truth is None else int(len(truth[0])),
+        "truth_seconds": round(truth_s, 1),
+        "ours": ours,
+        "mllib": mllib,
+        "datasketch": sketch,
+        "ratio_vs_mllib": round(mllib_s / ours["seconds"], 2),
+        "ratio_is_lower_bound": bool(mllib["timed_out"]),
+        "ours_ms_per_doc": round(1000 * ours["seconds"] / n_docs, 3),
+        "mllib_ms_per_doc": round(1000 * mllib_s / n_docs, 3),
+    }
+
+
+def skew_case(copies: int, work: Path, threshold: float) -> dict:
+    """One page and ``copies`` verbatim copies of it: ours should give ``copies`` star edges and one component."""
+    data = work / f"skew-{copies}"
+    write_docs(data, 0, skew_copies=copies)
+    result = run_child("ours", data, work / f"skew-{copies}.parquet", threshold, None)
+    n = copies + 1
+    result["seconds"] = round(result["seconds"], 2)
+    result.update({"documents": n, "star": result["edges"] == n - 1 and result["edge_roots"] == 1
+                   and result["components"] == 1 and result["clustered_docs"] == n})
+    return result
+
+
+def run(n_docs: int = 20_000, sizes: tuple[int, ...] | None = None, skew_copies: int = SKEW_COPIES,
+        mllib_timeout_s: float | None = MLLIB_TIMEOUT_S, threshold: float = THRESHOLD) -> dict:
+    """Comparison at every size (default: n_docs // 2 and n_docs), growth between the two ends, the skew case."""
+    sizes = tuple(sorted(sizes or (n_docs // 2, n_docs)))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-dedup-") as tmp:
+        work = Path(tmp)
+        by_size = {str(n): compare(n, work, threshold, mllib_timeout_s) for n in sizes}
+        skew = skew_case(skew_copies, work, threshold) if skew_copies else None
+    small, large = by_size[str(sizes[0])], by_size[str(sizes[-1])]
+    head = by_size[str(n_docs)] if str(n_docs) in by_size else large
+
+    def growth(key: str) -> float | None:
+        return round(large[key] / small[key], 2) if len(sizes) > 1 else None
+
+    return {
+        "benchmark": "near-dedup, Spark local[2]: ours vs MLlib MinHashLSH (+ datasketch single process)",
+        "data": "GENERATED: ~2 KB documents of real words (OSCAR 22.01 en/es/de/fr + Clough-Stevenson), "
+                "20% planted near-duplicates (bench/gen_neardup.py)",
+        "threshold": threshold,
+        "dedup.ratio_vs_mllib": head["ratio_vs_mllib"],
+        "dedup.ratio_is_lower_bound": head["ratio_is_lower_bound"],
+        "dedup.recall": head["ours"]["recall"],
+        "dedup.mllib_recall": head["mllib"].get("recall"),
+        "headline_n_docs": head["n_docs"],
+        "cost_per_doc_growth": {"sizes": [sizes[0], sizes[-1]], "ours": growth("ours_ms_per_doc"),
+                                "mllib": growth("mllib_ms_per_doc")},
+        "by_size": by_size,
+        "skew": skew,
+        "seconds": round(time.perf_counter() - started, 1),
+        "machine": {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
+                    "python": platform.python_version()},
+    }
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "_child":
+        child_main(argv[1:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-docs", type=int, default=20_000, help="headline size")
+    parser.add_argument("--sizes", type=int, nargs="+", help="sizes to compare (default: n_docs/2 and n_docs)")
+    parser.add_argument("--skew", type=int, default=SKEW_COPIES, help="copies of one page (0: skip)")
+    parser.add_argument("--mllib-timeout", type=float, default=MLLIB_TIMEOUT_S, help="seconds before MLlib is stopped")
+    parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.n_docs, tuple(args.sizes) if args.sizes else None, args.skew, args.mllib_timeout,
+                         args.threshold), indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,100 @@
+"""Execute the Databricks notebooks locally, cell by cell and in order (01 -> 04), so they cannot rot.
+
+The lake starts from a refresh of the generated duplicates file (so 02 and 03 have signals and clusters to show);
+01 then ingests one new file, and 04 refreshes with both, which scores and decides only that new file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from etl.config import PipelineConfig
+from etl.pipeline import refresh
+from tests.helpers.databricks_shim import NOTEBOOK_HEADER, NotebookRun, read_cells, run_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+ORDER = ("01_ingest", "02_explore_signals", "03_review_duplicates", "04_refresh")
+SAMPLE = ROOT / "data" / "sample"
+DUPLICATES_FILE = str(SAMPLE / "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz")
+NEW_FILE = str(SAMPLE / "CC-MAIN-2024-22-whirlwind.warc.wet.gz")  # one real record
+
+
+class Notebooks:
+    """Runs notebooks in ORDER on demand: asking for one first runs every earlier one, each exactly once."""
+
+    def __init__(self, spark, widgets: dict[str, dict[str, str]]):
+        self.spark, self.widgets, self.runs = spark, widgets, {}
+
+    def run(self, name: str) -> NotebookRun:
+        for earlier in ORDER[: ORDER.index(name) + 1]:
+            if earlier not in self.runs:
+                self.runs[earlier] = run_notebook(NOTEBOOKS / f"{earlier}.py", self.spark, self.widgets[earlier])
+        return self.runs[name]
+
+
+@pytest.fixture(scope="module")
+def notebooks(spark, tmp_path_factory) -> Notebooks:
+    root = tmp_path_factory.mktemp("notebooks")
+    lake = str(root / "lake")
+    refresh(spark, PipelineConfig(lake=lake), [DUPLICATES_FILE], progress=lambda _: None)
+    widgets = {
+        "01_ingest": {"inputs": NEW_FILE, "lake": lake},
+        "02_explore_signals": {"lake": lake, "language": "en", "rule": "gopher_quality:short_doc", "threshold": "200"},
+        "03_review_duplicates": {"lake": lake, "clusters": "3", "per_cluster": "2"},
+        "04_refresh": {"inputs": f"{NEW_FILE}, {DUPLICATES_FILE}", "lake": lake, "report_dir": str(root / "report")},
+    }
+    return Notebooks(spark, widgets)
+
+
+def test_every_notebook_is_tested_and_well_formed():
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.py")) == sorted(ORDER)
+    for name in ORDER:
+        path = NOTEBOOKS / f"{name}.py"
+        assert path.read_text().splitlines()[0] == NOTEBOOK_HEADER
+        cells = read_cells(path)
+        assert "spark" in cells[0].source and cells[0].magic is None  # the first cell provides `spark`
+        assert any(c.magic == "md" for c in cells)
+
+
+def test_01_ingest(notebooks):
+    run = notebooks.run("01_ingest")
+    summary = run.namespace["summary"]
+    assert summary.files_processed == 1 and summary.documents_loaded == 1
+    log, quarantine = run.display.shown
+    assert log.kind == "spark" and [r.status for r in log.value] == ["ok"]
+    assert quarantine.kind == "spark"
+
+
+def test_02_explore_signals(notebooks):
+    run = notebooks.run("02_explore_signals")
+    kinds = [d.kind for d in run.display.shown]
+    assert kinds == ["figure", "pandas", "pandas"]
+    histograms = run.namespace["histograms"]
+    assert histograms["gopher_n_words"]["total"] > 0  # English documents exist in silver
+    result = run.namespace["result"]
+    assert result["language"] == "en" and result["threshold_new"] == 200.0
+    assert result["documents"] == histograms["gopher_n_words"]["total"]
+    assert result["drops_new"] >= result["drops_now"]  # a higher minimum can only drop more
+
+
+def test_03_review_duplicates(notebooks):
+    run = notebooks.run("03_review_duplicates")
+    figure, review = run.display.shown
+    assert figure.kind == "figure" and review.kind == "spark"
+    rows = review.value
+    assert rows and len({r.cluster_id for r in rows}) <= 3
+    for r in rows:
+        assert r.doc_id != r.survivor_id and r.excerpt and r.survivor_excerpt and 0 <= r.similarity <= 1
+
+
+def test_04_refresh_writes_report(notebooks):
+    run = notebooks.run("04_refresh")
+    summary = run.namespace["summary"]
+    assert summary.bronze.files_already_done == 2  # 01 ingested the new file; the refresh only scores it
+    assert summary.silver.documents_in == 1
+    paths = run.namespace["paths"]
+    assert paths["html"].is_file() and paths["card"].is_file() and all(p.is_file() for p in paths["pngs"])
+    assert [d.kind for d in run.display.shown] == ["figure"]
