@@ -17,10 +17,11 @@ help:  ## list targets
 
 setup: $(VENV)/.installed $(JARS)/.fetched  ## virtualenv + pinned deps + Delta jars in a local cache (idempotent)
 
-$(VENV)/.installed: requirements.txt setup.cfg pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-eval.txt setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	# One resolver run for both files, so datatrove (the tests' oracle) never moves a pinned package.
+	$(PY) -m pip install -q -r requirements.txt -r requirements-eval.txt
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
@@ -48,11 +49,13 @@ dist: setup  ## wheel + dist/etl.zip (ship the zip with --archives dist/etl.zip#
 	$(PY) -m pip wheel . --no-deps -w dist
 	$(PY) -m etl.packaging dist/etl.zip
 
-bench: setup  ## benchmarks -> reports/bench.json
+bench: setup  ## benchmarks -> reports/bench.json (ratios against peers measured in the same run)
 	$(PY) -m bench.run
 
+bench-scale: setup  ## the dedup benchmark at 100k documents as well
+	$(PY) -m bench.run --scale
+
 eval: setup  ## quality parity, toxicity, langid and dedup evaluations -> reports/eval.json
-	$(PY) -m pip install -q -r requirements-eval.txt
 	$(PY) -m evals.run
 
 clean:  ## remove generated lakes and reports (keeps the venv and jar cache)

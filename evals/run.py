@@ -1,0 +1,54 @@
+"""`make eval`: quality parity with datatrove, toxicity (lexicon and classifier), language id and dedup quality,
+written together to reports/eval.json. Parts that need ../shared/data skip cleanly without it."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "reports" / "eval.json"
+
+
+def _part(name: str, fn) -> dict:
+    print(f"eval: {name} ...", flush=True)
+    t0 = time.perf_counter()
+    try:
+        out = fn()
+    except Exception as exc:
+        traceback.print_exc()
+        out = {"error": f"{type(exc).__name__}: {exc}"}
+    out["eval_seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def main() -> int:
+    from evals import dedup_eval, quality_parity, toxicity_classifier_eval, toxicity_lexicon_eval
+    from etl.spark import get_spark
+
+    report: dict = {"generated_at": datetime.now(timezone.utc).isoformat()}
+    report["quality_parity"] = _part("quality_parity", quality_parity.run)
+    lexicon = _part("toxicity.lexicon", toxicity_lexicon_eval.run)
+    spark = get_spark()
+    classifier = _part("toxicity.classifier", lambda: toxicity_classifier_eval.run(spark))
+    report["toxicity"] = {
+        "lexicon_macro_f1": lexicon.get("lexicon_macro_f1"),
+        "classifier_macro_f1": classifier.get("classifier_macro_f1"),
+        "lexicon": {k: v for k, v in lexicon.items() if k != "langid"},
+        "classifier": classifier,
+    }
+    report["langid"] = lexicon.get("langid")
+    report["dedup"] = _part("dedup", lambda: dedup_eval.run(spark))
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    print(json.dumps({k: report[k] for k in ("quality_parity",)}, indent=1, default=str)[:3000])
+    print(f"eval: wrote {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
