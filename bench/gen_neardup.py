@@ -148,7 +148,8 @@ def iter_chunks(
         yield Chunk(ids, texts, planted)
     if skew_copies:
         if skew_source is None:  # no regular documents: the copied page is made on its own
-            page = " ".join(words[_base_positions(np.random.default_rng([seed, SKEW_STREAM]), sizes, doc_bytes)].tolist())
+            alone = _base_positions(np.random.default_rng([seed, SKEW_STREAM]), sizes, doc_bytes)
+            page = " ".join(words[alone].tolist())
             skew_source = (doc_id(seed, n_docs), page)
             yield Chunk([skew_source[0]], [page], [])
             n_docs += 1

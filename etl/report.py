@@ -300,11 +300,13 @@ def _figure(width: float, height: float):
     return fig
 
 
-def _no_data(ax, what: str) -> None:
+def _no_data(ax, what: str, keep_axes: bool = False) -> None:
+    """Say so on an empty chart; histograms keep their axes so the thresholds still read against a scale."""
     ax.text(0.5, 0.5, f"no data: {what}", ha="center", va="center", fontsize=11, color="#666666",
             transform=ax.transAxes)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    if not keep_axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
 
 
 def funnel_steps(funnel: dict) -> list[tuple[str, int, str]]:
@@ -385,6 +387,7 @@ def plot_signal_histograms(histograms: dict[str, dict], title: str = "Silver sig
         ax.set_xlim(edges[0], edges[-1])
         ax.set_title(f"{name}  (n={h['total'] - h['nulls']:,}, null={h['nulls']:,})", fontsize=10)
         ax.set_ylabel("documents", fontsize=9)
+        ax.yaxis.get_major_locator().set_params(integer=True)  # counts, not fractions of documents
         ax.tick_params(labelsize=8)
         for t in h["thresholds"]:
             x = t["threshold"]
@@ -396,7 +399,7 @@ def plot_signal_histograms(histograms: dict[str, dict], title: str = "Silver sig
         if h["thresholds"]:
             ax.legend(fontsize=8, loc="best", framealpha=0.9)
         if not h["total"]:
-            _no_data(ax, "no silver documents")
+            _no_data(ax, "no silver documents", keep_axes=True)
     for ax in axes[len(names):]:
         ax.set_visible(False)
     return fig
@@ -509,8 +512,12 @@ def render_html(data: dict, pngs: dict[str, Path]) -> str:
     f = data["funnel"]
     rules = {r["rule"]: r for r in data["rules"]}
     funnel_rows = [[label, n, f"{100 * n / max(f['records_in'], 1):.1f}%"] for label, n, _ in funnel_steps(f)]
-    drop_rows = [[d["stage"], d["reason"], d["count"],
-                  _rule_condition(rules[d["reason"]]) if d["reason"] in rules else ""] for d in data["rule_drops"]]
+    dd = data["dedup"]
+    conditions = {key: _rule_condition(r) for key, r in rules.items()}
+    conditions["dedup:exact_duplicate"] = "same SHA-256 of normalised text as its cluster's survivor"
+    conditions["dedup:near_duplicate"] = (f"MinHash-LSH ({dd['bands']} bands x {dd['rows']} rows) linked it to its "
+                                          f"cluster, estimated Jaccard >= {_fmt(dd['verify_threshold'])}")
+    drop_rows = [[d["stage"], d["reason"], d["count"], conditions.get(d["reason"], "")] for d in data["rule_drops"]]
     version_rows = [[name, v, data["table_paths"][name]] for name, v in data["versions"].items()]
     quarantine_rows = [[reason, n] for reason, n in data["quarantine"].items()]
     threshold_rows = [[r["rule"], _rule_condition(r), _overrides_text(r["per_language"])] for r in data["rules"]]

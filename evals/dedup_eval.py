@@ -73,7 +73,8 @@ def shingle_matrix(texts: Sequence[str], ngram: int = 5, kind: str = "auto") -> 
     indptr = [0]
     indices: list[int] = []
     for text in texts:
-        indices.extend(vocab.setdefault(s, len(vocab)) for s in set(shingles(text, ngram, kind)))  # type: ignore[arg-type]
+        distinct = set(shingles(text, ngram, kind))  # type: ignore[arg-type]
+        indices.extend(vocab.setdefault(s, len(vocab)) for s in distinct)
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.int32)
     matrix = sparse.csr_matrix((data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
@@ -219,7 +220,9 @@ def clough_stevenson() -> tuple[list[str], list[str], dict[str, tuple[str, str]]
 # ---------------------------------------------------------------- pipeline
 
 
-def pipeline_clusters(spark, ids: Sequence[str], texts: Sequence[str], cfg: DedupConfig) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def pipeline_clusters(
+    spark, ids: Sequence[str], texts: Sequence[str], cfg: DedupConfig
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """({doc_id: cluster_id} for every clustered document, [(dropped doc_id, survivor_id)]) from ``clusters``."""
     from pyspark.sql import functions as F
 
