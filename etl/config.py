@@ -80,7 +80,10 @@ class DedupConfig:
 
     enabled: bool = True
     exact: bool = True
-    num_perm: int = 128
+    # Measured on 10,000 documents with planted near-duplicates (evals/dedup_eval.py): 256 permutations, bands
+    # tuned for J 0.7 (25 x 10) and linking only pairs whose estimated Jaccard is >= 0.77 give precision 0.952 and
+    # recall 0.991 for pairs with exact J >= 0.8. Banding for 0.8 directly (9 x 13 at 128) misses 16% of them.
+    num_perm: int = 256
     seed: int = 1
     ngram: int = 5
     kind: str = "auto"
@@ -89,7 +92,7 @@ class DedupConfig:
     bands: int | None = None
     rows: int | None = None
     # Candidate pairs below this estimated Jaccard are not linked; None links every LSH candidate.
-    verify_threshold: float | None = 0.5
+    verify_threshold: float | None = 0.77
     # Which copy of a cluster survives: an ordered list of "column asc|desc" over silver columns; doc_id last.
     survivor_order: list[str] = field(default_factory=lambda: ["gopher_n_words desc", "warc_date asc", "doc_id asc"])
     max_iterations: int = 64

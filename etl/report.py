@@ -21,7 +21,8 @@ from pyspark.sql import functions as F
 from etl import tables
 from etl.config import PipelineConfig
 from etl.gold.build import GOLD_DOCUMENT_COLUMNS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, SILVER_DOCUMENTS
-from etl.gold.decisions import ANY_OTHER_LANGUAGE, active_rules, effective_language_overrides, rule_fires
+from etl.gold.decisions import (ANY_OTHER_LANGUAGE, active_rules, effective_language_overrides, rule_fires,
+                                with_derived_signals)
 from etl.gold.dedup import lsh_config
 from etl.gold.rules import Rule
 from etl.pipeline import RefreshSummary, lake_funnel, table_versions
@@ -238,6 +239,8 @@ def what_if(spark: SparkSession, cfg: PipelineConfig, rule_key: str, threshold: 
         return result
     if language is not None:
         silver = silver.where(F.col("language") == F.lit(language))
+    # Flag rules (language, toxicity tiers) read helper columns that gold derives at decision time.
+    silver = with_derived_signals(silver, cfg.gold, cfg.silver.languages)
     now, new = rule_fires(rule, overrides), rule_fires(new_rule, new_overrides)
     in_gold, dropped_by_rule = F.lit(False), F.lit(False)
     gold = _read(spark, cfg.lake, GOLD_DOCUMENTS)

@@ -86,12 +86,12 @@ def require_delta(spark: SparkSession) -> None:
     """Fail early with a clear message when a session cannot write Delta tables (e.g. spark-submit without jars)."""
     if on_databricks():
         return
-    try:
-        spark._jvm.java.lang.Class.forName("io.delta.tables.DeltaTable")
-        if _has_delta(spark):
-            return
-    except Exception:  # noqa: BLE001 - py4j wraps ClassNotFoundException
-        pass
+    from py4j.java_gateway import JavaClass
+
+    # py4j resolves classes through Spark's context class loader (which sees --jars); an unknown class comes back
+    # as a JavaPackage instead of a JavaClass.
+    if isinstance(spark._jvm.io.delta.tables.DeltaTable, JavaClass) and _has_delta(spark):
+        return
     raise RuntimeError(
         "This Spark session has no Delta Lake: start it with "
         f"--packages {DELTA_PACKAGES} (or --jars from .cache/jars) and "

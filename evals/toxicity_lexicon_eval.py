@@ -35,23 +35,14 @@ HATECHECK_DIR = ROOT.parent / "shared" / "data" / "toxicity_multilingual_hateche
 HATECHECK_SLICE = ROOT / "tests/data/hatecheck/hatecheck_slice.csv"
 JIGSAW = ROOT / "tests/data/jigsaw/test_examples.csv"
 OSCAR = ROOT / "tests/data/oscar_2021/oscar_22.01_sample_63docs.jsonl"
+from etl.silver.toxicity_model import HATECHECK_LANGUAGES  # noqa: E402
+
 REPORT_PATH = ROOT / "reports/eval_toxicity_lexicon.json"
 HATEFUL = "hateful"
 RULES = ("tier", "dim2")
 DIM2_THRESHOLD = 2
 LANGID_SAMPLE_PER_LANG = 300
-HATECHECK_LANGS = {
-    "arabic": "ar",
-    "dutch": "nl",
-    "french": "fr",
-    "german": "de",
-    "hindi": "hi",
-    "italian": "it",
-    "mandarin": "zh",
-    "polish": "pl",
-    "portuguese": "pt",
-    "spanish": "es",
-}
+HATECHECK_LANGS = HATECHECK_LANGUAGES  # one mapping, owned by the package
 
 
 def load_hatecheck() -> tuple[pd.DataFrame, str]:
