@@ -93,15 +93,10 @@ def test_first_reason_matches_datatrove_on_real_documents(family):
     pytest.importorskip("datatrove")
     pytest.importorskip("spacy")
     from datatrove.data import Document
-    from datatrove.pipeline.filters import (
-        C4QualityFilter,
-        FineWebQualityFilter,
-        GopherQualityFilter,
-        GopherRepetitionFilter,
-    )
 
-    flt = {"gopher_quality": GopherQualityFilter, "gopher_repetition": GopherRepetitionFilter,
-           "c4": C4QualityFilter, "fineweb": FineWebQualityFilter}[family]()
+    from evals.quality_parity import datatrove_filters
+
+    flt = datatrove_filters()[family]
     with open(DATA / "oscar_2021/oscar_22.01_sample_63docs.jsonl", encoding="utf-8") as handle:
         texts = [t for t in (json.loads(line)["content"] for line in handle) if len(t) <= 20_000]
     rules = family_rules(DEFAULT_RULES, family)

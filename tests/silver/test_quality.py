@@ -164,15 +164,10 @@ def test_keep_drop_matches_datatrove_on_real_documents(family):
     pytest.importorskip("datatrove")
     pytest.importorskip("spacy")
     from datatrove.data import Document
-    from datatrove.pipeline.filters import (
-        C4QualityFilter,
-        FineWebQualityFilter,
-        GopherQualityFilter,
-        GopherRepetitionFilter,
-    )
 
-    flt = {"gopher_quality": GopherQualityFilter, "gopher_repetition": GopherRepetitionFilter,
-           "c4": C4QualityFilter, "fineweb": FineWebQualityFilter}[family]()
+    from evals.quality_parity import datatrove_filters
+
+    flt = datatrove_filters()[family]
     rules = family_rules(DEFAULT_RULES, family)
     mismatches = []
     for index, text in enumerate(_real_texts()):
