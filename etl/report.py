@@ -402,6 +402,7 @@ def plot_signal_histograms(histograms: dict[str, dict], title: str = "Silver sig
         if h["thresholds"]:
             ax.legend(fontsize=8, loc="best", framealpha=0.9)
         if not h["total"]:
+            ax.set_ylim(0, 1)  # an empty count axis, not matplotlib's symmetric default around zero
             _no_data(ax, "no silver documents", keep_axes=True)
     for ax in axes[len(names):]:
         ax.set_visible(False)
