@@ -52,7 +52,7 @@ dist: setup  ## wheel + dist/etl.zip (ship the zip with --archives dist/etl.zip#
 bench: setup  ## benchmarks -> reports/bench.json (ratios against peers measured in the same run)
 	$(PY) -m bench.run
 
-bench-scale: setup  ## the dedup benchmark at 100k documents as well
+bench-scale: setup  ## dedup at 100k and 1M documents: the cost growth per document (~1 hour)
 	$(PY) -m bench.run --scale
 
 eval: setup  ## quality parity, toxicity, langid and dedup evaluations -> reports/eval.json

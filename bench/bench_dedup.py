@@ -4,20 +4,25 @@ Documents are GENERATED (bench/gen_neardup.py: ~2 KB of real words, 20% planted 
 Parquet as (id, text); every Spark contender reads that same file in its own fresh process (so each one's peak
 memory is its own: a JVM never returns memory) and is timed from the read to a materialised count:
 
-  ours      etl.gold.lsh: signatures -> bands -> star candidate edges -> verification of the signature estimate
-            (>= VERIFY) -> connected components (etl.gold.components); counted components.
+  ours      the product's dedup defaults (etl.config.DedupConfig: 256 permutations, bands tuned for J 0.7,
+            candidate pairs linked when their signature estimate is >= 0.77): signatures -> bands -> star candidate
+            edges -> verification -> connected components (etl.gold.components); counted components.
   mllib     RegexTokenizer((?U)\\w+, the same tokens) -> NGram(5) -> HashingTF(2^20, binary) -> MinHashLSH
             (MLLIB_TABLES tables) -> approxSimilarityJoin(df, df, 1 - threshold); counted pairs. Killed after
-            ``mllib_timeout_s`` and then reported as a lower bound.
+            ``mllib_timeout_s`` and then reported as a lower bound. Not run above PEERS_MAX documents.
   datasketch  one Python process: our datasketch-mode signatures (bit-identical to datasketch.MinHash) inserted into
-            datasketch.MinHashLSH and queried back; candidate pairs, no verification. A reference line only.
+            datasketch.MinHashLSH(threshold) and queried back; candidate pairs, no verification. A reference line
+            only; not run above PEERS_MAX documents.
 
-Recall = pairs with exact Jaccard >= threshold (brute force of evals/dedup_eval.py, up to BRUTE_FORCE_MAX documents)
-found: in one component for ours, returned by the join for MLlib, among the candidates for datasketch.
+Recall = pairs with exact Jaccard >= threshold found: in one component for ours, returned by the join for MLlib,
+among the candidates for datasketch. The truth is the brute-force Jaccard of every pair (evals/dedup_eval.py) up to
+BRUTE_FORCE_MAX documents; above that, of every pair within each generation chunk, because gen_neardup plants
+copies only within a chunk and its base documents share almost no 5-grams. The report checks that premise at the
+largest fully brute-forced size (``cross_chunk_true_pairs`` must be 0).
 The skew case is one page copied K times (and nothing else): ours must give K star edges and one component.
 
-Run: ``python -m bench.bench_dedup`` (defaults, ~10 minutes on 2 cores) or with
-``--sizes 10000 100000 --mllib-timeout 1200 --skew 100000`` for the large comparison.
+Run: ``python -m bench.bench_dedup`` (10k and 100k with MLlib and datasketch, ~25 minutes on 2 cores), or
+``--sizes 100000 1000000`` for the cost growth to a million documents (``make bench-scale``).
 """
 
 from __future__ import annotations
@@ -38,21 +43,20 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.gen_neardup import iter_chunks  # noqa: E402
+from bench.gen_neardup import CHUNK_DOCS, iter_chunks  # noqa: E402
 from bench.memory import PeakMemory  # noqa: E402
 
 THRESHOLD = 0.8  # the similarity every contender is asked for (the headline of evals/dedup_eval.py)
-VERIFY = 0.5  # ours: DedupConfig.verify_threshold
-NUM_PERM = 128
 NGRAM = 5
 MLLIB_TABLES = 5  # OR of 5 single-hash tables: P(candidate | J=0.8) = 1 - 0.2^5 > 0.999, like our banding
 MLLIB_FEATURES = 1 << 20
-MLLIB_TIMEOUT_S = 300  # default path; pass --mllib-timeout 1200 for the 20-minute guard
-BRUTE_FORCE_MAX = 20_000  # exact truth (all-pairs Jaccard) up to this many documents
-DEFAULT_SIZES = (10_000, 20_000)
+MLLIB_TIMEOUT_S = 1200  # the 20-minute guard: past it MLlib's time is reported as a lower bound
+BRUTE_FORCE_MAX = 20_000  # exact truth over all pairs up to this many documents; per generation chunk above
+PEERS_MAX = 100_000  # MLlib and datasketch are compared up to this size (MLlib needs ~10 minutes at 100k)
+DEFAULT_SIZES = (10_000, 100_000)
 SKEW_COPIES = 100_000
 SHUFFLE_PARTITIONS = 8
-FILES_PER_DATASET = 8  # Parquet files per dataset, so the read splits into tasks for both cores
+ROWS_PER_FILE = 12_500  # Parquet files of at most this many documents, so the read splits into tasks for both cores
 SEED = 20240611
 CHILD_STARTUP_S = 60  # wall time a child gets beyond its timeout for starting Spark (its timer starts after that)
 
@@ -60,22 +64,43 @@ CHILD_STARTUP_S = 60  # wall time a child gets beyond its timeout for starting S
 # ---------------------------------------------------------------- data
 
 
-def write_docs(path: Path, n_docs: int, skew_copies: int = 0, seed: int = SEED) -> tuple[list[str], list[str]]:
-    """GENERATED documents to ``path`` (Parquet files of id, text); returns (ids, texts)."""
+def write_docs(path: Path, n_docs: int, skew_copies: int = 0, seed: int = SEED,
+               threshold: float | None = None) -> tuple[list[str], list[str] | None, tuple | None, dict]:
+    """GENERATED documents to ``path`` (Parquet files of id, text), a chunk at a time.
+
+    Returns (ids, texts or None above PEERS_MAX, truth pairs (i, j) or None without ``threshold``, truth facts).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     ids: list[str] = []
-    texts: list[str] = []
-    for chunk in iter_chunks(n_docs, seed=seed, skew_copies=skew_copies):
-        ids.extend(chunk.ids)
-        texts.extend(chunk.texts)
+    texts: list[str] | None = [] if n_docs + skew_copies <= PEERS_MAX else None
+    chunk_truth: list[tuple[np.ndarray, np.ndarray]] = []
     path.mkdir(parents=True, exist_ok=True)
-    step = -(-len(ids) // FILES_PER_DATASET)
-    for k, lo in enumerate(range(0, len(ids), step)):
-        table = pa.table({"id": ids[lo : lo + step], "text": texts[lo : lo + step]})
-        pq.write_table(table, path / f"part-{k:03d}.parquet")
-    return ids, texts
+    files = 0
+    for chunk in iter_chunks(n_docs, seed=seed, skew_copies=skew_copies):
+        offset = len(ids)
+        ids.extend(chunk.ids)
+        if texts is not None:
+            texts.extend(chunk.texts)
+        if threshold is not None and n_docs > BRUTE_FORCE_MAX:
+            i, j = truth_pairs(chunk.texts, threshold)
+            chunk_truth.append((i + offset, j + offset))
+        for lo in range(0, len(chunk.ids), ROWS_PER_FILE):
+            table = pa.table({"id": chunk.ids[lo : lo + ROWS_PER_FILE], "text": chunk.texts[lo : lo + ROWS_PER_FILE]})
+            pq.write_table(table, path / f"part-{files:04d}.parquet")
+            files += 1
+    facts: dict = {}
+    truth = None
+    if threshold is not None:
+        if n_docs <= BRUTE_FORCE_MAX:
+            truth = truth_pairs(texts, threshold)
+            chunk_of = np.arange(len(ids)) // CHUNK_DOCS
+            facts = {"truth": "all pairs", "cross_chunk_true_pairs": int((chunk_of[truth[0]] != chunk_of[truth[1]]).sum())}
+        else:
+            truth = tuple(np.concatenate(parts) for parts in zip(*chunk_truth))
+            facts = {"truth": f"pairs within each chunk of {CHUNK_DOCS} generated documents"}
+    return ids, texts, truth, facts
 
 
 # ---------------------------------------------------------------- contenders (each in its own process)
@@ -94,14 +119,17 @@ def _ours(spark, data: str, out: str, threshold: float) -> dict:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
+    from etl.config import DedupConfig
     from etl.gold.components import connected_components
-    from etl.gold.lsh import LSHConfig, candidate_edges, minhash_signatures, signature_bands, verify_edges
+    from etl.gold.dedup import lsh_config
+    from etl.gold.lsh import candidate_edges, minhash_signatures, signature_bands, verify_edges
 
-    cfg = LSHConfig(num_perm=NUM_PERM, ngram=NGRAM, threshold=threshold, verify_threshold=VERIFY)
+    product = DedupConfig()
+    cfg = lsh_config(product)
     t0 = time.perf_counter()
     df = spark.read.parquet(data)
     signatures = minhash_signatures(df, "text", "id", cfg).persist(StorageLevel.MEMORY_AND_DISK)
-    edges = verify_edges(candidate_edges(signature_bands(signatures, cfg)), signatures, VERIFY) \
+    edges = verify_edges(candidate_edges(signature_bands(signatures, cfg)), signatures, cfg.verify_threshold) \
         .select("src", "dst").persist(StorageLevel.MEMORY_AND_DISK)
     n_edges = edges.count()
     comps = connected_components(edges).persist(StorageLevel.MEMORY_AND_DISK)
@@ -111,7 +139,8 @@ def _ours(spark, data: str, out: str, threshold: float) -> dict:
     n_components = comps.select("component").distinct().count()
     comps.toPandas().to_parquet(out)
     return {"seconds": seconds, "edges": n_edges, "edge_roots": int(stats.roots), "clustered_docs": n_nodes,
-            "components": n_components, "bands_rows": list(cfg.bands_rows())}
+            "components": n_components, "num_perm": cfg.num_perm, "bands_rows": list(cfg.bands_rows()),
+            "verify_threshold": cfg.verify_threshold}
 
 
 def _mllib(spark, data: str, out: str, threshold: float) -> dict:
@@ -180,10 +209,8 @@ def _communicate(proc: subprocess.Popen, wall: float | None) -> tuple[str, str]:
 # ---------------------------------------------------------------- scoring and the datasketch reference
 
 
-def truth_pairs(texts: list[str], threshold: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """(i, j) of every pair with exact Jaccard >= threshold, or None above BRUTE_FORCE_MAX documents."""
-    if len(texts) > BRUTE_FORCE_MAX:
-        return None
+def truth_pairs(texts: list[str], threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) of every pair of ``texts`` with exact Jaccard >= threshold (sparse brute force)."""
     from evals.dedup_eval import shingle_matrix, similar_pairs
 
     i, j, _ = similar_pairs(shingle_matrix(texts, NGRAM, "auto"), min_jaccard=threshold)
@@ -198,15 +225,14 @@ def recall(truth: tuple[np.ndarray, np.ndarray] | None, found: set[tuple[int, in
 
 
 def component_pairs(path: Path, index: dict[str, int]) -> set[tuple[int, int]]:
-    """Every pair (i < j) of documents that share a component."""
+    """Every pair (i < j) of documents that share a component (a self-join on the component id)."""
     import pandas as pd
 
     frame = pd.read_parquet(path)
-    pairs: set[tuple[int, int]] = set()
-    for _, group in frame.groupby("component"):
-        members = sorted(index[d] for d in group["id"])
-        pairs.update((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
-    return pairs
+    frame = pd.DataFrame({"component": frame["component"], "k": frame["id"].map(index).astype("int64")})
+    both = frame.merge(frame, on="component", how="inner", suffixes=("_a", "_b"))
+    both = both[both["k_a"] < both["k_b"]]
+    return set(zip(both["k_a"].tolist(), both["k_b"].tolist()))
 
 
 def join_pairs(path: Path, index: dict[str, int]) -> set[tuple[int, int]]:
@@ -220,12 +246,14 @@ def datasketch_reference(ids: list[str], texts: list[str], threshold: float) -> 
     """datasketch.MinHashLSH insert + query on our datasketch-mode signatures, timed in this process."""
     from datasketch import LeanMinHash, MinHashLSH
 
+    from etl.config import DedupConfig
     from etl.gold.minhash import MinHasher
 
+    num_perm = DedupConfig().num_perm
     t0 = time.perf_counter()
-    signatures = MinHasher(NUM_PERM, seed=1, ngram=NGRAM, mode="datasketch", kind="auto").signatures(texts)
+    signatures = MinHasher(num_perm, seed=1, ngram=NGRAM, mode="datasketch", kind="auto").signatures(texts)
     sig_s = time.perf_counter() - t0
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     hashes = [LeanMinHash(seed=1, hashvalues=row) for row in signatures.astype(np.uint64)]
     for k, h in enumerate(hashes):
         lsh.insert(k, h)
@@ -241,37 +269,41 @@ def datasketch_reference(ids: list[str], texts: list[str], threshold: float) -> 
 
 
 def compare(n_docs: int, work: Path, threshold: float, mllib_timeout_s: float | None) -> dict:
-    """Ours, MLlib and datasketch on the same ``n_docs`` GENERATED documents."""
+    """Ours on ``n_docs`` GENERATED documents; MLlib and datasketch on the same documents up to PEERS_MAX."""
     data = work / f"docs-{n_docs}"
-    ids, texts = write_docs(data, n_docs)
-    index = {d: k for k, d in enumerate(ids)}
     t0 = time.perf_counter()
-    truth = truth_pairs(texts, threshold)
+    ids, texts, truth, truth_facts = write_docs(data, n_docs, threshold=threshold)
     truth_s = time.perf_counter() - t0
+    index = {d: k for k, d in enumerate(ids)}
     ours = run_child("ours", data, work / f"ours-{n_docs}.parquet", threshold, None)
+    ours["seconds"] = round(ours["seconds"], 2)
     ours["recall"] = recall(truth, component_pairs(work / f"ours-{n_docs}.parquet", index))
+    out = {
+        "n_docs": n_docs,
+        "true_pairs": int(len(truth[0])),
+        **truth_facts,
+        "data_and_truth_seconds": round(truth_s, 1),
+        "ours": ours,
+        "ours_ms_per_doc": round(1000 * ours["seconds"] / n_docs, 3),
+    }
+    if texts is None:
+        out["peers"] = f"not run above {PEERS_MAX} documents"
+        return out
     mllib = run_child("mllib", data, work / f"mllib-{n_docs}.parquet", threshold, mllib_timeout_s)
     if not mllib["timed_out"]:
         mllib["recall"] = recall(truth, join_pairs(work / f"mllib-{n_docs}.parquet", index))
+        mllib["seconds"] = round(mllib["seconds"], 2)
     sketch, found = datasketch_reference(ids, texts, threshold)
     sketch["recall"] = recall(truth, found)
     mllib_s = mllib["seconds_lower_bound"] if mllib["timed_out"] else mllib["seconds"]
-    for result in (ours, mllib):
-        for key in ("seconds",):
-            if key in result:
-                result[key] = round(result[key], 2)
-    return {
-        "n_docs": n_docs,
-        "true_pairs": None if truth is None else int(len(truth[0])),
-        "truth_seconds": round(truth_s, 1),
-        "ours": ours,
+    out.update({
         "mllib": mllib,
         "datasketch": sketch,
         "ratio_vs_mllib": round(mllib_s / ours["seconds"], 2),
         "ratio_is_lower_bound": bool(mllib["timed_out"]),
-        "ours_ms_per_doc": round(1000 * ours["seconds"] / n_docs, 3),
         "mllib_ms_per_doc": round(1000 * mllib_s / n_docs, 3),
-    }
+    })
+    return out
 
 
 def skew_case(copies: int, work: Path, threshold: float) -> dict:
@@ -286,33 +318,41 @@ def skew_case(copies: int, work: Path, threshold: float) -> dict:
     return result
 
 
-def run(n_docs: int = 20_000, sizes: tuple[int, ...] | None = None, skew_copies: int = SKEW_COPIES,
+GROWTH_FROM, GROWTH_TO = 100_000, 1_000_000
+
+
+def run(sizes: tuple[int, ...] = DEFAULT_SIZES, skew_copies: int = SKEW_COPIES,
         mllib_timeout_s: float | None = MLLIB_TIMEOUT_S, threshold: float = THRESHOLD) -> dict:
-    """Comparison at every size (default: n_docs // 2 and n_docs), growth between the two ends, the skew case."""
-    sizes = tuple(sorted(sizes or (n_docs // 2, n_docs)))
+    """Comparison at every size, cost growth per document, the skew case. Headline: the largest size with peers."""
+    sizes = tuple(sorted(sizes))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-dedup-") as tmp:
         work = Path(tmp)
-        by_size = {str(n): compare(n, work, threshold, mllib_timeout_s) for n in sizes}
+        by_size = {}
+        for n in sizes:
+            print(f"bench_dedup: {n} documents ...", file=sys.stderr, flush=True)
+            by_size[str(n)] = compare(n, work, threshold, mllib_timeout_s)
         skew = skew_case(skew_copies, work, threshold) if skew_copies else None
-    small, large = by_size[str(sizes[0])], by_size[str(sizes[-1])]
-    head = by_size[str(n_docs)] if str(n_docs) in by_size else large
+    with_peers = [entry for entry in by_size.values() if "mllib" in entry]
+    head = with_peers[-1] if with_peers else None
 
-    def growth(key: str) -> float | None:
-        return round(large[key] / small[key], 2) if len(sizes) > 1 else None
+    def growth(lo: int, hi: int) -> float | None:
+        a, b = by_size.get(str(lo)), by_size.get(str(hi))
+        return round(b["ours_ms_per_doc"] / a["ours_ms_per_doc"], 2) if a and b else None
 
     return {
         "benchmark": "near-dedup, Spark local[2]: ours vs MLlib MinHashLSH (+ datasketch single process)",
         "data": "GENERATED: ~2 KB documents of real words (OSCAR 22.01 en/es/de/fr + Clough-Stevenson), "
                 "20% planted near-duplicates (bench/gen_neardup.py)",
         "threshold": threshold,
-        "dedup.ratio_vs_mllib": head["ratio_vs_mllib"],
-        "dedup.ratio_is_lower_bound": head["ratio_is_lower_bound"],
-        "dedup.recall": head["ours"]["recall"],
-        "dedup.mllib_recall": head["mllib"].get("recall"),
-        "headline_n_docs": head["n_docs"],
-        "cost_per_doc_growth": {"sizes": [sizes[0], sizes[-1]], "ours": growth("ours_ms_per_doc"),
-                                "mllib": growth("mllib_ms_per_doc")},
+        "dedup.ratio_vs_mllib": head["ratio_vs_mllib"] if head else None,
+        "dedup.ratio_is_lower_bound": head["ratio_is_lower_bound"] if head else None,
+        "dedup.recall": head["ours"]["recall"] if head else None,
+        "dedup.mllib_recall": head["mllib"].get("recall") if head else None,
+        "headline_n_docs": head["n_docs"] if head else None,
+        "dedup.cost_per_doc_growth_100k_to_1m": growth(GROWTH_FROM, GROWTH_TO),
+        "cost_per_doc_growth_first_to_last": {"sizes": [sizes[0], sizes[-1]],
+                                              "ours": growth(sizes[0], sizes[-1]) if len(sizes) > 1 else None},
         "by_size": by_size,
         "skew": skew,
         "seconds": round(time.perf_counter() - started, 1),
@@ -326,14 +366,13 @@ def main(argv: list[str]) -> None:
         child_main(argv[1:])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-docs", type=int, default=20_000, help="headline size")
-    parser.add_argument("--sizes", type=int, nargs="+", help="sizes to compare (default: n_docs/2 and n_docs)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES),
+                        help=f"document counts (peers up to {PEERS_MAX})")
     parser.add_argument("--skew", type=int, default=SKEW_COPIES, help="copies of one page (0: skip)")
     parser.add_argument("--mllib-timeout", type=float, default=MLLIB_TIMEOUT_S, help="seconds before MLlib is stopped")
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.n_docs, tuple(args.sizes) if args.sizes else None, args.skew, args.mllib_timeout,
-                         args.threshold), indent=2))
+    print(json.dumps(run(tuple(args.sizes), args.skew, args.mllib_timeout, args.threshold), indent=2))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ recorded with its error instead of stopping the others.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -39,12 +40,12 @@ def _part(name: str, fn) -> dict:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = set(argv if argv is not None else sys.argv[1:])
-    from bench import bench_ingest, bench_minhash, bench_quality, bench_silver
+SCALE_SIZES = (100_000, 1_000_000)  # `make bench-scale`: the dedup cost growth to a million documents
 
-    report: dict = {"generated_at": datetime.now(timezone.utc).isoformat(), "machine": _machine()}
-    report["ingest"] = _part("ingest", bench_ingest.run)
+
+def _silver_parts(report: dict) -> None:
+    from bench import bench_quality, bench_silver
+
     quality = _part("silver.quality", bench_quality.run)
     silver = _part("silver.signals", bench_silver.run)
     report["silver"] = {
@@ -58,14 +59,48 @@ def main(argv: list[str] | None = None) -> int:
         "header_skip_on_generated_arabic_set": silver.get("header_skip_arabic_profile_on_generated_arabic_set"),
         "header_skip_on_real_sample_without_arabic": silver.get("header_skip_arabic_profile_on_real_sample"),
     }
-    report["minhash"] = _part("minhash", bench_minhash.run)
-    try:
-        from bench import bench_dedup
-    except ImportError as exc:
-        report["dedup"] = {"error": f"not available: {exc}"}
+
+
+def _dedup_part(report: dict, scale: bool) -> None:
+    from bench import bench_dedup
+
+    if scale:  # keeps the 10k/100k comparison of an earlier `make bench`; adds the growth to 1M
+        result = _part("dedup.scale", lambda: bench_dedup.run(SCALE_SIZES, skew_copies=0))
+        report.setdefault("dedup", {})["scale"] = result
+        report["dedup"]["dedup.cost_per_doc_growth_100k_to_1m"] = result.get("dedup.cost_per_doc_growth_100k_to_1m")
     else:
-        sizes = {"n_docs": 100_000} if "--scale" in args else {}
-        report["dedup"] = _part("dedup", lambda: bench_dedup.run(**sizes))
+        scale_part = report.get("dedup", {}).get("scale")
+        report["dedup"] = _part("dedup", bench_dedup.run)
+        if scale_part:
+            report["dedup"]["scale"] = scale_part
+            report["dedup"]["dedup.cost_per_doc_growth_100k_to_1m"] = scale_part.get(
+                "dedup.cost_per_doc_growth_100k_to_1m")
+
+
+PARTS = ("ingest", "silver", "minhash", "dedup")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the benchmarks and write reports/bench.json.")
+    parser.add_argument("--only", nargs="+", choices=PARTS, help="run these parts and keep the others' last results")
+    parser.add_argument("--scale", action="store_true",
+                        help=f"dedup at {SCALE_SIZES[0]:,} and {SCALE_SIZES[1]:,} documents only (the cost growth)")
+    args = parser.parse_args(argv)
+    parts = ["dedup"] if args.scale else (args.only or list(PARTS))
+    report: dict = json.loads(REPORT.read_text()) if REPORT.exists() and len(parts) < len(PARTS) else {}
+    report.update({"generated_at": datetime.now(timezone.utc).isoformat(), "machine": _machine()})
+    if "ingest" in parts:
+        from bench import bench_ingest
+
+        report["ingest"] = _part("ingest", bench_ingest.run)
+    if "silver" in parts:
+        _silver_parts(report)
+    if "minhash" in parts:
+        from bench import bench_minhash
+
+        report["minhash"] = _part("minhash", bench_minhash.run)
+    if "dedup" in parts:
+        _dedup_part(report, args.scale)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, default=str))
     print(f"bench: wrote {REPORT}")

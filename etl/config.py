@@ -107,6 +107,9 @@ class GoldConfig:
     rule_overrides: dict[str, float] = field(default_factory=dict)
     language_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
     min_language_score: float = 0.65
+    # Languages whose word-based rules read the character-split signals (silver's *_charwords columns): scripts
+    # written without spaces, where an English tokenizer sees a whole sentence as one word.
+    char_word_languages: list[str] = field(default_factory=lambda: ["zh", "ja", "th"])
     # Toxicity of the Commons tiers that are set aside (kept in gold/rejections, not destroyed).
     toxicity_drop_tiers: list[str] = field(default_factory=lambda: ["toxic"])
     max_badword_hits: int = 2

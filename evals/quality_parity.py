@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from etl.gold.rules import DEFAULT_RULES, FAMILIES, family_rules, first_failure  # noqa: E402
-from etl.silver.quality import quality_signals  # noqa: E402
+from etl.silver.quality import quality_signals, with_char_words  # noqa: E402
 
 OSCAR_SAMPLE = ROOT / "tests/data/oscar_2021/oscar_22.01_sample_63docs.jsonl"
 CLOUGH_TEXTS = ROOT / "tests/data/clough_stevenson/texts"
@@ -267,15 +267,16 @@ def datatrove_verdict(flt, text: str, doc_id: str) -> str | None:
     return result[1] if isinstance(result, tuple) else "dropped"
 
 
-MODES = {"agreement": True, "agreement_datatrove_words": False}  # report key -> split_no_space_scripts
+MODES = ("agreement", "agreement_char_words")
 
 
 def run(min_docs: int = 2000) -> dict:
     """Agreement of keep/drop per family between our rules and datatrove on the eval documents.
 
-    ``agreement`` uses our product tokenisation (Han/Kana characters and Thai-like clusters are words);
-    ``agreement_datatrove_words`` recomputes our signals with datatrove's English word splitting, which isolates
-    rule/signal parity from that deliberate tokenisation difference. Disagreements are listed for the first.
+    ``agreement``: our default rules against datatrove's default filters, both with English word splitting (the
+    contract). ``agreement_char_words``: our rules reading the character-split ``*_charwords`` signals for every
+    document, which gold does for the languages in ``char_word_languages`` (zh, ja, th); it differs from datatrove
+    only on documents in scripts without spaces, by design. Disagreements are listed for both.
     """
     filters = datatrove_filters()
     docs = documents(min_docs)
@@ -284,7 +285,8 @@ def run(min_docs: int = 2000) -> dict:
     dropped = {family: {"ours": 0, "datatrove": 0} for family in FAMILIES}
     listed: dict[str, list] = {family: [] for family in FAMILIES}
     for index, (label, text) in enumerate(docs):
-        signals = {key: quality_signals(text, split_no_space_scripts=mode) for key, mode in MODES.items()}
+        plain = quality_signals(text)
+        signals = {"agreement": plain, "agreement_char_words": with_char_words(plain)}
         for family in FAMILIES:
             theirs = datatrove_verdict(filters[family], text, str(index))
             dropped[family]["datatrove"] += theirs is not None
@@ -293,10 +295,10 @@ def run(min_docs: int = 2000) -> dict:
                 agree[family][key] += (ours is None) == (theirs is None)
                 if key == "agreement":
                     dropped[family]["ours"] += ours is not None
-                    if (ours is None) != (theirs is None):
-                        listed[family].append({"doc": index, "label": label, "ours": ours or "keep",
-                                               "theirs": theirs or "keep",
-                                               "no_space_script": bool(_NO_SPACE_SCRIPT.search(text))})
+                if (ours is None) != (theirs is None):
+                    listed[family].append({"mode": key, "doc": index, "label": label, "ours": ours or "keep",
+                                           "theirs": theirs or "keep",
+                                           "no_space_script": bool(_NO_SPACE_SCRIPT.search(text))})
     report = {}
     for family in FAMILIES:
         report[family] = {
@@ -304,9 +306,11 @@ def run(min_docs: int = 2000) -> dict:
             **{key: agree[family][key] / max(1, len(docs)) for key in MODES},
             "ours_dropped": dropped[family]["ours"],
             "datatrove_dropped": dropped[family]["datatrove"],
-            "n_disagreements": len(listed[family]),
-            "n_disagreements_in_no_space_script_docs": sum(d["no_space_script"] for d in listed[family]),
-            "disagreements": listed[family][:MAX_DISAGREEMENTS],
+            **{f"n_disagreements_{key}": sum(d["mode"] == key for d in listed[family]) for key in MODES},
+            "n_disagreements_char_words_in_no_space_script_docs": sum(
+                d["no_space_script"] for d in listed[family] if d["mode"] == "agreement_char_words"),
+            "disagreements": [d for d in listed[family] if d["mode"] == "agreement"][:MAX_DISAGREEMENTS]
+            + [d for d in listed[family] if d["mode"] == "agreement_char_words"][:MAX_DISAGREEMENTS],
         }
     return report
 
@@ -315,15 +319,17 @@ _NO_SPACE_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u
 
 
 def _print_table(report: dict) -> None:
-    print(f"{'family':<20}{'docs':>6}{'agreement':>11}{'dt-words agr.':>15}{'ours drop':>11}{'dt drop':>9}"
-          f"{'disagree (CJK/Thai)':>21}")
+    print(f"{'family':<20}{'docs':>6}{'agreement':>11}{'char-words agr.':>17}{'ours drop':>11}{'dt drop':>9}"
+          f"{'char-words disagree (CJK/Thai)':>32}")
     for family, entry in report.items():
-        split = f"{entry['n_disagreements']} ({entry['n_disagreements_in_no_space_script_docs']})"
-        print(f"{family:<20}{entry['docs']:>6}{entry['agreement']:>11.4f}{entry['agreement_datatrove_words']:>15.4f}"
-              f"{entry['ours_dropped']:>11}{entry['datatrove_dropped']:>9}{split:>21}")
+        split = (f"{entry['n_disagreements_agreement_char_words']} "
+                 f"({entry['n_disagreements_char_words_in_no_space_script_docs']})")
+        print(f"{family:<20}{entry['docs']:>6}{entry['agreement']:>11.4f}{entry['agreement_char_words']:>17.4f}"
+              f"{entry['ours_dropped']:>11}{entry['datatrove_dropped']:>9}{split:>32}")
     for family, entry in report.items():
         for item in entry["disagreements"]:
-            print(f"  {family}: doc {item['doc']} ({item['label']}): ours={item['ours']} datatrove={item['theirs']}")
+            print(f"  {family} [{item['mode']}]: doc {item['doc']} ({item['label']}): ours={item['ours']} "
+                  f"datatrove={item['theirs']}")
 
 
 if __name__ == "__main__":

@@ -1,26 +1,27 @@
 """Rules over silver signals -> one `drop_reason` per document ("family:rule"), as native Spark SQL.
 
 Quality rules come from etl.gold.rules (datatrove's order and defaults); language, url, badwords and toxicity rules
-are defined here over derived columns. Per-language overrides become CASE WHEN thresholds, so one pass decides
-every language. Families run cheap and decisive first: language, url, then quality, then toxicity.
+are defined here over derived columns. Per-language overrides become CASE WHEN thresholds, and word-based rules
+read the character-split signals for GoldConfig.char_word_languages, so one pass decides every language. Families run cheap and decisive first: language, url, then quality, then toxicity.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from etl.config import GoldConfig
 from etl.gold.rules import DEFAULT_RULES, Rule, with_overrides
+from etl.silver.quality import CHAR_WORDS_SUFFIX, WORD_SIGNALS
 from etl.silver.urls import URL_RULES
 
 FAMILY_ORDER = ("language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity")
 ANY_OTHER_LANGUAGE = "*"
 # Defaults a multilingual run needs (user overrides merge on top, key by key). Gopher's stop words are English, so
-# the stop-word rule is off for other languages; scripts written without spaces are split per character, so the
-# minimum mean word length does not apply to them (FineWeb2 likewise tunes these per language).
+# the stop-word rule is off for other languages; in GoldConfig.char_word_languages words are single characters
+# (silver's *_charwords signals), so the minimum mean word length does not apply to them (FineWeb2 likewise tunes these per language).
 DEFAULT_LANGUAGE_OVERRIDES: dict[str, dict[str, float]] = {
     ANY_OTHER_LANGUAGE: {"gopher_quality:few_stop_words": 0},
     "en": {"gopher_quality:few_stop_words": 2},
@@ -88,17 +89,27 @@ def _threshold(rule: Rule, language_overrides: dict[str, dict[str, float]]) -> C
     return expr
 
 
-def rule_fires(rule: Rule, language_overrides: dict[str, dict[str, float]]) -> Column:
+def _signal(rule: Rule, char_word_languages: Sequence[str]) -> Column:
+    """The rule's signal column; word-based signals come from the character-split copy for the listed languages."""
+    if rule.signal not in WORD_SIGNALS or not char_word_languages:
+        return F.col(rule.signal)
+    return (F.when(F.col("language").isin(*char_word_languages), F.col(rule.signal + CHAR_WORDS_SUFFIX))
+            .otherwise(F.col(rule.signal)))
+
+
+def rule_fires(rule: Rule, language_overrides: dict[str, dict[str, float]],
+               char_word_languages: Sequence[str] = ()) -> Column:
     """True when the rule drops the row; a null signal never fires (as in `Rule.fires`)."""
-    cond = _OPS[rule.op](F.col(rule.signal), _threshold(rule, language_overrides))
+    cond = _OPS[rule.op](_signal(rule, char_word_languages), _threshold(rule, language_overrides))
     return F.coalesce(cond, F.lit(False))
 
 
-def first_failure_column(rules: Iterable[Rule], language_overrides: dict[str, dict[str, float]]) -> Column:
+def first_failure_column(rules: Iterable[Rule], language_overrides: dict[str, dict[str, float]],
+                         char_word_languages: Sequence[str] = ()) -> Column:
     """`family:rule` of the first rule that fires, or null when the document is kept."""
     expr = None
     for rule in rules:
-        fires = rule_fires(rule, language_overrides)
+        fires = rule_fires(rule, language_overrides, char_word_languages)
         expr = F.when(fires, F.lit(rule.key)) if expr is None else expr.when(fires, F.lit(rule.key))
     return expr if expr is not None else F.lit(None).cast("string")
 
@@ -109,6 +120,7 @@ def decide(df: DataFrame, cfg: GoldConfig, languages: list[str]) -> DataFrame:
     derived = with_derived_signals(df, cfg, languages)
     helper_cols = [c for c in derived.columns if c.startswith("_") and c not in df.columns]
     overrides = effective_language_overrides(cfg.language_overrides)
-    decided = derived.withColumn("drop_reason", first_failure_column(rules, overrides))
+    decided = derived.withColumn("drop_reason",
+                                 first_failure_column(rules, overrides, cfg.char_word_languages))
     decided = decided.withColumn("drop_family", F.split(F.col("drop_reason"), ":").getItem(0))
     return decided.drop(*helper_cols)

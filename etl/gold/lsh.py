@@ -200,4 +200,8 @@ def near_duplicate_components(
         # Cached so the signatures are computed once for both the bands and the verification (lazy: no job here).
         signatures = minhash_signatures(df, text_col, id_col, cfg).persist()
         edges = verify_edges(candidate_edges(signature_bands(signatures, cfg)), signatures, cfg.verify_threshold)
+        # connected_components materialises its (cached) edge table before returning, so the signatures are done
+        components = connected_components(edges.select("src", "dst"), checkpoint_dir=checkpoint_dir)
+        signatures.unpersist()
+        return components
     return connected_components(edges.select("src", "dst"), checkpoint_dir=checkpoint_dir)

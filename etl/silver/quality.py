@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from etl.silver.text_units import (
+    NO_SPACE_UNIT,
     SYMBOL_CHARS,
     TERMINAL_PUNCTUATION,
     count_sentences,
@@ -60,6 +61,22 @@ QUALITY_SIGNALS: dict[str, str] = {
     "fineweb_newline_word_ratio": "double",
 }
 
+# Signals whose value depends on how text is split into words. Each is stored twice: under datatrove's English
+# word splitting (the plain name, what datatrove's filters compute with their default parameters) and under
+# character splitting of scripts written without spaces (the same name + CHAR_WORDS_SUFFIX: each Han/Kana character
+# and each Thai/Lao/Khmer cluster is a word). Gold picks the second for the languages it lists in
+# `char_word_languages` (zh, ja, th by default), the way FineWeb2 picks a tokenizer per language, so switching a
+# language needs no recompute. Documents without such characters get the same value twice.
+CHAR_WORDS_SUFFIX = "_charwords"
+WORD_SIGNALS: tuple[str, ...] = (
+    "gopher_n_words", "gopher_mean_word_len", "gopher_hash_word_ratio", "gopher_ellipsis_word_ratio",
+    "gopher_alpha_word_frac", "gopher_n_stop_words",
+    *(f"gopher_rep_top_{n}gram_char_frac" for n in (2, 3, 4)),
+    *(f"gopher_rep_dup_{n}gram_char_frac" for n in range(5, 11)),
+    "c4_n_sentences", "fineweb_newline_word_ratio",
+)
+QUALITY_SIGNALS.update({name + CHAR_WORDS_SUFFIX: QUALITY_SIGNALS[name] for name in WORD_SIGNALS})
+
 _PANDAS_DTYPES = {"int": "int32", "double": "float64", "boolean": "bool"}
 _EMPTY_VALUE = {"int": 0, "double": 0.0, "boolean": False}
 
@@ -84,24 +101,35 @@ FINEWEB_SHORT_LINE_CHARS = 30  # a FineWeb "short line" has at most this many ch
 _NGRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def quality_signals(text: str | None, *, split_no_space_scripts: bool = True) -> dict:
+def quality_signals(text: str | None) -> dict:
     """All signals of one document; every key of QUALITY_SIGNALS is always present and nothing raises.
 
     Defined values: None, "" → counts 0, fractions 0.0, flags False (so gopher n_words < 50, n_chars < 1,
     c4 sentences < 5 and fineweb n_lines < 1 drop it in every family, as datatrove does). Whitespace-only or
     punctuation-only text → 0 Gopher words and mean word length 0.0; ratios whose denominator is zero are 0.0
     (a zero-word document is already dropped by the word-count rule that comes first). A 10 MB single line is
-    processed like any other text (no per-character Python loop). Mixed scripts: Han/Kana characters and Thai/Lao/
-    Khmer clusters count as words (see text_units; ``split_no_space_scripts=False`` keeps datatrove's English
-    tokenisation instead, for parity checks). Control characters follow Python's str.split/splitlines
+    processed like any other text (no per-character Python loop). Mixed scripts: the plain signals split words as
+    datatrove's English tokenizer does; the ``*_charwords`` copies of WORD_SIGNALS make each Han/Kana character and
+    each Thai/Lao/Khmer cluster a word (see text_units). Control characters follow Python's str.split/splitlines
     (\\x1c-\\x1f are whitespace/line breaks, as in datatrove). Lone surrogates are ordinary characters here.
     """
     if not text:
         return dict(_EMPTY_SIGNALS)
     try:
-        return _signals(text, split_no_space_scripts)
+        out = _signals(text, split_no_space_scripts=False)
+        if NO_SPACE_UNIT.search(text):
+            by_char = _signals(text, split_no_space_scripts=True)
+            out.update({name + CHAR_WORDS_SUFFIX: by_char[name] for name in WORD_SIGNALS})
+        else:  # nothing to split differently: the same words, so the same values
+            out.update({name + CHAR_WORDS_SUFFIX: out[name] for name in WORD_SIGNALS})
+        return out
     except Exception:  # a signal bug must not kill a Spark task: report the document as empty (dropped)
         return dict(_EMPTY_SIGNALS)
+
+
+def with_char_words(signals: dict) -> dict:
+    """The signals a rule sees for a language in `char_word_languages`: the ``*_charwords`` values in place."""
+    return {**signals, **{name: signals[name + CHAR_WORDS_SUFFIX] for name in WORD_SIGNALS}}
 
 
 def quality_signals_frame(texts: pd.Series) -> pd.DataFrame:

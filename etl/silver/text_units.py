@@ -132,7 +132,7 @@ _URL_RE = re.compile(
 )
 
 # Scripts written without spaces: one Han/Kana character, or one Thai/Lao/Khmer grapheme cluster, per word.
-_NO_SPACE_UNIT = re.compile(
+NO_SPACE_UNIT = re.compile(
     "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
     "|[\u0e00-\u0e7f][\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*"
     "|[\u0e80-\u0eff][\u0eb1\u0eb4-\u0ebc\u0ec8-\u0ecd]*"
@@ -365,13 +365,13 @@ def _split_chunk(chunk: str, per_character: bool) -> tuple[str, ...]:
     clusters first."""
     if chunk in SPECIAL_CASES:
         return SPECIAL_CASES[chunk]
-    if (chunk.isalpha() or chunk.isdigit()) and not (per_character and _NO_SPACE_UNIT.search(chunk)):
+    if (chunk.isalpha() or chunk.isdigit()) and not (per_character and NO_SPACE_UNIT.search(chunk)):
         return (chunk,)
     if not per_character:
         return tuple(_split_latin_chunk(chunk))
     pieces: list[str] = []
     start = 0
-    for match in _NO_SPACE_UNIT.finditer(chunk):
+    for match in NO_SPACE_UNIT.finditer(chunk):
         if match.start() > start:
             pieces.extend(_split_latin_chunk(chunk[start : match.start()]))
         pieces.append(match.group())

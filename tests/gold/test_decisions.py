@@ -9,6 +9,7 @@ from pyspark.sql import functions as F
 from etl.config import GoldConfig
 from etl.gold.decisions import active_rules, decide
 from etl.gold.rules import DEFAULT_RULES, first_failure
+from etl.silver.quality import CHAR_WORDS_SUFFIX, WORD_SIGNALS
 
 COLS = ["language", "language_score", "gopher_n_words", "gopher_mean_word_len", "gopher_n_stop_words",
         "tox_tier", "obscenity_hits", "expected"]
@@ -19,13 +20,20 @@ NEUTRAL = {"gopher_hash_word_ratio": 0.0, "gopher_ellipsis_word_ratio": 0.0, "go
            "gopher_ellipsis_line_frac": 0.0, "gopher_alpha_word_frac": 1.0}
 
 
+def with_neutral_signals(df):
+    """NEUTRAL signals added, and the character-split copy of every word signal equal to the plain one."""
+    for name, value in NEUTRAL.items():
+        df = df.withColumn(name, F.lit(value))
+    for name in WORD_SIGNALS:
+        if name in df.columns and name + CHAR_WORDS_SUFFIX not in df.columns:
+            df = df.withColumn(name + CHAR_WORDS_SUFFIX, F.col(name))
+    return df
+
+
 def frame(spark, rows):
     schema = ("language string, language_score double, gopher_n_words int, gopher_mean_word_len double, "
               "gopher_n_stop_words int, tox_tier string, obscenity_hits int, expected string")
-    df = spark.createDataFrame(rows, schema)
-    for name, value in NEUTRAL.items():
-        df = df.withColumn(name, F.lit(value))
-    return df
+    return with_neutral_signals(spark.createDataFrame(rows, schema))
 
 
 def test_first_failing_rule_names_the_reason(spark):
@@ -79,12 +87,29 @@ def test_spark_rules_agree_with_python_rules(spark):
         [("en", 0.99, n, wl, sw, "none", 0, None) for n, wl, sw in rows],
         "language string, language_score double, gopher_n_words int, gopher_mean_word_len double, "
         "gopher_n_stop_words int, tox_tier string, obscenity_hits int, expected string")
-    for name, value in NEUTRAL.items():
-        df = df.withColumn(name, F.lit(value))
+    df = with_neutral_signals(df)
     out = decide(df.withColumn("tox_model_score", F.lit(None).cast("double")), cfg, []).collect()
     for row in out:
         signals = row.asDict()
         assert row.drop_reason == first_failure(signals, quality)
+
+
+def test_char_word_languages_read_the_character_split_signals(spark):
+    """A Chinese page is one English "word" per sentence but hundreds of character words: the language decides."""
+    df = spark.createDataFrame(
+        [("zh", 3, 400, None), ("en", 3, 400, "gopher_quality:short_doc"), ("ja", 3, 400, None),
+         ("th", 3, 400, None), (None, 3, 400, "gopher_quality:short_doc")],
+        "language string, gopher_n_words int, gopher_n_words_charwords int, expected string")
+    df = with_neutral_signals(df.select(
+        "*", F.lit(0.99).alias("language_score"), F.lit(2.0).alias("gopher_mean_word_len"),
+        F.lit(9).alias("gopher_n_stop_words"), F.lit("none").alias("tox_tier"), F.lit(0).alias("obscenity_hits"),
+        F.lit(None).cast("double").alias("tox_model_score")))
+    out = decide(df, GoldConfig(families=["gopher_quality"]), [])
+    # zh/ja/th also drop the minimum word length (per-language default), so only short_doc can fire
+    assert_column_equality(out, "drop_reason", "expected")
+    # with the list emptied, every language reads the English-split signal
+    plain = decide(df, GoldConfig(families=["gopher_quality"], char_word_languages=[]), [])
+    assert {r.drop_reason for r in plain.collect()} == {"gopher_quality:short_doc"}
 
 
 def test_families_can_be_switched_off():

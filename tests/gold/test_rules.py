@@ -102,5 +102,5 @@ def test_first_reason_matches_datatrove_on_real_documents(family):
     rules = family_rules(DEFAULT_RULES, family)
     for index, text in enumerate(texts):
         theirs = _datatrove_reason(flt.filter(Document(text=text, id=str(index))))
-        ours = first_failure(quality_signals(text, split_no_space_scripts=False), rules)
+        ours = first_failure(quality_signals(text), rules)
         assert (ours.split(":")[1] if ours else None) == theirs, (index, ours, theirs)

@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 
 from etl.gold.rules import DEFAULT_RULES, FAMILIES, family_rules, first_failure
-from etl.silver.quality import QUALITY_SIGNALS, quality_signals, quality_signals_frame
+from etl.silver.quality import (
+    CHAR_WORDS_SUFFIX,
+    QUALITY_SIGNALS,
+    WORD_SIGNALS,
+    quality_signals,
+    quality_signals_frame,
+    with_char_words,
+)
 from etl.silver.text_units import count_sentences, split_sentences, split_words
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -100,10 +107,20 @@ def test_one_long_line_counts_words_without_lines():
     assert signals["fineweb_n_lines"] == 1 and signals["c4_n_lines_kept"] == 0
 
 
-def test_mixed_scripts_count_cjk_characters_as_words():
-    signals = quality_signals(EDGE_TEXTS["mixed_scripts"])
+def test_mixed_scripts_count_cjk_characters_as_words_in_the_charwords_copy():
+    text = EDGE_TEXTS["mixed_scripts"]
+    signals = quality_signals(text)
     # Hello, мир, 4 Han, 5 Kana, 7 Thai clusters, 안녕하세요, مرحبا (the final "." is a symbol, not a word)
-    assert signals["gopher_n_words"] == 1 + 1 + 4 + 5 + 7 + 1 + 1
+    assert signals["gopher_n_words" + CHAR_WORDS_SUFFIX] == 1 + 1 + 4 + 5 + 7 + 1 + 1
+    # the plain signal splits as datatrove's English tokenizer does: each space-separated run is one word
+    assert signals["gopher_n_words"] == 7
+    assert with_char_words(signals)["gopher_n_words"] == signals["gopher_n_words" + CHAR_WORDS_SUFFIX]
+
+
+def test_charwords_copy_equals_plain_signal_without_spaceless_scripts():
+    signals = quality_signals(PROSE)
+    for name in WORD_SIGNALS:
+        assert signals[name + CHAR_WORDS_SUFFIX] == signals[name], name
 
 
 def test_prose_values():
@@ -172,7 +189,7 @@ def test_keep_drop_matches_datatrove_on_real_documents(family):
     mismatches = []
     for index, text in enumerate(_real_texts()):
         theirs = flt.filter(Document(text=text, id=str(index))) is True
-        ours = first_failure(quality_signals(text, split_no_space_scripts=False), rules) is None
+        ours = first_failure(quality_signals(text), rules) is None
         if ours != theirs:
             mismatches.append(index)
     assert mismatches == []
