@@ -77,6 +77,13 @@ def _resolve_preset(args) -> None:
         args.config = str(preset_path(args.preset))
 
 
+def _profile_config_and_session(args):
+    """Config from --preset/--config/--languages/--set and a Spark session for it (silver, gold and refresh)."""
+    _resolve_preset(args)
+    cfg = config_from_args(args, _profile_overrides(args))
+    return cfg, _session(cfg)
+
+
 SILVER_EPILOG = """examples:
   python jobs/build_silver.py --lake lake
   python jobs/build_silver.py --lake lake --languages ar --set silver.langid_max_chars=500
@@ -95,9 +102,7 @@ def silver_main(argv: list[str] | None = None) -> int:
         from etl.bronze.ingest import new_run_id
         from etl.silver.build import run_silver
 
-        _resolve_preset(args)
-        cfg = config_from_args(args, _profile_overrides(args))
-        spark = _session(cfg)
+        cfg, spark = _profile_config_and_session(args)
         _require_table(spark, cfg, tables.BRONZE_DOCUMENTS, "run jobs/ingest_wet.py first")
         return run_silver(spark, cfg, new_run_id()).lines()
 
@@ -124,9 +129,7 @@ def gold_main(argv: list[str] | None = None) -> int:
         from etl.bronze.ingest import new_run_id
         from etl.gold.build import SILVER_DOCUMENTS, run_gold
 
-        _resolve_preset(args)
-        cfg = config_from_args(args, _profile_overrides(args))
-        spark = _session(cfg)
+        cfg, spark = _profile_config_and_session(args)
         _require_table(spark, cfg, SILVER_DOCUMENTS, "run jobs/build_silver.py first")
         return run_gold(spark, cfg, new_run_id(), rebuild=args.rebuild).lines()
 
@@ -154,9 +157,7 @@ def refresh_main(argv: list[str] | None = None) -> int:
     def body() -> list[str]:
         from etl.pipeline import refresh
 
-        _resolve_preset(args)
-        cfg = config_from_args(args, _profile_overrides(args))
-        spark = _session(cfg)
+        cfg, spark = _profile_config_and_session(args)
         summary = refresh(spark, cfg, args.input)
         if summary.bronze.files_given == 0:
             raise UsageError(f"no input files found in {' '.join(args.input)}")
