@@ -268,8 +268,9 @@ def datasketch_reference(ids: list[str], texts: list[str], threshold: float) -> 
 # ---------------------------------------------------------------- the benchmark
 
 
-def compare(n_docs: int, work: Path, threshold: float, mllib_timeout_s: float | None) -> dict:
-    """Ours on ``n_docs`` GENERATED documents; MLlib and datasketch on the same documents up to PEERS_MAX."""
+def compare(n_docs: int, work: Path, threshold: float, mllib_timeout_s: float | None,
+            peers_max: int = PEERS_MAX) -> dict:
+    """Ours on ``n_docs`` GENERATED documents; MLlib and datasketch on the same documents up to ``peers_max``."""
     data = work / f"docs-{n_docs}"
     t0 = time.perf_counter()
     ids, texts, truth, truth_facts = write_docs(data, n_docs, threshold=threshold)
@@ -286,8 +287,8 @@ def compare(n_docs: int, work: Path, threshold: float, mllib_timeout_s: float | 
         "ours": ours,
         "ours_ms_per_doc": round(1000 * ours["seconds"] / n_docs, 3),
     }
-    if texts is None:
-        out["peers"] = f"not run above {PEERS_MAX} documents"
+    if texts is None or n_docs > peers_max:
+        out["peers"] = f"not run above {peers_max} documents"
         return out
     mllib = run_child("mllib", data, work / f"mllib-{n_docs}.parquet", threshold, mllib_timeout_s)
     if not mllib["timed_out"]:
@@ -322,7 +323,8 @@ GROWTH_FROM, GROWTH_TO = 100_000, 1_000_000
 
 
 def run(sizes: tuple[int, ...] = DEFAULT_SIZES, skew_copies: int = SKEW_COPIES,
-        mllib_timeout_s: float | None = MLLIB_TIMEOUT_S, threshold: float = THRESHOLD) -> dict:
+        mllib_timeout_s: float | None = MLLIB_TIMEOUT_S, threshold: float = THRESHOLD,
+        peers_max: int = PEERS_MAX) -> dict:
     """Comparison at every size, cost growth per document, the skew case. Headline: the largest size with peers."""
     sizes = tuple(sorted(sizes))
     started = time.perf_counter()
@@ -331,7 +333,7 @@ def run(sizes: tuple[int, ...] = DEFAULT_SIZES, skew_copies: int = SKEW_COPIES,
         by_size = {}
         for n in sizes:
             print(f"bench_dedup: {n} documents ...", file=sys.stderr, flush=True)
-            by_size[str(n)] = compare(n, work, threshold, mllib_timeout_s)
+            by_size[str(n)] = compare(n, work, threshold, mllib_timeout_s, peers_max)
         skew = skew_case(skew_copies, work, threshold) if skew_copies else None
     with_peers = [entry for entry in by_size.values() if "mllib" in entry]
     head = with_peers[-1] if with_peers else None
@@ -371,8 +373,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--skew", type=int, default=SKEW_COPIES, help="copies of one page (0: skip)")
     parser.add_argument("--mllib-timeout", type=float, default=MLLIB_TIMEOUT_S, help="seconds before MLlib is stopped")
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument("--peers-max", type=int, default=PEERS_MAX, help="largest size MLlib and datasketch run on")
     args = parser.parse_args(argv)
-    print(json.dumps(run(tuple(args.sizes), args.skew, args.mllib_timeout, args.threshold), indent=2))
+    print(json.dumps(run(tuple(args.sizes), args.skew, args.mllib_timeout, args.threshold, args.peers_max), indent=2))
 
 
 if __name__ == "__main__":
