@@ -9,8 +9,7 @@ and Clough-Stevenson text and character 5-grams for the Chinese OSCAR records), 
 to its own column (no hashing, so no collisions) of a sparse binary doc x shingle matrix X. X·Xᵀ, a block of rows
 at a time, gives every intersection, hence every pair with Jaccard >= MIN_JACCARD, exactly.
 
-Pipeline: ``index_rows`` + ``clusters`` from etl/gold/dedup.py in Spark (exact band included), with DedupConfig
-defaults (threshold 0.7, verify_threshold 0.5) and with threshold 0.8.
+Pipeline: ``index_rows`` + ``clusters`` from etl/gold/dedup.py in Spark (exact band included), for each of CONFIGS.
 
 What is scored (pairs i < j):
   true pair       exact J >= TRUE_JACCARD (0.8)
@@ -24,8 +23,10 @@ What is scored (pairs i < j):
   curve           per exact-Jaccard bucket [0.5, 0.6) ... [0.9, 1.0]: recall of the pairs in it, and the share of
                   all predicted pairs that fall in it (the rest are below 0.5)
   removals        for every document the pipeline drops: exact J to the survivor it was dropped for
-The headline configuration is the product default (DedupConfig()): 256 permutations, bands tuned for 0.7 and
-signature verification at 0.77, scored with strict precision. Banding tuned for 0.8 directly is reported beside it.
+The headline configuration is the product default (DedupConfig()): 256 permutations, bands tuned for 0.6 and each
+candidate pair linked only when the exact Jaccard of its two shingle sets is >= 0.8, scored with strict precision.
+Verification on the signature estimate (bands for 0.7, cut 0.77) and banding tuned for 0.8 directly are reported
+beside it.
 
 Run: ``python evals/dedup_eval.py`` prints a summary and writes reports/eval_dedup.json (needs Spark).
 """
@@ -62,10 +63,13 @@ BUCKETS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # curve edges; the last bucket include
 ROW_BLOCK = 1000  # rows of X·Xᵀ computed at once: bounds the intersection block in memory
 SEED = 20240611
 CONFIGS = {
-    "default_256perm_bands0.7_verify0.77": DedupConfig(),
-    "bands0.8_128perm_verify0.5": DedupConfig(num_perm=128, threshold=0.8, verify_threshold=0.5),
+    "default_256perm_bands0.6_exact0.8": DedupConfig(),
+    "signature_256perm_bands0.7_estimate0.77": DedupConfig(threshold=0.7, verify_threshold=0.77,
+                                                           verify_method="signature"),
+    "bands0.8_128perm_estimate0.5": DedupConfig(num_perm=128, threshold=0.8, verify_threshold=0.5,
+                                                verify_method="signature"),
 }
-HEADLINE = "default_256perm_bands0.7_verify0.77"
+HEADLINE = "default_256perm_bands0.6_exact0.8"
 
 
 # ---------------------------------------------------------------- exact Jaccard by brute force
@@ -238,7 +242,7 @@ def pipeline_clusters(
                         F.lit("2099-01-01").alias("warc_date"))
     index = index_rows(docs, cfg).persist()
     try:
-        rows = clusters(index, attrs, cfg).select("doc_id", "cluster_id", "survivor_id").collect()
+        rows = clusters(index, attrs, cfg, texts=docs).select("doc_id", "cluster_id", "survivor_id").collect()
     finally:
         index.unpersist()
     members = {r.doc_id: r.cluster_id for r in rows}
@@ -268,7 +272,8 @@ def evaluate_config(spark, ids, texts, x, truth, cfg: DedupConfig) -> dict:
     sizes = np.array([len(g) for g in groups])
     bands, rows = lsh_config(cfg).bands_rows()
     return {
-        "config": {"threshold": cfg.threshold, "verify_threshold": cfg.verify_threshold, "bands_rows": [bands, rows],
+        "config": {"threshold": cfg.threshold, "verify_threshold": cfg.verify_threshold,
+                   "verify_method": cfg.verify_method, "bands_rows": [bands, rows],
                    "num_perm": cfg.num_perm, "kind": cfg.kind, "mode": cfg.mode,
                    # Chance that a pair at exactly J = 0.8 shares a bucket directly: 1 - (1 - J^rows)^bands.
                    "p_same_bucket_at_0.8": round(1.0 - (1.0 - TRUE_JACCARD**rows) ** bands, 3)},

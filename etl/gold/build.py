@@ -134,7 +134,8 @@ def run_gold(spark: SparkSession, cfg: PipelineConfig, run_id: str, progress: Ca
 
     # Dedup over the whole index (no signature is recomputed).
     index = tables.read(spark, lake, GOLD_MINHASH_INDEX)
-    dups = clusters(index, survivor_attrs(silver, cfg), g.dedup).withColumn("gold_run_id", F.lit(run_id))
+    dups = clusters(index, survivor_attrs(silver, cfg), g.dedup, texts=silver.select("doc_id", "text")) \
+        .withColumn("gold_run_id", F.lit(run_id))
     dup_path = tables.table_path(lake, GOLD_DUPLICATES)
     tables.with_retries(lambda: dups.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
                         .save(dup_path), retries, "overwrite gold/duplicates")

@@ -13,7 +13,14 @@ from pyspark.sql import functions as F
 
 from etl.config import DedupConfig
 from etl.gold.components import connected_components
-from etl.gold.lsh import LSHConfig, candidate_edges, jaccard_estimate, minhash_signatures, signature_bands
+from etl.gold.lsh import (
+    LSHConfig,
+    candidate_edges,
+    jaccard_estimate,
+    minhash_signatures,
+    signature_bands,
+    verify_edges_exact,
+)
 
 EXACT_BAND = -1  # band id of the exact-text bucket
 STAGE_EXACT, STAGE_NEAR = "exact_dedup", "near_dedup"
@@ -21,7 +28,8 @@ STAGE_EXACT, STAGE_NEAR = "exact_dedup", "near_dedup"
 
 def lsh_config(cfg: DedupConfig) -> LSHConfig:
     return LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, ngram=cfg.ngram, kind=cfg.kind, mode=cfg.mode,
-                     threshold=cfg.threshold, bands=cfg.bands, rows=cfg.rows, verify_threshold=cfg.verify_threshold)
+                     threshold=cfg.threshold, bands=cfg.bands, rows=cfg.rows, verify_threshold=cfg.verify_threshold,
+                     verify_method=cfg.verify_method)
 
 
 def text_hash(col: str = "text") -> Column:
@@ -59,10 +67,12 @@ def _order(survivor_order: list[str]) -> list[Column]:
     return cols
 
 
-def clusters(index: DataFrame, attrs: DataFrame, cfg: DedupConfig, checkpoint_dir: str | None = None) -> DataFrame:
+def clusters(index: DataFrame, attrs: DataFrame, cfg: DedupConfig, checkpoint_dir: str | None = None,
+             texts: DataFrame | None = None) -> DataFrame:
     """gold/duplicates rows: (doc_id, cluster_id, survivor_id, similarity, stage) for every non-survivor.
 
-    `attrs` has doc_id plus the columns named in `survivor_order`.
+    `attrs` has doc_id plus the columns named in `survivor_order`; `texts` (doc_id, text) is needed when
+    candidates are verified exactly (``verify_method="exact"``).
     """
     if not (cfg.enabled or cfg.exact):
         return index.sparkSession.createDataFrame([], "doc_id string, cluster_id string, survivor_id string, "
@@ -70,15 +80,23 @@ def clusters(index: DataFrame, attrs: DataFrame, cfg: DedupConfig, checkpoint_di
     edges = candidate_edges(bucket_rows(index, cfg))
     sigs = index.select("doc_id", "signature", "text_hash")
     if cfg.verify_threshold is not None:
-        # Exact-text pairs always stand; LSH candidates must look similar enough on their signatures.
         pairs = (
             edges.join(sigs.select(F.col("doc_id").alias("src"), F.col("signature").alias("s1"),
                                    F.col("text_hash").alias("h1")), "src", "inner")
             .join(sigs.select(F.col("doc_id").alias("dst"), F.col("signature").alias("s2"),
                               F.col("text_hash").alias("h2")), "dst", "inner")
         )
-        keep = (F.col("h1") == F.col("h2")) | (jaccard_estimate("s1", "s2") >= F.lit(cfg.verify_threshold))
-        edges = pairs.where(keep).select("src", "dst")
+        same_text = F.col("h1") == F.col("h2")  # exact-text pairs always stand
+        if cfg.verify_method == "exact":
+            if texts is None:
+                raise ValueError("verify_method='exact' needs the documents' text (clusters(..., texts=...))")
+            near = verify_edges_exact(pairs.where(~same_text).select("src", "dst"),
+                                      texts.select(F.col("doc_id").alias("id"), "text"),
+                                      cfg.verify_threshold, lsh_config(cfg))
+            edges = pairs.where(same_text).select("src", "dst").unionByName(near.select("src", "dst"))
+        else:
+            keep = same_text | (jaccard_estimate("s1", "s2") >= F.lit(cfg.verify_threshold))
+            edges = pairs.where(keep).select("src", "dst")
     comps = connected_components(edges, checkpoint_dir=checkpoint_dir, max_iter=cfg.max_iterations)
     members = comps.withColumnRenamed("id", "doc_id").withColumnRenamed("component", "cluster_id") \
         .join(attrs, "doc_id", "inner")

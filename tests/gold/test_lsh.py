@@ -22,8 +22,9 @@ from etl.gold.lsh import (
     near_duplicate_components,
     signature_bands,
     verify_edges,
+    verify_edges_exact,
 )
-from etl.gold.minhash import MinHasher, band_hashes, estimate_jaccard
+from etl.gold.minhash import MinHasher, band_hashes, choose_kind, estimate_jaccard, shingles
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "clough_stevenson" / "texts"
 CFG = LSHConfig(num_perm=64, threshold=0.7)  # small signatures keep the tests quick
@@ -202,7 +203,44 @@ def test_verify_edges_uses_estimated_jaccard(spark, docs) -> None:
     assert _components(near_duplicate_components(df, "text", "id", verified)) == {12: 12, 17: 12, 30: 12, 15: 15, 21: 15}
 
 
+def _set_jaccard(a: str | None, b: str | None) -> float:
+    """Oracle: exact Jaccard of the two texts' shingle strings (Python sets, no hashing)."""
+    sa = set(shingles(a, 5, choose_kind(a))) if a else set()
+    sb = set(shingles(b, 5, choose_kind(b))) if b else set()
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
+def test_shingle_sets_match_python_shingles(docs) -> None:
+    texts = [t for _, t in docs] + ["词语重复的中文句子没有空格可以切分词语重复", "x"]
+    values, lengths = MinHasher(num_perm=8).shingle_sets(texts)
+    assert len(lengths) == len(texts) and lengths.sum() == len(values)
+    for text, n in zip(texts, lengths.tolist()):
+        assert n == (len(set(shingles(text, 5, choose_kind(text)))) if text else 0)
+
+
+def test_verify_edges_exact_equals_set_jaccard(spark, docs) -> None:
+    df = spark.createDataFrame(docs, "id long, text string")
+    text = dict(docs)
+    edges = spark.createDataFrame([(17, 12), (30, 12), (21, 15), (40, 17), (41, 40), (50, 17), (51, 12)],
+                                  EDGE_SCHEMA)
+    got = {(r.src, r.dst): r.similarity for r in verify_edges_exact(edges, df, 0.0, CFG).collect()}
+    # None and '' have no shingles: exact Jaccard 0 with anything (kept here only because the cut is 0.0)
+    assert set(got) == {(17, 12), (30, 12), (21, 15), (40, 17), (41, 40), (50, 17), (51, 12)}
+    for (s, d), value in got.items():
+        assert value == pytest.approx(_set_jaccard(text[s], text[d]), abs=1e-12), (s, d)
+    strict = {(r.src, r.dst) for r in verify_edges_exact(edges, df, 0.8, CFG).collect()}
+    assert strict == {e for e, v in got.items() if v >= 0.8} and (40, 17) not in strict
+    # End to end: the clusters are the union-find of the pairs whose exact Jaccard is >= 0.8 (here only b and its
+    # copy, J 0.88; the copies of a are at 0.60-0.75, which the signature estimate at 0.5 would have linked)
+    exact_cfg = LSHConfig(num_perm=64, threshold=0.6, verify_threshold=0.8, verify_method="exact")
+    true_pairs = [(i, j) for i, ti in docs for j, tj in docs if i < j and _set_jaccard(ti, tj) >= 0.8]
+    assert _components(near_duplicate_components(df, "text", "id", exact_cfg)) == _union_find(true_pairs) \
+        == {15: 15, 21: 15}
+
+
 def test_lsh_config_validation() -> None:
+    with pytest.raises(ValueError, match="verify_method"):
+        LSHConfig(verify_method="approximate")
     assert LSHConfig().bands_rows() == (14, 9)
     assert LSHConfig(bands=16, rows=8).bands_rows() == (16, 8)
     with pytest.raises(ValueError):
