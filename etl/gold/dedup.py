@@ -8,6 +8,7 @@ adds signatures for new documents only and clusters the whole index, so its resu
 
 from __future__ import annotations
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -88,6 +89,8 @@ def clusters(index: DataFrame, attrs: DataFrame, cfg: DedupConfig, checkpoint_di
         )
         same_text = F.col("h1") == F.col("h2")  # exact-text pairs always stand
         if cfg.verify_method == "exact":
+            # read three times below (exact pairs, the endpoints, the verified join): bucket and join once
+            pairs = pairs.select("src", "dst", "h1", "h2").persist(StorageLevel.MEMORY_AND_DISK)
             if texts is None:
                 raise ValueError("verify_method='exact' needs the documents' text (clusters(..., texts=...))")
             near = verify_edges_exact(pairs.where(~same_text).select("src", "dst"),
