@@ -3,13 +3,11 @@
 `build_pyfiles_zip(out)` writes `etl/**` (modules plus `etl/resources/**` and `etl/presets/*.toml`) into a zip
 with `etl/` at its root, the layout both `spark-submit --py-files` and `--archives` expect.
 
-How to ship it matters. `--py-files dist/etl.zip` puts the zip itself on the executors' `sys.path`, and Python
-imports modules straight out of it (zipimport), but the data files cannot be opened there: `etl.silver.toxicity`
-(and `etl.silver.urls`, which reuses its `LDNOOBW_DIR`) and `etl.presets` find their files with
-`Path(__file__).parent / ...`, a path *inside* the zip that `open`, `glob` and `iterdir` cannot read. Toxicity
-lexicons then silently come out empty and the LDNOOBW lists fail to load. So ship the same zip as an archive,
-which Spark unpacks into a real directory in each executor's working directory, and put that directory on the
-Python workers' path:
+Two ways to ship it. `--py-files dist/etl.zip` puts the zip itself on the executors' `sys.path` and Python imports
+modules straight out of it (zipimport); the data files the executors need (toxicity lexicons, LDNOOBW lists) are
+read through `importlib.resources`, which reads inside a zip as well (tests/test_packaging.py). Or ship the same zip
+as an archive, which Spark unpacks into a real directory in each executor's working directory, and put that
+directory on the Python workers' path (what `make test-cluster` does):
 
     spark-submit --archives dist/etl.zip#etl_pkg --conf spark.executorEnv.PYTHONPATH=etl_pkg ...
 

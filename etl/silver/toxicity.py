@@ -28,16 +28,20 @@ text anyway). Lexicons and compiled matchers are built lazily, once per process.
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from importlib.abc import Traversable
 from pathlib import Path
 
 import pandas as pd
 
 from etl.silver.langid import normalise_lang
 
-RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
+# Through importlib.resources, so the files are also found when `etl` is imported from a zip (spark-submit
+# --py-files): a plain Path inside a zip cannot be opened. Installed or checked out, this is an ordinary Path.
+RESOURCES_DIR = importlib.resources.files("etl") / "resources"
 LDNOOBW_DIR = RESOURCES_DIR / "ldnoobw"
 LEXICON_DIR = RESOURCES_DIR / "toxicity"
 LDNOOBW_NON_LIST_SUFFIXES = (".md", ".txt")
@@ -183,8 +187,8 @@ def _lang_key(name: str) -> str:
 def _ldnoobw_terms() -> dict[str, tuple[str, ...]]:
     """Language -> LDNOOBW terms (files sharing a language, e.g. fr and fr-CA, are merged)."""
     terms: dict[str, list[str]] = {}
-    for path in sorted(LDNOOBW_DIR.iterdir()):
-        if not path.is_file() or path.name.endswith(LDNOOBW_NON_LIST_SUFFIXES):
+    for path in resource_files(LDNOOBW_DIR):
+        if path.name.endswith(LDNOOBW_NON_LIST_SUFFIXES):
             continue
         lines = path.read_text(encoding="utf-8").splitlines()
         terms.setdefault(_lang_key(path.name), []).extend(t.strip() for t in lines if t.strip())
@@ -254,12 +258,17 @@ def parse_lexicon(text: str, lang: str, source: str = "<string>") -> list[Lexico
     return entries
 
 
-def load_lexicon_file(path: str | Path, lang: str | None = None) -> list[LexiconEntry]:
+def resource_files(folder: Traversable, suffix: str = "") -> list[Traversable]:
+    """The files in a package folder (a directory, or a folder inside a zip) ending with ``suffix``, by name."""
+    return sorted((p for p in folder.iterdir() if p.is_file() and p.name.endswith(suffix)), key=lambda p: p.name)
+
+
+def load_lexicon_file(path: str | Path | Traversable, lang: str | None = None) -> list[LexiconEntry]:
     """Entries of one lexicon file; the language defaults to the file name (``de.tsv`` -> ``de``)."""
-    path = Path(path)
-    return parse_lexicon(
-        path.read_text(encoding="utf-8"), _lang_key(lang or path.stem), source=str(path)
-    )
+    if isinstance(path, str):
+        path = Path(path)
+    stem = path.name.rsplit(".", 1)[0]
+    return parse_lexicon(path.read_text(encoding="utf-8"), _lang_key(lang or stem), source=str(path))
 
 
 _extra_files: list[tuple[Path, str | None]] = []
@@ -289,7 +298,7 @@ def clear_lexicon_files() -> None:
 @functools.cache
 def _lexicon_entries() -> dict[str, tuple[LexiconEntry, ...]]:
     entries: dict[str, list[LexiconEntry]] = {}
-    files = [(p, None) for p in sorted(LEXICON_DIR.glob("*.tsv"))] + _extra_files
+    files = [(p, None) for p in resource_files(LEXICON_DIR, ".tsv")] + _extra_files
     for path, lang in files:
         for entry in load_lexicon_file(path, lang):
             entries.setdefault(entry.lang, []).append(entry)

@@ -39,7 +39,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from etl.gold.rules import Rule
-from etl.silver.toxicity import LDNOOBW_DIR, LDNOOBW_NON_LIST_SUFFIXES
+from etl.silver.toxicity import LDNOOBW_DIR, LDNOOBW_NON_LIST_SUFFIXES, resource_files
 
 # --- URL anatomy (Java regex syntax; regexp_extract returns "" when the pattern does not match) ---
 # scheme://authority: the scheme must start with a letter (RFC 3986); anything else is not a URL we can read.
@@ -156,8 +156,8 @@ def banned_url_terms() -> tuple[frozenset[str], frozenset[str]]:
     """
     terms = {
         line.strip().lower()
-        for path in sorted(LDNOOBW_DIR.iterdir())
-        if path.is_file() and not path.name.endswith(LDNOOBW_NON_LIST_SUFFIXES)
+        for path in resource_files(LDNOOBW_DIR)
+        if not path.name.endswith(LDNOOBW_NON_LIST_SUFFIXES)
         for line in path.read_text(encoding="utf-8").splitlines()
     }
     single = {term for term in terms if _is_token(term)}

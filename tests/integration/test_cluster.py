@@ -2,7 +2,7 @@
 loopback, started with pyspark's own `spark-class`, torn down even when a test fails.
 
 What it proves: the job file runs unchanged under spark-submit on a cluster; the `etl` package reaches the
-executors as an archive (see etl.packaging for why not `--py-files`); two executors build the same tables as a
+executors as an archive (the `--py-files` form is checked in tests/test_packaging.py); two executors build the same tables as a
 local run (the determinism principle in DESIGN.md); and a second refresh with nothing new changes no table version.
 
 Run with `make test-cluster` (wrap it in `flock /tmp/spark.lock` on a shared machine). It takes a few minutes.
