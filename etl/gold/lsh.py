@@ -102,26 +102,30 @@ def minhash_signatures(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig
     Jaccard estimation needs, is unaffected. Documents without shingles are left out (nothing to compare).
     """
     num_perm = cfg.num_perm
-    schema = T.StructType(
-        [
-            T.StructField("id", df.schema[id_col].dataType, False),
-            T.StructField("signature", T.ArrayType(T.IntegerType(), False), False),
-        ]
-    )
 
     def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         hasher = _hasher(cfg)
         for batch in batches:
             signatures, empty = hasher.signatures_with_empty(batch.column(1).to_pylist())
             keep = np.flatnonzero(~empty)
-            offsets = pa.array(np.arange(len(keep) + 1, dtype=np.int32) * num_perm)
-            values = pa.array(signatures[keep].view(np.int32).ravel())
-            yield pa.RecordBatch.from_arrays(
-                [batch.column(0).take(pa.array(keep)), pa.ListArray.from_arrays(offsets, values)],
-                names=["id", "signature"],
-            )
+            offsets = np.arange(len(keep) + 1, dtype=np.int32) * num_perm
+            yield _id_array_batch(batch.column(0).take(pa.array(keep)), offsets,
+                                  signatures[keep].view(np.int32).ravel(), "signature")
 
+    schema = _id_array_schema(df.schema[id_col].dataType, "signature", T.IntegerType())
     return _id_text(df, text_col, id_col).mapInArrow(compute, schema)
+
+
+def _id_array_schema(id_type: T.DataType, name: str, element: T.DataType) -> T.StructType:
+    """(id, name: array<element>), neither nullable: the schema of a per-document array column."""
+    return T.StructType([T.StructField("id", id_type, False),
+                         T.StructField(name, T.ArrayType(element, False), False)])
+
+
+def _id_array_batch(ids: pa.Array, offsets: np.ndarray, values: np.ndarray, name: str) -> pa.RecordBatch:
+    """One Arrow batch of (id, name) from flat values and their per-document offsets (no per-row Python)."""
+    return pa.RecordBatch.from_arrays([ids, pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))],
+                                      names=["id", name])
 
 
 def minhash_bands(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> DataFrame:
@@ -200,21 +204,14 @@ def verify_edges(edges: DataFrame, signatures: DataFrame, threshold: float, id_c
 
 def shingle_sets(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> DataFrame:
     """DataFrame[id, shingles: array<bigint>]: each document's distinct shingles as 64-bit hashes (sorted)."""
-    schema = T.StructType([
-        T.StructField("id", df.schema[id_col].dataType, False),
-        T.StructField("shingles", T.ArrayType(T.LongType(), False), False),
-    ])
-
     def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         hasher = _hasher(cfg)
         for batch in batches:
             values, lengths = hasher.shingle_sets(batch.column(1).to_pylist())
-            offsets = pa.array(np.concatenate(([0], np.cumsum(lengths))).astype(np.int32))
-            yield pa.RecordBatch.from_arrays(
-                [batch.column(0), pa.ListArray.from_arrays(offsets, pa.array(values.view(np.int64)))],
-                names=["id", "shingles"],
-            )
+            offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int32)
+            yield _id_array_batch(batch.column(0), offsets, values.view(np.int64), "shingles")
 
+    schema = _id_array_schema(df.schema[id_col].dataType, "shingles", T.LongType())
     return _id_text(df, text_col, id_col).mapInArrow(compute, schema)
 
 
