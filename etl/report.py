@@ -156,7 +156,13 @@ def dedup_parameters(cfg: PipelineConfig) -> dict:
     bands, rows = lsh_config(d).bands_rows()
     return {"near_enabled": d.enabled, "exact_enabled": d.exact, "num_perm": d.num_perm, "seed": d.seed,
             "ngram": d.ngram, "kind": d.kind, "mode": d.mode, "threshold": d.threshold, "bands": bands, "rows": rows,
-            "verify_threshold": d.verify_threshold, "survivor_order": list(d.survivor_order)}
+            "verify_threshold": d.verify_threshold, "verify_method": d.verify_method,
+            "survivor_order": list(d.survivor_order)}
+
+
+def _verified_jaccard(d: dict) -> str:
+    """How a candidate pair's Jaccard was measured, for the report and the card."""
+    return "exact shingle-set Jaccard" if d.get("verify_method") == "exact" else "estimated Jaccard"
 
 
 def _rule_drops(spark: SparkSession, lake: str) -> list[dict]:
@@ -520,7 +526,7 @@ def render_html(data: dict, pngs: dict[str, Path]) -> str:
     conditions = {key: _rule_condition(r) for key, r in rules.items()}
     conditions["dedup:exact_duplicate"] = "same SHA-256 of normalised text as its cluster's survivor"
     conditions["dedup:near_duplicate"] = (f"MinHash-LSH ({dd['bands']} bands x {dd['rows']} rows) linked it to its "
-                                          f"cluster, estimated Jaccard >= {_fmt(dd['verify_threshold'])}")
+                                          f"cluster, {_verified_jaccard(dd)} >= {_fmt(dd['verify_threshold'])}")
     drop_rows = [[d["stage"], d["reason"], d["count"], conditions.get(d["reason"], "")] for d in data["rule_drops"]]
     version_rows = [[name, v, data["table_paths"][name]] for name, v in data["versions"].items()]
     quarantine_rows = [[reason, n] for reason, n in data["quarantine"].items()]
@@ -607,8 +613,8 @@ def render_card(data: dict) -> str:
         f"text form one cluster ({f['exact_duplicates']:,} removed).",
         f"- Near: {'on' if d['near_enabled'] else 'off'}; MinHash with {d['num_perm']} permutations (seed "
         f"{d['seed']}) over {d['ngram']}-gram shingles ({d['kind']} n-grams), LSH with {d['bands']} bands x "
-        f"{d['rows']} rows tuned for Jaccard {d['threshold']:g}; candidate pairs are kept when their estimated "
-        f"Jaccard is >= {_fmt(d['verify_threshold'])}, and clusters are the connected components "
+        f"{d['rows']} rows tuned for Jaccard {d['threshold']:g}; candidate pairs are kept when their "
+        f"{_verified_jaccard(d)} is >= {_fmt(d['verify_threshold'])}, and clusters are the connected components "
         f"({f['near_duplicates']:,} removed).",
         f"- Survivor rule: in each cluster the first document by {', '.join(d['survivor_order'])} "
         "(doc_id breaks any tie) is kept; the others are removed.",
