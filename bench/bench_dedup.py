@@ -96,7 +96,8 @@ def write_docs(path: Path, n_docs: int, skew_copies: int = 0, seed: int = SEED,
         if n_docs <= BRUTE_FORCE_MAX:
             truth = truth_pairs(texts, threshold)
             chunk_of = np.arange(len(ids)) // CHUNK_DOCS
-            facts = {"truth": "all pairs", "cross_chunk_true_pairs": int((chunk_of[truth[0]] != chunk_of[truth[1]]).sum())}
+            crossing = int((chunk_of[truth[0]] != chunk_of[truth[1]]).sum())
+            facts = {"truth": "all pairs", "cross_chunk_true_pairs": crossing}
         else:
             truth = tuple(np.concatenate(parts) for parts in zip(*chunk_truth))
             facts = {"truth": f"pairs within each chunk of {CHUNK_DOCS} generated documents"}

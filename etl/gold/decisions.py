@@ -2,7 +2,8 @@
 
 Quality rules come from etl.gold.rules (datatrove's order and defaults); language, url, badwords and toxicity rules
 are defined here over derived columns. Per-language overrides become CASE WHEN thresholds, and word-based rules
-read the character-split signals for GoldConfig.char_word_languages, so one pass decides every language. Families run cheap and decisive first: language, url, then quality, then toxicity.
+read the character-split signals for GoldConfig.char_word_languages, so one pass decides every language. Families
+run cheap and decisive first: language, url, then quality, then toxicity.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ FAMILY_ORDER = ("language", "url", "gopher_quality", "gopher_repetition", "c4", 
 ANY_OTHER_LANGUAGE = "*"
 # Defaults a multilingual run needs (user overrides merge on top, key by key). Gopher's stop words are English, so
 # the stop-word rule is off for other languages; in GoldConfig.char_word_languages words are single characters
-# (silver's *_charwords signals), so the minimum mean word length does not apply to them (FineWeb2 likewise tunes these per language).
+# (silver's *_charwords signals), so the minimum mean word length does not apply to them (FineWeb2 likewise
+# tunes these per language).
 DEFAULT_LANGUAGE_OVERRIDES: dict[str, dict[str, float]] = {
     ANY_OTHER_LANGUAGE: {"gopher_quality:few_stop_words": 0},
     "en": {"gopher_quality:few_stop_words": 2},

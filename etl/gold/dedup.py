@@ -80,6 +80,7 @@ def clusters(index: DataFrame, attrs: DataFrame, cfg: DedupConfig, checkpoint_di
                                                       "similarity double, stage string, cluster_size long")
     edges = candidate_edges(bucket_rows(index, cfg))
     sigs = index.select("doc_id", "signature", "text_hash")
+    cached = None
     if cfg.verify_threshold is not None:
         pairs = (
             edges.join(sigs.select(F.col("doc_id").alias("src"), F.col("signature").alias("s1"),
@@ -92,7 +93,7 @@ def clusters(index: DataFrame, attrs: DataFrame, cfg: DedupConfig, checkpoint_di
             if texts is None:
                 raise ValueError("verify_method='exact' needs the documents' text (clusters(..., texts=...))")
             # read three times below (exact pairs, the endpoints, the verified join): bucket and join once
-            pairs = pairs.select("src", "dst", "h1", "h2").persist(StorageLevel.MEMORY_AND_DISK)
+            pairs = cached = pairs.select("src", "dst", "h1", "h2").persist(StorageLevel.MEMORY_AND_DISK)
             near = verify_edges_exact(pairs.where(~same_text).select("src", "dst"),
                                       texts.select(F.col("doc_id").alias("id"), "text"),
                                       cfg.verify_threshold, lsh_config(cfg))
@@ -101,8 +102,8 @@ def clusters(index: DataFrame, attrs: DataFrame, cfg: DedupConfig, checkpoint_di
             keep = same_text | (jaccard_estimate("s1", "s2") >= F.lit(cfg.verify_threshold))
             edges = pairs.where(keep).select("src", "dst")
     comps = connected_components(edges, checkpoint_dir=checkpoint_dir, max_iter=cfg.max_iterations)
-    if cfg.verify_threshold is not None and cfg.verify_method == "exact":
-        pairs.unpersist()  # connected_components has materialised its own cached copy of the edges
+    if cached is not None:
+        cached.unpersist()  # connected_components has materialised its own cached copy of the edges
     members = comps.withColumnRenamed("id", "doc_id").withColumnRenamed("component", "cluster_id") \
         .join(attrs, "doc_id", "inner")
     ranked = members.withColumn("_rank", F.row_number().over(Window.partitionBy("cluster_id").orderBy(*_order(cfg.survivor_order)))) \

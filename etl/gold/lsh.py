@@ -248,6 +248,7 @@ def near_duplicate_components(
     """DataFrame[id, component] for documents with at least one near-duplicate; component = min id of the cluster."""
     from etl.gold.components import connected_components
 
+    signatures = None
     if cfg.verify_threshold is None:
         edges = candidate_edges(minhash_bands(df, text_col, id_col, cfg))
     elif cfg.verify_method == "exact":
@@ -257,8 +258,7 @@ def near_duplicate_components(
         # Cached so the signatures are computed once for both the bands and the verification (lazy: no job here).
         signatures = minhash_signatures(df, text_col, id_col, cfg).persist()
         edges = verify_edges(candidate_edges(signature_bands(signatures, cfg)), signatures, cfg.verify_threshold)
-        # connected_components materialises its (cached) edge table before returning, so the signatures are done
-        components = connected_components(edges.select("src", "dst"), checkpoint_dir=checkpoint_dir)
+    components = connected_components(edges.select("src", "dst"), checkpoint_dir=checkpoint_dir)
+    if signatures is not None:  # connected_components has materialised its own cached edge table
         signatures.unpersist()
-        return components
-    return connected_components(edges.select("src", "dst"), checkpoint_dir=checkpoint_dir)
+    return components

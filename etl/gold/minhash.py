@@ -12,7 +12,7 @@ import hashlib
 import re
 import struct
 from functools import lru_cache
-from typing import Literal, NamedTuple, Sequence
+from typing import Iterator, Literal, NamedTuple, Sequence
 
 import numpy as np
 
@@ -332,28 +332,16 @@ class MinHasher:
         """(signatures, empty) where ``empty[i]`` marks documents with no shingle, which callers should skip."""
         out = np.full((len(texts), self.num_perm), EMPTY_VALUE, dtype=np.uint32)
         empty = np.ones(len(texts), dtype=bool)
-        by_kind: dict[str, tuple[list[int], list[str]]] = {"word": ([], []), "char": ([], [])}
-        for i, text in enumerate(texts):
-            if not text:
-                continue
-            kind = choose_kind(text) if self.kind == "auto" else self.kind
+        for kind, rows, prepared in self._batches(texts, fast=self.mode == "fast"):
             if self.mode == "fast":
-                prepared = text.lower()
+                hashes, counts = _fast_hashes(prepared, self.ngram, kind)
             else:
-                prepared = _word_normal(text) if kind == "word" else _char_normal(text)
-            by_kind[kind][0].append(i)
-            by_kind[kind][1].append(prepared)
-        for kind, (rows, prepared) in by_kind.items():
-            for lo, hi in _groups([len(s) for s in prepared], GROUP_CODE_POINTS):
-                if self.mode == "fast":
-                    hashes, counts = _fast_hashes(prepared[lo:hi], self.ngram, kind)  # type: ignore[arg-type]
-                else:
-                    hashes, counts = _sha1_hashes(prepared[lo:hi], self.ngram, kind)  # type: ignore[arg-type]
-                has = counts > 0
-                idx = np.asarray(rows[lo:hi], dtype=np.int64)[has]
-                if len(idx):
-                    out[idx] = self._min_permuted(hashes, counts[has])
-                    empty[idx] = False
+                hashes, counts = _sha1_hashes(prepared, self.ngram, kind)
+            has = counts > 0
+            idx = rows[has]
+            if len(idx):
+                out[idx] = self._min_permuted(hashes, counts[has])
+                empty[idx] = False
         return out, empty
 
     def shingle_sets(self, texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -363,20 +351,34 @@ class MinHasher:
         word/char kind), hashed to 64 bits so that two different shingles collide with probability ~2^-64.
         """
         parts: list[np.ndarray] = [np.empty(0, dtype=np.uint64)] * len(texts)
-        by_kind: dict[str, tuple[list[int], list[str]]] = {"word": ([], []), "char": ([], [])}
-        for i, text in enumerate(texts):
-            if text:
-                kind = choose_kind(text) if self.kind == "auto" else self.kind
-                by_kind[kind][0].append(i)
-                by_kind[kind][1].append(text.lower())
-        for kind, (rows, lowered) in by_kind.items():
-            for lo, hi in _groups([len(s) for s in lowered], GROUP_CODE_POINTS):
-                hashes, counts = _fast_hashes(lowered[lo:hi], self.ngram, kind, full64=True)  # type: ignore[arg-type]
-                for row, chunk in zip(rows[lo:hi], np.split(hashes, np.cumsum(counts)[:-1])):
-                    parts[row] = np.unique(chunk)
+        for kind, rows, lowered in self._batches(texts, fast=True):
+            hashes, counts = _fast_hashes(lowered, self.ngram, kind, full64=True)
+            for row, chunk in zip(rows.tolist(), np.split(hashes, np.cumsum(counts)[:-1])):
+                parts[row] = np.unique(chunk)
         lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
         values = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
         return values, lengths
+
+    def _batches(self, texts: Sequence[str | None],
+                 fast: bool) -> Iterator[tuple[Literal["word", "char"], np.ndarray, list[str]]]:
+        """(kind, row numbers, prepared texts) per group of at most GROUP_CODE_POINTS, empty texts left out.
+
+        Prepared = lowercased for the fast hashes, datasketch's normalisation of the kind otherwise.
+        """
+        by_kind: dict[str, tuple[list[int], list[str]]] = {"word": ([], []), "char": ([], [])}
+        for i, text in enumerate(texts):
+            if not text:
+                continue
+            kind = choose_kind(text) if self.kind == "auto" else self.kind
+            if fast:
+                prepared = text.lower()
+            else:
+                prepared = _word_normal(text) if kind == "word" else _char_normal(text)
+            by_kind[kind][0].append(i)
+            by_kind[kind][1].append(prepared)
+        for kind, (rows, prepared) in by_kind.items():
+            for lo, hi in _groups([len(s) for s in prepared], GROUP_CODE_POINTS):
+                yield kind, np.asarray(rows[lo:hi], dtype=np.int64), prepared[lo:hi]  # type: ignore[misc]
 
     def _min_permuted(self, hashes: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Per document and permutation, min over its shingles of ((a*h + b) mod 2^64 mod p) & MAX_HASH.
