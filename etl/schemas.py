@@ -56,5 +56,7 @@ BRONZE_INGEST_LOG = T.StructType(
         T.StructField("error", T.StringType(), True),
         T.StructField("started_at", T.TimestampType(), False),
         T.StructField("duration_s", T.DoubleType(), False),
+        # The batch the file was read in (its intent is in _state/ingest_batches): exactly-once bookkeeping.
+        T.StructField("batch_id", T.StringType(), True),
     ]
 )

@@ -9,6 +9,7 @@ from typing import Callable, Sequence, TypeVar
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 T_ = TypeVar("T_")
@@ -34,6 +35,15 @@ CONFLICT_NAMES = (
     "ConcurrentWriteException",
     "DELTA_CONCURRENT",
 )
+
+
+# Layout and features per table: Change Data Feed where a later stage reads what changed, deletion vectors where
+# rows are deleted (a delete marks rows instead of rewriting files). See README "Table layout".
+CDF = {"delta.enableChangeDataFeed": "true"}
+DELETION_VECTORS = {"delta.enableDeletionVectors": "true"}
+# Lookups by key push the keys as a literal IN list (Delta's data skipping then reads only files whose min/max can
+# hold a key) up to this many keys; larger key sets go through a semi-join.
+LOOKUP_IN_LIST_MAX = 20_000
 
 
 def table_path(lake: str, name: str) -> str:
@@ -67,12 +77,15 @@ def committed() -> None:
 
 
 def ensure_table(
-    spark: SparkSession, path: str, schema: T.StructType, properties: dict[str, str] | None = None, retries: int = 5
+    spark: SparkSession, path: str, schema: T.StructType, properties: dict[str, str] | None = None, retries: int = 5,
+    partition_by: Sequence[str] = (),
 ) -> DeltaTable:
     """Create an empty Delta table at `path` if there is none (safe when two runs race to create it)."""
 
     def create() -> DeltaTable:
         builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema)
+        if partition_by:
+            builder = builder.partitionedBy(*partition_by)
         for key, value in (properties or {}).items():
             builder = builder.property(key, value)
         return builder.execute()
@@ -100,9 +113,83 @@ def merge_insert_only(
     committed()
 
 
-def append(spark: SparkSession, path: str, df: DataFrame, retries: int = 5) -> None:
-    with_retries(lambda: df.write.format("delta").mode("append").save(path), retries, f"append to {path}")
+def append(spark: SparkSession, path: str, df: DataFrame, retries: int = 5,
+           txn: tuple[str, int] | None = None) -> None:
+    """Append `df`; with `txn` = (app id, version) Delta skips the write if that version was already committed."""
+    writer = df.write.format("delta").mode("append")
+    if txn is not None:
+        writer = writer.option("txnAppId", txn[0]).option("txnVersion", txn[1])
+    with_retries(lambda: writer.save(path), retries, f"append to {path}")
     committed()
+
+
+TXN_APP_ID_CONF = "spark.databricks.delta.write.txnAppId"
+TXN_VERSION_CONF = "spark.databricks.delta.write.txnVersion"
+
+
+def idempotent_dml(spark: SparkSession, txn: tuple[str, int], action: Callable[[], None], retries: int = 5,
+                   what: str = "write") -> None:
+    """Run a Delta DELETE/MERGE as transaction (app id, version): a rerun of a committed one is skipped by Delta."""
+    def run() -> None:
+        spark.conf.set(TXN_APP_ID_CONF, txn[0])
+        spark.conf.set(TXN_VERSION_CONF, str(txn[1]))
+        try:
+            action()
+        finally:  # the confs would otherwise apply to the session's next write too
+            spark.conf.unset(TXN_APP_ID_CONF)
+            spark.conf.unset(TXN_VERSION_CONF)
+
+    with_retries(run, retries, what)
+    committed()
+
+
+def read_at(spark: SparkSession, lake: str, name: str, version_: int | None, schema: T.StructType | str) -> DataFrame:
+    """A table as of `version_` (pinned by a stage's intent, so a rerun sees what the first attempt saw)."""
+    if version_ is None:
+        return spark.createDataFrame([], schema)
+    return spark.read.format("delta").option("versionAsOf", version_).load(table_path(lake, name))
+
+
+def changes_since(spark: SparkSession, lake: str, name: str, after: int, upto: int) -> DataFrame:
+    """Rows inserted into an append-only table in versions (after, upto], from Delta's Change Data Feed."""
+    df = (spark.read.format("delta").option("readChangeFeed", "true")
+          .option("startingVersion", after + 1).option("endingVersion", upto).load(table_path(lake, name)))
+    return df.where(F.col("_change_type") == "insert").drop("_change_type", "_commit_version", "_commit_timestamp")
+
+
+def small_key_list(keys: DataFrame, limit: int = LOOKUP_IN_LIST_MAX) -> list | None:
+    """The distinct values of a one-column frame if there are at most `limit` of them, else None."""
+    rows = keys.distinct().limit(limit + 1).collect()
+    return None if len(rows) > limit else [r[0] for r in rows]
+
+
+def lookup(df: DataFrame, keys: DataFrame, key: str, limit: int = LOOKUP_IN_LIST_MAX) -> DataFrame:
+    """Rows of `df` whose `key` is in `keys` (one column): a literal IN list when small, so files are skipped."""
+    values = small_key_list(keys, limit)
+    if values is not None:
+        return df.where(F.col(key).isin(values)) if values else df.limit(0)
+    return df.join(keys.select(F.col(keys.columns[0]).alias(key)).distinct(), key, "left_semi")
+
+
+def delete_keys(spark: SparkSession, path: str, keys: DataFrame, key: str, txn: tuple[str, int],
+                extra: F.Column | None = None, retries: int = 5, limit: int = LOOKUP_IN_LIST_MAX) -> None:
+    """Delete rows whose `key` is in `keys` (and `extra` holds), idempotently: IN-list delete or a MERGE."""
+    values = small_key_list(keys, limit)
+    if values == []:
+        return
+    if values is not None:
+        cond = F.col(key).isin(values)
+        cond = cond & extra if extra is not None else cond
+
+        def action() -> None:
+            DeltaTable.forPath(spark, path).delete(cond)
+    else:
+        source = keys.select(F.col(keys.columns[0]).alias("_k")).distinct()
+
+        def action() -> None:
+            merge = DeltaTable.forPath(spark, path).alias("t").merge(source.alias("s"), f"t.{key} = s._k")
+            (merge.whenMatchedDelete(extra) if extra is not None else merge.whenMatchedDelete()).execute()
+    idempotent_dml(spark, txn, action, retries, f"delete from {path}")
 
 
 def read(spark: SparkSession, lake: str, name: str) -> DataFrame:

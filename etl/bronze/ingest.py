@@ -1,15 +1,21 @@
 """Bronze: WET files -> bronze/documents, bronze/quarantine, bronze/ingest_log, incrementally and exactly once.
 
-Exactly once, per batch of files:
-1. quarantine rows: insert-only MERGE on a hash of (file, offset, reason);
-2. documents: insert-only MERGE on doc_id (derived from WARC-Record-ID);
-3. ingest_log rows: appended last. A file counts as done once it has a log row with a final status.
-A crash between steps leaves the files "not done"; the rerun parses them again and the MERGEs insert only what is
-missing. Two runs at once: Delta's conflict detection makes the later MERGE retry, and the retry inserts nothing new.
+Exactly once, per batch of files, with plain appends that never read the tables they write:
+1. _state/ingest_batches: a row per file naming the batch (the batch's intent);
+2. bronze/quarantine, 3. bronze/documents: appends as Delta transaction (batch id, 0);
+4. ingest_log: the final row per file, as transaction (batch id, 1). A file is done once it has a final row.
+The batch id is a hash of the batch's files and attempt, so a crash anywhere is repaired by the next run: it finds
+the pending batch, parses the same files again, and Delta skips each append that had already committed. Two runs
+given the same inputs form the same batches, so one of two racing appends is skipped the same way.
+A WARC-Record-ID is checked for duplicates within its batch and against the rows of earlier files with the same
+file name (a re-downloaded or mirrored copy of one WET file): Common Crawl writes each record to exactly one WET
+file, so those are the only rows a new record can collide with, and no write reads all of bronze.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +24,7 @@ from typing import Callable
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from etl import schemas, tables
 from etl.bronze.records import ENVELOPE_DDL, KIND_DOCUMENT, KIND_FILE, KIND_QUARANTINE, arrow_partition_parser
@@ -26,10 +33,17 @@ from etl.io.sources import RetryPolicy, expand_inputs
 
 # Statuses after which a file is never read again; unreachable/error files are retried by the next run.
 DONE_STATUSES = ("ok", "partial", "empty")
+# Batch intents: (batch_id, source_file) written before a batch's appends; a batch without ingest_log rows is pending.
+INGEST_BATCHES = "_state/ingest_batches"
+INGEST_BATCHES_SCHEMA = T.StructType([T.StructField(name, kind, False) for name, kind in (
+    ("batch_id", T.StringType()), ("source_file", T.StringType()), ("ingest_run_id", T.StringType()),
+    ("started_at", T.TimestampType()))])
 # Long text stays out of Delta's per-file statistics: they would bloat the log and never help data skipping.
 DOCUMENT_TABLE_PROPERTIES = {
-    "delta.dataSkippingStatsColumns": "doc_id,source_file,crawl_id,warc_date,url_host,record_offset",
+    "delta.dataSkippingStatsColumns": "doc_id,source_file,warc_date,url_host,record_offset",
+    **tables.CDF,  # silver reads what each refresh appended from the Change Data Feed
 }
+DOCUMENT_PARTITION_BY = ("crawl_id",)
 
 
 @dataclass
@@ -64,16 +78,47 @@ def new_run_id() -> str:
 
 def ensure_bronze_tables(spark: SparkSession, lake: str) -> None:
     tables.ensure_table(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), schemas.BRONZE_DOCUMENTS,
-                        DOCUMENT_TABLE_PROPERTIES)
+                        DOCUMENT_TABLE_PROPERTIES, partition_by=DOCUMENT_PARTITION_BY)
     tables.ensure_table(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE), schemas.BRONZE_QUARANTINE)
     tables.ensure_table(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG), schemas.BRONZE_INGEST_LOG)
+    tables.ensure_table(spark, tables.table_path(lake, INGEST_BATCHES),
+                        INGEST_BATCHES_SCHEMA)
+
+
+@dataclass
+class LogState:
+    """What the ingest log says: files done, batches a crash left pending, and earlier attempts per file."""
+
+    done: set[str]
+    pending: dict[str, list[str]]  # batch id -> its files, for batches with a pending row and no final rows
+    attempts: dict[str, int]  # file -> final rows so far (retryable statuses included)
+
+
+def log_state(spark: SparkSession, lake: str) -> LogState:
+    """Read the ingest log and the batch intents (one small row per file and attempt; never the documents)."""
+    rows = tables.read(spark, lake, tables.BRONZE_INGEST_LOG).select("source_file", "status", "batch_id").collect()
+    done = {r.source_file for r in rows if r.status in DONE_STATUSES}
+    finished_batches = {r.batch_id for r in rows}
+    attempts: dict[str, int] = {}
+    for r in rows:
+        attempts[r.source_file] = attempts.get(r.source_file, 0) + 1
+    pending: dict[str, list[str]] = {}
+    if tables.exists(spark, lake, INGEST_BATCHES):
+        for r in tables.read(spark, lake, INGEST_BATCHES).select("batch_id", "source_file").collect():
+            if r.batch_id not in finished_batches and r.source_file not in done:
+                pending.setdefault(r.batch_id, []).append(r.source_file)
+    return LogState(done, {b: sorted(set(f)) for b, f in pending.items()}, attempts)
+
+
+def batch_id(files: list[str], attempts: dict[str, int]) -> str:
+    """Deterministic id of a batch: the same files at the same attempt always get the same id."""
+    key = "\n".join(f"{f}\t{attempts.get(f, 0)}" for f in sorted(files))
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 def done_files(spark: SparkSession, lake: str) -> set[str]:
     """Files a previous run finished (small: one name per input file)."""
-    log = tables.read(spark, lake, tables.BRONZE_INGEST_LOG)
-    rows = log.where(F.col("status").isin(*DONE_STATUSES)).select("source_file").distinct().collect()
-    return {r.source_file for r in rows}
+    return log_state(spark, lake).done
 
 
 def parse_files(spark: SparkSession, files: list[str], cfg: IngestConfig) -> DataFrame:
@@ -105,6 +150,7 @@ def split_envelope(env: DataFrame, run_id: str, now: datetime) -> tuple[DataFram
     log = env.where(F.col("kind") == KIND_FILE).select(
         "source_file", run.alias("ingest_run_id"), "status", "records_total", "documents", "quarantined",
         "skipped_other_types", "bytes_read", "bytes_decompressed", "error", "started_at", "duration_s",
+        F.lit(None).cast("string").alias("batch_id"),
     )
     return docs, quarantine, log
 
@@ -145,28 +191,47 @@ def duplicate_quarantine_rows(docs: DataFrame, copies: DataFrame, run_id: str, n
     )
 
 
+def same_name_rows(spark: SparkSession, lake: str, files: list[str], done: set[str]) -> DataFrame:
+    """(doc_id, source_file) of bronze rows from earlier files with a new file's name: the only possible collisions.
+
+    Read with a literal IN list on source_file, so Delta's statistics skip every other data file.
+    """
+    names = {os.path.basename(f.rstrip("/")) for f in files}
+    earlier = sorted(f for f in done if os.path.basename(f.rstrip("/")) in names and f not in files)
+    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).select("doc_id", "source_file")
+    return docs.where(F.col("source_file").isin(earlier)) if earlier else docs.limit(0)
+
+
+def _intent_rows(spark: SparkSession, files: list[str], run_id: str, batch: str, now: datetime) -> DataFrame:
+    return spark.createDataFrame([(batch, f, run_id, now) for f in files], INGEST_BATCHES_SCHEMA)
+
+
 def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestConfig, run_id: str,
-                 summary: IngestSummary) -> None:
+                 summary: IngestSummary, batch: str, done: set[str]) -> None:
     """Parse and commit one batch of files (the unit of exactly-once); the text is parsed once and moved once."""
     now = datetime.now(timezone.utc)
+    retries = cfg.write_retries
+    log_path = tables.table_path(lake, tables.BRONZE_INGEST_LOG)
+    tables.append(spark, tables.table_path(lake, INGEST_BATCHES), _intent_rows(spark, files, run_id, batch, now),
+                  retries, txn=(batch, 0))
     env = parse_files(spark, files, cfg).persist(StorageLevel.MEMORY_AND_DISK)
     copies = None
     try:
         docs, quarantine, log = split_envelope(env, run_id, now)
         log_rows = log.collect()  # one small row per file; also materialises the parse
-        existing = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
-        copies = duplicate_copies(docs, existing).persist(StorageLevel.MEMORY_AND_DISK)
+        copies = duplicate_copies(docs, same_name_rows(spark, lake, files, done)).persist(StorageLevel.MEMORY_AND_DISK)
         n_copies = copies.count()  # usually 0; cached and small, so the joins below can broadcast it
         keep = docs.join(copies, ["source_file", "record_offset"], "left_anti") if n_copies else docs
         all_quarantine = quarantine.unionByName(duplicate_quarantine_rows(docs, copies, run_id, now)) \
             if n_copies else quarantine
         reasons = {r["reason"]: r["n"] for r in all_quarantine.groupBy("reason").agg(F.count("*").alias("n")).collect()}
-        tables.merge_insert_only(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE), all_quarantine,
-                                 ["quarantine_id"], cfg.write_retries)
-        tables.merge_insert_only(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), keep, ["doc_id"],
-                                 cfg.write_retries)
-        tables.append(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG),
-                      spark.createDataFrame(log_rows, schemas.BRONZE_INGEST_LOG), cfg.write_retries)
+        tables.append(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE), all_quarantine, retries,
+                      txn=(batch, 0))
+        tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), keep, retries, txn=(batch, 0))
+        names = schemas.BRONZE_INGEST_LOG.fieldNames()
+        final = [tuple({**row.asDict(), "batch_id": batch}[n] for n in names) for row in log_rows]
+        tables.append(spark, log_path, spark.createDataFrame(final, schemas.BRONZE_INGEST_LOG), retries,
+                      txn=(batch, 0))
     finally:
         env.unpersist()
         if copies is not None:
@@ -197,15 +262,21 @@ def run_ingest(
     files = expand_inputs(inputs, icfg.manifest_prefix, policy)
     summary = IngestSummary(run_id=run_id, files_given=len(files))
     ensure_bronze_tables(spark, cfg.lake)
-    done = done_files(spark, cfg.lake)
-    todo = [f for f in files if f not in done]
-    summary.files_already_done = len(files) - len(todo)
-    batches = [todo[i : i + icfg.files_per_batch] for i in range(0, len(todo), icfg.files_per_batch)]
+    state = log_state(spark, cfg.lake)
+    # Batches a crash left pending go first, with their own files and id (their appends may have committed).
+    batches = list(state.pending.items())
+    in_pending = {f for _b, fs in batches for f in fs}
+    todo = [f for f in files if f not in state.done and f not in in_pending]
+    summary.files_already_done = sum(1 for f in files if f in state.done)
+    for i in range(0, len(todo), icfg.files_per_batch):
+        chunk = todo[i : i + icfg.files_per_batch]
+        batches.append((batch_id(chunk, state.attempts), chunk))
     progress(f"bronze: {len(files)} input files, {summary.files_already_done} already ingested, "
-             f"{len(todo)} to read in {len(batches)} batch(es)")
-    for i, batch in enumerate(batches, 1):
+             f"{len(todo) + len(in_pending)} to read in {len(batches)} batch(es)"
+             + (f" ({len(state.pending)} left pending by an earlier run)" if state.pending else ""))
+    for i, (bid, batch) in enumerate(batches, 1):
         before = summary.documents_loaded
-        ingest_batch(spark, cfg.lake, batch, icfg, run_id, summary)
+        ingest_batch(spark, cfg.lake, batch, icfg, run_id, summary, bid, state.done)
         progress(f"bronze: batch {i}/{len(batches)}: {len(batch)} files, "
                  f"{summary.documents_loaded - before:,} documents, {summary.quarantined:,} quarantined so far")
     return summary

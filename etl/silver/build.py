@@ -1,7 +1,9 @@
 """Silver: bronze documents not yet in silver -> silver/documents (normalised text + one column per signal).
 
-Incremental and exactly once: the input is a left-anti join of bronze on silver's doc_id, and the write is an
-insert-only MERGE on doc_id, so a rerun (after a crash or not) adds exactly the missing rows.
+Incremental and exactly once: the input is what bronze/documents gained since the version silver last processed
+(Delta's Change Data Feed over the versions recorded in etl.progress), and each step's append is a Delta
+transaction (app id, seq), so a rerun after a crash redoes the same step and Delta skips a write already made.
+Nothing compares whole tables: the cost follows the new rows.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from etl import progress as stage_progress
 from etl import tables
 from etl.config import PipelineConfig
 from etl.silver.signals import arrow_signal_mapper, signal_schema, spark_ddl
@@ -27,8 +30,11 @@ URL_SIGNAL_COLUMNS = (
 )
 BRONZE_COLUMNS = ("doc_id", "url", "url_host", "crawl_id", "warc_date", "cc_languages", "content_length", "text")
 SILVER_TABLE_PROPERTIES = {
-    "delta.dataSkippingStatsColumns": "doc_id,language,crawl_id,warc_date,url_host,gopher_n_words",
+    "delta.dataSkippingStatsColumns": "doc_id,language,warc_date,url_host,gopher_n_words",
+    **tables.CDF,
 }
+SILVER_PARTITION_BY = ("crawl_id",)
+STAGE = "silver"
 
 
 @dataclass
@@ -80,26 +86,46 @@ def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConf
 
 def run_silver(spark: SparkSession, cfg: PipelineConfig, run_id: str,
                progress: Callable[[str], None] = print) -> SilverSummary:
-    """Score every bronze document that silver does not have yet."""
-    bronze = tables.read(spark, cfg.lake, tables.BRONZE_DOCUMENTS)
-    path = tables.table_path(cfg.lake, SILVER_DOCUMENTS)
-    if tables.exists(spark, cfg.lake, SILVER_DOCUMENTS):
-        done = tables.read(spark, cfg.lake, SILVER_DOCUMENTS).select("doc_id")
-        new = bronze.join(done, "doc_id", "left_anti")
-    else:
-        new = bronze
+    """Score every bronze document added since the last silver step (and finish a step a crash interrupted)."""
+    lake, retries = cfg.lake, cfg.ingest.write_retries
     summary = SilverSummary()
-    summary.documents_in = new.count()
-    progress(f"silver: {summary.documents_in:,} new bronze documents to score")
-    if summary.documents_in == 0:
+    bronze_version = tables.version(spark, lake, tables.BRONZE_DOCUMENTS)
+    processed, pending = stage_progress.state(spark, lake, STAGE)
+    if pending is not None:
+        progress(f"silver: finishing step {pending.seq} (bronze versions {pending.after_version + 1}.."
+                  f"{pending.upto_version}) that an earlier run left open")
+        _run_step(spark, cfg, pending, run_id, summary, progress)
+        processed = pending.upto_version
+    if bronze_version is None or bronze_version <= processed:
+        progress(f"silver: nothing new in bronze (processed up to version {processed})")
         return summary
-    frame = build_silver_frame(spark, new, cfg, run_id)
-    tables.ensure_table(spark, path, frame.schema, SILVER_TABLE_PROPERTIES)
-    tables.merge_insert_only(spark, path, frame, ["doc_id"], cfg.ingest.write_retries)
-    written = tables.read(spark, cfg.lake, SILVER_DOCUMENTS).where(F.col("silver_run_id") == run_id)
-    for row in written.groupBy("language", "language_source").count().collect():
-        key = row.language or "unknown"
-        summary.languages[key] = summary.languages.get(key, 0) + row["count"]
-        summary.language_sources[row.language_source] = summary.language_sources.get(row.language_source, 0) + row["count"]
-    progress(f"silver: scored {summary.documents_in:,} documents")
+    step = stage_progress.Step(STAGE, stage_progress.next_seq(spark, lake, STAGE), processed, bronze_version)
+    stage_progress.begin(spark, lake, step, run_id, retries)
+    committed = stage_progress.state(spark, lake, STAGE)[1]  # a concurrent run may have begun this seq first: use its range
+    _run_step(spark, cfg, committed or step, run_id, summary, progress)
     return summary
+
+
+def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, run_id: str,
+              summary: SilverSummary, progress: Callable[[str], None]) -> None:
+    lake, retries = cfg.lake, cfg.ingest.write_retries
+    new = tables.changes_since(spark, lake, tables.BRONZE_DOCUMENTS, step.after_version, step.upto_version)
+    n = new.count()
+    summary.documents_in += n
+    progress(f"silver: {n:,} new bronze documents to score (bronze versions {step.after_version + 1}.."
+             f"{step.upto_version})")
+    if n:
+        path = tables.table_path(lake, SILVER_DOCUMENTS)
+        frame = build_silver_frame(spark, new, cfg, run_id)
+        tables.ensure_table(spark, path, frame.schema, SILVER_TABLE_PROPERTIES, retries, SILVER_PARTITION_BY)
+        before = tables.version(spark, lake, SILVER_DOCUMENTS)
+        tables.append(spark, path, frame, retries, txn=step.txn(SILVER_DOCUMENTS))
+        after = tables.version(spark, lake, SILVER_DOCUMENTS)
+        if after is not None and before is not None and after > before:
+            written = tables.changes_since(spark, lake, SILVER_DOCUMENTS, before, after)
+            for row in written.groupBy("language", "language_source").count().collect():
+                key = row.language or "unknown"
+                summary.languages[key] = summary.languages.get(key, 0) + row["count"]
+                summary.language_sources[row.language_source] = (
+                    summary.language_sources.get(row.language_source, 0) + row["count"])
+    stage_progress.finish(spark, lake, step, run_id, retries)

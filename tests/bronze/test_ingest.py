@@ -120,16 +120,20 @@ def test_new_inputs_add_only_their_records_and_missing_files_retry(spark, lake, 
 def test_killed_run_then_rerun_loads_every_record_once(spark, lake, tmp_path):
     for k in range(3):
         make_wet(tmp_path / f"f{k}.wet.gz", range(k * 10, k * 10 + 10))
-    env = dict(os.environ, ETL_KILL_AFTER_COMMITS="2", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, ETL_KILL_AFTER_COMMITS="3", PYTHONPATH=str(ROOT))
     cmd = [sys.executable, str(ROOT / "jobs" / "ingest_wet.py"), "--input", str(tmp_path), "--lake", lake,
            "--master", "local[1]", "--set", "ingest.files_per_batch=1"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == -9, proc.stderr[-2000:]  # SIGKILLed after quarantine + documents of batch 1
+    # SIGKILLed after the intent, the quarantine and the documents of batch 1
+    assert proc.returncode == -9, proc.stderr[-2000:]
     docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
     assert docs.count() == 10  # the first file's documents committed, its log row not
     assert tables.read(spark, lake, tables.BRONZE_INGEST_LOG).count() == 0
+    before = tables.version(spark, lake, tables.BRONZE_DOCUMENTS)
     summary = run_ingest(spark, cfg_for(lake), [str(tmp_path)], progress=quiet)
     assert summary.files_processed == 3
+    # the pending batch was redone and Delta skipped its documents append: one new append, for the other two files
+    assert tables.version(spark, lake, tables.BRONZE_DOCUMENTS) == before + 1
     docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
     assert docs.count() == 30 and docs.select("doc_id").distinct().count() == 30
 

@@ -1,0 +1,96 @@
+"""Stage progress: which source version each stage has processed, and the intent of a step in flight.
+
+A stage step (silver from bronze, gold from silver) is: record an intent (source versions (after, upto] and the
+versions of the tables it reads, pinned), do its writes as Delta transactions (app id, seq), record done. After a
+crash the next run finds the intent without a done row and redoes exactly that step: it reads the pinned versions,
+so it computes the same rows, and Delta skips every write that had already committed. New work is found from
+versions, never by comparing whole tables, so a refresh with nothing new reads this small table and stops.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from etl import tables
+
+PROGRESS = "_state/progress"
+STARTED, DONE, RESET = "started", "done", "reset"
+SCHEMA = T.StructType([
+    T.StructField("stage", T.StringType(), False),
+    T.StructField("seq", T.LongType(), False),
+    T.StructField("status", T.StringType(), False),
+    T.StructField("after_version", T.LongType(), False),  # source versions (after, upto] are this step's input
+    T.StructField("upto_version", T.LongType(), False),
+    T.StructField("pinned", T.StringType(), False),  # JSON {table: version or null} read by the step
+    T.StructField("run_id", T.StringType(), False),
+    T.StructField("at", T.TimestampType(), False),
+])
+# Steps of one stage write each table at most this many times, so (seq * WRITES_PER_STEP + k) is a unique,
+# increasing Delta transaction version per table.
+WRITES_PER_STEP = 8
+
+
+@dataclass
+class Step:
+    stage: str
+    seq: int
+    after_version: int
+    upto_version: int
+    pinned: dict[str, int | None] = field(default_factory=dict)
+
+    def txn(self, table: str, k: int = 0) -> tuple[str, int]:
+        """Delta transaction id of this step's k-th write to `table`."""
+        return f"{self.stage}:{table}", self.seq * WRITES_PER_STEP + k
+
+
+def _rows(spark: SparkSession, lake: str, stage: str) -> list:
+    if not tables.exists(spark, lake, PROGRESS):
+        return []
+    return tables.read(spark, lake, PROGRESS).where(F.col("stage") == stage).collect()
+
+
+def state(spark: SparkSession, lake: str, stage: str) -> tuple[int, Step | None]:
+    """(source version processed so far, the step in flight if the last run stopped inside one)."""
+    rows = _rows(spark, lake, stage)
+    last_reset = max((r.seq for r in rows if r.status == RESET), default=-1)
+    rows = [r for r in rows if r.seq > last_reset]
+    done = [r for r in rows if r.status == DONE]
+    processed = max((r.upto_version for r in done), default=-1)
+    last_seq = max((r.seq for r in rows), default=-1)
+    if last_seq >= 0 and not any(r.seq == last_seq for r in done):
+        r = next(r for r in rows if r.seq == last_seq)
+        return processed, Step(stage, r.seq, r.after_version, r.upto_version, json.loads(r.pinned))
+    return processed, None
+
+
+def next_seq(spark: SparkSession, lake: str, stage: str) -> int:
+    return max((r.seq for r in _rows(spark, lake, stage)), default=-1) + 1
+
+
+def _record(spark: SparkSession, lake: str, step: Step, status: str, run_id: str, retries: int) -> None:
+    path = tables.table_path(lake, PROGRESS)
+    tables.ensure_table(spark, path, SCHEMA)
+    row = (step.stage, step.seq, status, step.after_version, step.upto_version, json.dumps(step.pinned, sort_keys=True),
+           run_id, datetime.now(timezone.utc))
+    tables.append(spark, path, spark.createDataFrame([row], SCHEMA), retries,
+                  txn=(f"progress:{step.stage}:{status}", step.seq))
+
+
+def begin(spark: SparkSession, lake: str, step: Step, run_id: str, retries: int = 5) -> None:
+    _record(spark, lake, step, STARTED, run_id, retries)
+
+
+def finish(spark: SparkSession, lake: str, step: Step, run_id: str, retries: int = 5) -> None:
+    _record(spark, lake, step, DONE, run_id, retries)
+
+
+def reset(spark: SparkSession, lake: str, stage: str, run_id: str, retries: int = 5) -> None:
+    """Start a stage over from source version 0 (its tables are being rebuilt); seq numbers keep increasing."""
+    step = Step(stage, next_seq(spark, lake, stage), -1, -1)
+    _record(spark, lake, step, RESET, run_id, retries)
