@@ -25,11 +25,16 @@ from pyspark.sql import SparkSession
 
 from etl import tables
 from etl.cli import UsageError, base_parser, config_from_args, run_job
-from etl.gold.build import GOLD_DOCUMENTS, GOLD_STATE
+from etl.gold.build import (GOLD_CLUSTERS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX,
+                            SILVER_DOCUMENTS)
 from etl.pipeline import ALL_TABLES
+from etl.progress import PROGRESS
 
-HOUSEKEPT_TABLES = (*ALL_TABLES, GOLD_STATE)
-ZORDER_COLUMNS = {GOLD_DOCUMENTS: ("language",)}
+HOUSEKEPT_TABLES = (*ALL_TABLES, GOLD_MINHASH_EDGES, GOLD_CLUSTERS, PROGRESS)
+# Refreshes look rows up by key with literal IN lists; clustering the key makes each data file hold a narrow key
+# range, so Delta's min/max statistics skip every file that cannot hold one (README "Table layout").
+ZORDER_COLUMNS = {GOLD_DOCUMENTS: ("doc_id",), SILVER_DOCUMENTS: ("doc_id",), GOLD_DUPLICATES: ("doc_id",),
+                  GOLD_CLUSTERS: ("doc_id",), GOLD_MINHASH_EDGES: ("doc_id",), GOLD_MINHASH_INDEX: ("band_hash",)}
 # Delta's own default for `delta.deletedFileRetentionDuration` ("interval 1 week"): a reader or writer that started
 # before a VACUUM may still need a file this old.
 DEFAULT_RETENTION_HOURS = 168.0
@@ -125,7 +130,8 @@ def run_housekeeping(spark: SparkSession, lake: str, names: tuple[str, ...] = HO
             spark.conf.set(RETENTION_CHECK_CONF, "false")
         for name, path in paths.items():
             before, _ = _detail(spark, path)
-            columns = ZORDER_COLUMNS.get(name, ()) if zorder else ()
+            present = set(tables.read(spark, lake, name).columns)
+            columns = tuple(c for c in ZORDER_COLUMNS.get(name, ()) if c in present) if zorder else ()
             if optimize and not dry_run:
                 _optimize(spark, path, columns)
             after, _ = _detail(spark, path)
@@ -157,8 +163,9 @@ def housekeeping_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true",
                         help="allow a retention below the tables' delta.deletedFileRetentionDuration (default 1 week)")
     parser.add_argument("--zorder", action="store_true",
-                        help="Z-order gold/documents by " + ", ".join(ZORDER_COLUMNS[GOLD_DOCUMENTS])
-                        + " (rewrites the whole table)")
+                        help="Z-order by lookup key (" + ", ".join(f"{t}: {', '.join(c)}" for t, c in
+                                                            ZORDER_COLUMNS.items())
+                        + "; rewrites those tables)")
     parser.add_argument("--no-optimize", dest="optimize", action="store_false", help="VACUUM only")
     parser.add_argument("--no-vacuum", dest="vacuum", action="store_false", help="OPTIMIZE only")
     parser.add_argument("--dry-run", action="store_true", help="change nothing; report what VACUUM would delete")

@@ -43,7 +43,7 @@ CDF = {"delta.enableChangeDataFeed": "true"}
 DELETION_VECTORS = {"delta.enableDeletionVectors": "true"}
 # Lookups by key push the keys as a literal IN list (Delta's data skipping then reads only files whose min/max can
 # hold a key) up to this many keys; larger key sets go through a semi-join.
-LOOKUP_IN_LIST_MAX = 20_000
+LOOKUP_IN_LIST_MAX = 10_000
 
 
 def table_path(lake: str, name: str) -> str:
@@ -164,11 +164,19 @@ def small_key_list(keys: DataFrame, limit: int = LOOKUP_IN_LIST_MAX) -> list | N
 
 
 def lookup(df: DataFrame, keys: DataFrame, key: str, limit: int = LOOKUP_IN_LIST_MAX) -> DataFrame:
-    """Rows of `df` whose `key` is in `keys` (one column): a literal IN list when small, so files are skipped."""
+    """Rows of `df` whose `key` is in `keys` (one column): a literal IN list when small, so files are skipped.
+
+    The result is materialised (local checkpoint): later plans then hold a reference to it, not the IN list,
+    which Spark's analyzer would otherwise copy at every join of a long plan.
+    """
     values = small_key_list(keys, limit)
+    if values == []:
+        return df.limit(0)
     if values is not None:
-        return df.where(F.col(key).isin(values)) if values else df.limit(0)
-    return df.join(keys.select(F.col(keys.columns[0]).alias(key)).distinct(), key, "left_semi")
+        found = df.where(F.col(key).isin(values))
+    else:
+        found = df.join(keys.select(F.col(keys.columns[0]).alias(key)).distinct(), key, "left_semi")
+    return found.localCheckpoint(eager=True)
 
 
 def delete_keys(spark: SparkSession, path: str, keys: DataFrame, key: str, txn: tuple[str, int],
@@ -194,6 +202,15 @@ def delete_keys(spark: SparkSession, path: str, keys: DataFrame, key: str, txn: 
 
 def read(spark: SparkSession, lake: str, name: str) -> DataFrame:
     return spark.read.format("delta").load(table_path(lake, name))
+
+
+def drop_table(spark: SparkSession, lake: str, name: str) -> None:
+    """Delete a table's directory through Hadoop's FileSystem, so it works on any filesystem (file:, s3a:, dbfs:)."""
+    jvm = spark._jvm
+    path = jvm.org.apache.hadoop.fs.Path(table_path(lake, name))
+    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
+    if fs.exists(path):
+        fs.delete(path, True)
 
 
 def exists(spark: SparkSession, lake: str, name: str) -> bool:

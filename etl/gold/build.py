@@ -1,18 +1,17 @@
-"""Gold: silver rows -> decisions -> dedup -> gold/documents, gold/rejections, gold/duplicates, gold/minhash_index.
+"""Gold: new silver rows -> decisions -> incremental dedup -> gold/documents, rejections, duplicates, the index.
 
-Order of writes, each idempotent, so a crash anywhere and a rerun give the same tables:
-1. gold/rejections: filter drops (insert-only MERGE on doc_id);
-2. gold/minhash_index: signatures of documents that passed (insert-only MERGE on doc_id);
-3. gold/duplicates: recomputed from the whole index (one overwrite);
-4. gold/rejections: dedup drops (insert-only MERGE);
-5. gold/documents: delete rows that became duplicates, insert new survivors (insert-only MERGE).
-"Decided" documents (in the index or rejected by a filter) are never decided again, so a refresh only scores new
-silver rows; `rebuild=True` starts gold over (e.g. after changing thresholds).
+A gold step takes the rows silver gained in versions (after, upto] (Change Data Feed, see etl.progress), decides
+them, and dedups the passing ones against history with etl.gold.dedup.update, which touches only the buckets of the
+new documents and the clusters they change. Every write is an append or a delete of touched keys, each a Delta
+transaction (app id, seq*8+k) of the step, and every history read is pinned to the versions recorded when the step
+began: a rerun after a crash recomputes the same changes and Delta skips the writes already made. Order:
+gold/rejections (filter drops), gold/minhash_index, gold/minhash_edges, gold/clusters, gold/duplicates,
+gold/rejections (dedup drops), gold/documents. `rebuild=True` drops gold and starts over from silver version 0
+(e.g. after changing thresholds or dedup parameters).
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
@@ -21,26 +20,40 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from etl import progress as stage_progress
 from etl import tables
 from etl.config import PipelineConfig
 from etl.gold.decisions import decide
-from etl.gold.dedup import clusters, index_rows
+from etl.gold.dedup import (CLUSTERS_SCHEMA, DUPLICATES_SCHEMA, EDGES_SCHEMA, INDEX_SCHEMA, History,
+                            survivor_columns, update)
 
 SILVER_DOCUMENTS = "silver/documents"
 GOLD_DOCUMENTS = "gold/documents"
 GOLD_REJECTIONS = "gold/rejections"
 GOLD_DUPLICATES = "gold/duplicates"
 GOLD_MINHASH_INDEX = "gold/minhash_index"
-# One row per completed gold run with the index version it clustered: a later run with no new decisions and the
-# same index version has nothing to do (so a no-op refresh writes nothing), while a run that crashed after
-# growing the index redoes the dedup steps.
-GOLD_STATE = "gold/_state"
+GOLD_MINHASH_EDGES = "gold/minhash_edges"
+GOLD_CLUSTERS = "gold/clusters"
+GOLD_TABLES = (GOLD_DOCUMENTS, GOLD_REJECTIONS, GOLD_DUPLICATES, GOLD_MINHASH_INDEX, GOLD_MINHASH_EDGES, GOLD_CLUSTERS)
+STAGE = "gold"
 STAGE_FILTER = "filter"
 GOLD_DOCUMENT_COLUMNS = (
     "doc_id", "url", "url_host", "url_domain", "crawl_id", "warc_date", "language", "language_score",
     "gopher_n_words", "tox_tier", "text",
 )
-GOLD_TABLE_PROPERTIES = {"delta.dataSkippingStatsColumns": "doc_id,language,crawl_id,warc_date,url_host"}
+REJECTIONS_SCHEMA = ("doc_id string, stage string, reason string, family string, gold_run_id string, "
+                     "decided_at timestamp")
+# Layout (README "Table layout"): documents by language (how training sets are read), the index by band (each
+# band's buckets together); deletion vectors where touched rows are deleted; Change Data Feed where users sync.
+LAYOUT: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    GOLD_DOCUMENTS: (("language",), {**tables.DELETION_VECTORS, **tables.CDF,
+                                     "delta.dataSkippingStatsColumns": "doc_id,crawl_id,warc_date,url_host"}),
+    GOLD_REJECTIONS: ((), {**tables.DELETION_VECTORS}),
+    GOLD_DUPLICATES: ((), {**tables.DELETION_VECTORS, **tables.CDF}),
+    GOLD_MINHASH_INDEX: (("band",), {}),
+    GOLD_MINHASH_EDGES: ((), {**tables.DELETION_VECTORS}),
+    GOLD_CLUSTERS: ((), {**tables.DELETION_VECTORS}),
+}
 
 
 @dataclass
@@ -79,121 +92,151 @@ def _rejection_rows(df: DataFrame, stage: F.Column, reason: F.Column, run_id: st
     )
 
 
-def undecided(spark: SparkSession, lake: str, silver: DataFrame) -> DataFrame:
-    """Silver rows with no gold decision yet (neither indexed nor rejected by a filter)."""
-    out = silver
-    if tables.exists(spark, lake, GOLD_MINHASH_INDEX):
-        out = out.join(tables.read(spark, lake, GOLD_MINHASH_INDEX).select("doc_id"), "doc_id", "left_anti")
-    if tables.exists(spark, lake, GOLD_REJECTIONS):
-        filt = tables.read(spark, lake, GOLD_REJECTIONS).where(F.col("stage") == STAGE_FILTER).select("doc_id")
-        out = out.join(filt, "doc_id", "left_anti")
-    return out
-
-
-def survivor_attrs(silver: DataFrame, cfg: PipelineConfig) -> DataFrame:
-    names = ["doc_id"] + [item.split()[0] for item in cfg.gold.dedup.survivor_order if item.split()[0] != "doc_id"]
-    return silver.select(*dict.fromkeys(names))
+def _ensure(spark: SparkSession, lake: str, name: str, schema, retries: int) -> str:
+    path = tables.table_path(lake, name)
+    partition_by, props = LAYOUT[name]
+    if isinstance(schema, str):
+        schema = spark.createDataFrame([], schema).schema
+    tables.ensure_table(spark, path, schema, props, retries, partition_by)
+    return path
 
 
 def run_gold(spark: SparkSession, cfg: PipelineConfig, run_id: str, progress: Callable[[str], None] = print,
              rebuild: bool = False) -> GoldSummary:
-    lake, g = cfg.lake, cfg.gold
-    retries = cfg.ingest.write_retries
+    """Decide and dedup every silver row added since the last gold step (finishing one a crash interrupted)."""
+    lake, retries = cfg.lake, cfg.ingest.write_retries
     if rebuild:
-        for name in (GOLD_DOCUMENTS, GOLD_REJECTIONS, GOLD_DUPLICATES, GOLD_MINHASH_INDEX, GOLD_STATE):
-            path = tables.table_path(lake, name)
-            if "://" not in path:
-                shutil.rmtree(path, ignore_errors=True)
-    now = datetime.now(timezone.utc)
+        for name in GOLD_TABLES:
+            tables.drop_table(spark, lake, name)
+        stage_progress.reset(spark, lake, STAGE, run_id, retries)
     summary = GoldSummary()
-    silver = tables.read(spark, lake, SILVER_DOCUMENTS)
-    new = decide(undecided(spark, lake, silver), g, cfg.silver.languages).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        counts = {r.drop_reason: r["count"] for r in new.groupBy("drop_reason").count().collect()}
-        summary.documents_in = sum(counts.values())
-        summary.filtered = {k: v for k, v in counts.items() if k is not None}
-        progress(f"gold: {summary.documents_in:,} new documents, {sum(summary.filtered.values()):,} dropped by filters")
-        rejected = _rejection_rows(new.where(F.col("drop_reason").isNotNull()), F.lit(STAGE_FILTER),
-                                   F.col("drop_reason"), run_id, now)
-        passing = new.where(F.col("drop_reason").isNull())
-        index_new = index_rows(passing, g.dedup)
-        rej_path = tables.table_path(lake, GOLD_REJECTIONS)
-        idx_path = tables.table_path(lake, GOLD_MINHASH_INDEX)
-        tables.ensure_table(spark, rej_path, rejected.schema)
-        tables.merge_insert_only(spark, rej_path, rejected, ["doc_id"], retries)
-        tables.ensure_table(spark, idx_path, index_new.schema)
-        tables.merge_insert_only(spark, idx_path, index_new, ["doc_id"], retries)
-    finally:
-        new.unpersist()
-
-    index_version = tables.version(spark, lake, GOLD_MINHASH_INDEX)
-    if summary.documents_in == 0 and _last_clustered_version(spark, lake) == index_version:
-        progress("gold: nothing new to decide or dedup")
-        _fill_totals(spark, lake, summary)
-        return summary
-
-    # Dedup over the whole index (no signature is recomputed).
-    index = tables.read(spark, lake, GOLD_MINHASH_INDEX)
-    dups = clusters(index, survivor_attrs(silver, cfg), g.dedup, texts=silver.select("doc_id", "text")) \
-        .withColumn("gold_run_id", F.lit(run_id))
-    dup_path = tables.table_path(lake, GOLD_DUPLICATES)
-    tables.with_retries(lambda: dups.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
-                        .save(dup_path), retries, "overwrite gold/duplicates")
-    tables.committed()
-    dups = tables.read(spark, lake, GOLD_DUPLICATES)
-    dedup_rej = _rejection_rows(dups, F.col("stage"),
-                                F.when(F.col("stage") == "exact_dedup", F.lit("dedup:exact_duplicate"))
-                                .otherwise(F.lit("dedup:near_duplicate")), run_id, now)
-    tables.merge_insert_only(spark, rej_path, dedup_rej, ["doc_id"], retries)
-
-    # gold/documents = indexed documents that are not duplicates.
-    doc_path = tables.table_path(lake, GOLD_DOCUMENTS)
-    kept_ids = index.select("doc_id").join(dups.select("doc_id"), "doc_id", "left_anti")
-
-    def documents_for(ids: DataFrame) -> DataFrame:
-        return silver.join(ids, "doc_id", "inner").select(*GOLD_DOCUMENT_COLUMNS).withColumn("gold_run_id", F.lit(run_id))
-
-    tables.ensure_table(spark, doc_path, documents_for(kept_ids.limit(0)).schema, GOLD_TABLE_PROPERTIES)
-    from delta.tables import DeltaTable
-
-    def delete_new_duplicates() -> None:
-        DeltaTable.forPath(spark, doc_path).alias("t").merge(
-            dups.select("doc_id").alias("s"), "t.doc_id = s.doc_id").whenMatchedDelete().execute()
-
-    tables.with_retries(delete_new_duplicates, retries, "delete duplicates from gold/documents")
-    tables.committed()
-    # Only ids go through the anti-join; text is read for the new survivors alone.
-    new_ids = kept_ids.join(tables.read(spark, lake, GOLD_DOCUMENTS).select("doc_id"), "doc_id", "left_anti")
-    new_kept = documents_for(new_ids)
-    tables.merge_insert_only(spark, doc_path, new_kept, ["doc_id"], retries)
-
-    state = spark.createDataFrame([(run_id, index_version, datetime.now(timezone.utc))],
-                                  "gold_run_id string, index_version long, completed_at timestamp")
-    tables.append(spark, tables.table_path(lake, GOLD_STATE), state, retries)
+    processed, pending = stage_progress.state(spark, lake, STAGE)
+    if pending is not None:
+        progress(f"gold: finishing step {pending.seq} that an earlier run left open")
+        _run_step(spark, cfg, pending, run_id, summary, progress)
+        processed = pending.upto_version
+    silver_version = tables.version(spark, lake, SILVER_DOCUMENTS)
+    if silver_version is None or silver_version <= processed:
+        progress(f"gold: nothing new in silver (processed up to version {processed})")
+    else:
+        pinned = {name: tables.version(spark, lake, name) for name in GOLD_TABLES}
+        step = stage_progress.Step(STAGE, stage_progress.next_seq(spark, lake, STAGE), processed, silver_version,
+                                   pinned)
+        stage_progress.begin(spark, lake, step, run_id, retries)
+        committed = stage_progress.state(spark, lake, STAGE)[1]  # a concurrent run may have begun this seq first
+        _run_step(spark, cfg, committed or step, run_id, summary, progress)
     _fill_totals(spark, lake, summary)
     progress(f"gold: {summary.kept_total:,} documents kept, {summary.exact_duplicates + summary.near_duplicates:,} "
              "duplicates in total")
     return summary
 
 
-def _last_clustered_version(spark: SparkSession, lake: str) -> int | None:
-    if not tables.exists(spark, lake, GOLD_STATE):
-        return None
-    row = tables.read(spark, lake, GOLD_STATE).agg(F.max("index_version").alias("v")).first()
-    return row.v
+def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, run_id: str,
+              summary: GoldSummary, progress: Callable[[str], None]) -> None:
+    lake, g, retries = cfg.lake, cfg.gold, cfg.ingest.write_retries
+    now = datetime.now(timezone.utc)
+    pinned = step.pinned
+    silver = tables.read_at(spark, lake, SILVER_DOCUMENTS, step.upto_version, "doc_id string")
+    new_silver = tables.changes_since(spark, lake, SILVER_DOCUMENTS, step.after_version, step.upto_version)
+    new = decide(new_silver, g, cfg.silver.languages).persist(StorageLevel.MEMORY_AND_DISK)
+    upd = None
+    try:
+        counts = {r.drop_reason: r["count"] for r in new.groupBy("drop_reason").count().collect()}
+        summary.documents_in += sum(counts.values())
+        filtered = {k: v for k, v in counts.items() if k is not None}
+        for k, v in filtered.items():
+            summary.filtered[k] = summary.filtered.get(k, 0) + v
+        progress(f"gold: {sum(counts.values()):,} new documents (silver versions {step.after_version + 1}.."
+                 f"{step.upto_version}), {sum(filtered.values()):,} dropped by filters")
+        rej_path = _ensure(spark, lake, GOLD_REJECTIONS, REJECTIONS_SCHEMA, retries)
+        rejected = _rejection_rows(new.where(F.col("drop_reason").isNotNull()), F.lit(STAGE_FILTER),
+                                   F.col("drop_reason"), run_id, now)
+        tables.append(spark, rej_path, rejected, retries, txn=step.txn(GOLD_REJECTIONS, 0))
+
+        passing = new.where(F.col("drop_reason").isNull())
+        cols = survivor_columns(g.dedup)
+
+        def from_silver(ids: DataFrame) -> DataFrame:
+            return tables.lookup(silver, ids, "doc_id")
+
+        history = History(
+            index=tables.read_at(spark, lake, GOLD_MINHASH_INDEX, pinned.get(GOLD_MINHASH_INDEX), INDEX_SCHEMA),
+            edges=tables.read_at(spark, lake, GOLD_MINHASH_EDGES, pinned.get(GOLD_MINHASH_EDGES), EDGES_SCHEMA),
+            clusters=tables.read_at(spark, lake, GOLD_CLUSTERS, pinned.get(GOLD_CLUSTERS), CLUSTERS_SCHEMA),
+            texts=lambda ids: from_silver(ids).select("doc_id", "text"),
+            attrs=lambda ids: from_silver(ids).select(*cols),
+        )
+        upd = update(passing.select(*dict.fromkeys(["doc_id", "text", *cols])), history, g.dedup)
+        _write_dedup(spark, cfg, step, upd, run_id, now)
+        _write_documents(spark, cfg, step, upd, passing, silver, run_id)
+        progress(f"gold: dedup touched {upd.touched.count():,} documents in "
+                 f"{upd.clusters.select('cluster_id').distinct().count():,} clusters")
+    finally:
+        new.unpersist()
+        if upd is not None:
+            upd.release()
+    stage_progress.finish(spark, lake, step, run_id, retries)
+
+
+def _write_dedup(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, upd, run_id: str,
+                 now: datetime) -> None:
+    """Index rows, edges, cluster membership, duplicates and dedup rejections of the touched documents."""
+    lake, retries = cfg.lake, cfg.ingest.write_retries
+    run = F.lit(run_id)
+    path = _ensure(spark, lake, GOLD_MINHASH_INDEX, INDEX_SCHEMA, retries)
+    tables.append(spark, path, upd.new_index, retries, txn=step.txn(GOLD_MINHASH_INDEX, 0))
+    path = _ensure(spark, lake, GOLD_MINHASH_EDGES, EDGES_SCHEMA, retries)
+    tables.delete_keys(spark, path, upd.dropped_buckets, "bucket", step.txn(GOLD_MINHASH_EDGES, 0), retries=retries)
+    tables.append(spark, path, upd.new_edges, retries, txn=step.txn(GOLD_MINHASH_EDGES, 1))
+    path = _ensure(spark, lake, GOLD_CLUSTERS, CLUSTERS_SCHEMA, retries)
+    tables.delete_keys(spark, path, upd.touched, "doc_id", step.txn(GOLD_CLUSTERS, 0), retries=retries)
+    tables.append(spark, path, upd.clusters, retries, txn=step.txn(GOLD_CLUSTERS, 1))
+    path = _ensure(spark, lake, GOLD_DUPLICATES, DUPLICATES_SCHEMA + ", gold_run_id string", retries)
+    tables.delete_keys(spark, path, upd.touched, "doc_id", step.txn(GOLD_DUPLICATES, 0), retries=retries)
+    tables.append(spark, path, upd.duplicates.withColumn("gold_run_id", run), retries,
+                  txn=step.txn(GOLD_DUPLICATES, 1))
+    path = tables.table_path(lake, GOLD_REJECTIONS)
+    tables.delete_keys(spark, path, upd.touched, "doc_id", step.txn(GOLD_REJECTIONS, 1),
+                       extra=F.col("stage") != F.lit(STAGE_FILTER), retries=retries)
+    reason = F.when(F.col("stage") == "exact_dedup", F.lit("dedup:exact_duplicate")) \
+        .otherwise(F.lit("dedup:near_duplicate"))
+    tables.append(spark, path, _rejection_rows(upd.duplicates, F.col("stage"), reason, run_id, now), retries,
+                  txn=step.txn(GOLD_REJECTIONS, 2))
+
+
+def _write_documents(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, upd,
+                     passing: DataFrame, silver: DataFrame, run_id: str) -> None:
+    """gold/documents: drop old documents that became duplicates, add new survivors and old ones set free.
+
+    Who was a duplicate before is read from gold/duplicates at the pinned version, so no gold table is scanned.
+    """
+    lake, retries = cfg.lake, cfg.ingest.write_retries
+    was_dup = tables.lookup(tables.read_at(spark, lake, GOLD_DUPLICATES, step.pinned.get(GOLD_DUPLICATES),
+                                           DUPLICATES_SCHEMA), upd.touched, "doc_id").select("doc_id")
+    now_dup = upd.duplicates.select("doc_id")
+    new_ids = passing.select("doc_id")
+    old_touched = upd.touched.join(new_ids, "doc_id", "left_anti")
+    to_delete = old_touched.join(now_dup, "doc_id", "left_semi").join(was_dup, "doc_id", "left_anti")
+    freed = old_touched.join(was_dup, "doc_id", "left_semi").join(now_dup, "doc_id", "left_anti")
+    run = F.lit(run_id).alias("gold_run_id")
+    inserts = passing.join(now_dup, "doc_id", "left_anti").select(*GOLD_DOCUMENT_COLUMNS, run).unionByName(
+        tables.lookup(silver, freed, "doc_id").select(*GOLD_DOCUMENT_COLUMNS, run))
+    path = _ensure(spark, lake, GOLD_DOCUMENTS, inserts.schema, retries)
+    tables.delete_keys(spark, path, to_delete, "doc_id", step.txn(GOLD_DOCUMENTS, 0), retries=retries)
+    tables.append(spark, path, inserts, retries, txn=step.txn(GOLD_DOCUMENTS, 1))
 
 
 def _fill_totals(spark: SparkSession, lake: str, summary: GoldSummary) -> None:
-    """Lake-wide dedup figures from the tables (the same after one run or many)."""
+    """Lake-wide dedup figures (read from gold/duplicates, one row per removed duplicate)."""
     if not tables.exists(spark, lake, GOLD_DUPLICATES):
         return
     dups = tables.read(spark, lake, GOLD_DUPLICATES)
-    stats = dups.groupBy("stage").count().collect()
-    for row in stats:
+    for row in dups.groupBy("stage").count().collect():
         if row.stage == "exact_dedup":
             summary.exact_duplicates = row["count"]
         else:
             summary.near_duplicates = row["count"]
     sizes = dups.select("cluster_id", "cluster_size").distinct().groupBy("cluster_size").count().collect()
     summary.cluster_sizes = {int(r.cluster_size): int(r["count"]) for r in sizes}
-    summary.kept_total = tables.read(spark, lake, GOLD_DOCUMENTS).count()
+    if tables.exists(spark, lake, GOLD_DOCUMENTS):
+        summary.kept_total = tables.read(spark, lake, GOLD_DOCUMENTS).count()

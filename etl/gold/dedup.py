@@ -1,30 +1,37 @@
-"""Exact + near dedup over gold/minhash_index: buckets -> star edges -> connected components -> survivors.
+"""Exact + near dedup, incremental: new documents' buckets -> changed star edges -> touched clusters only.
 
-The index holds one row per document that passed the filters: its MinHash signature and a hash of its normalised
-text. Band hashes are re-derived from stored signatures (cheap, no text), and the exact-duplicate bucket is just
-one more band (EXACT_BAND) keyed on the text hash, so exact and near duplicates share one clustering. A refresh
-adds signatures for new documents only and clusters the whole index, so its result equals a full recompute.
+The graph: every document is in one LSH bucket per band (band, band_hash) plus the exact-text bucket
+(EXACT_BAND). Within a bucket every member has a star edge to the bucket's minimum doc_id (its root), kept only if
+verified (same text, or exact shingle Jaccard >= verify_threshold). Clusters are the connected components, labelled
+by their minimum doc_id; the survivor of a cluster is the first member in `survivor_order`.
+
+That graph depends only on the set of documents, so it can be updated: new documents add their bucket rows; a
+bucket whose root changes (a new document with a smaller id) has its edges re-decided; only the clusters holding an
+endpoint of a changed edge are recomputed. The result equals a full recompute over the union (tests prove it), and
+the work follows the new documents and the clusters they touch, not the size of the history. A full run is the
+same update against an empty history (`full_dedup`), which the eval and the bench call too.
 """
 
 from __future__ import annotations
 
-from pyspark import StorageLevel
+from dataclasses import dataclass
+from typing import Callable
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from etl import tables
 from etl.config import DedupConfig
 from etl.gold.components import connected_components
-from etl.gold.lsh import (
-    LSHConfig,
-    candidate_edges,
-    jaccard_estimate,
-    minhash_signatures,
-    signature_bands,
-    verify_edges_exact,
-)
+from etl.gold.lsh import LSHConfig, exact_jaccard, minhash_bands, shingle_sets
 
 EXACT_BAND = -1  # band id of the exact-text bucket
 STAGE_EXACT, STAGE_NEAR = "exact_dedup", "near_dedup"
+INDEX_SCHEMA = "band int, band_hash long, doc_id string"
+EDGES_SCHEMA = "doc_id string, bucket string, root_id string, similarity double"
+CLUSTERS_SCHEMA = "doc_id string, cluster_id string"
+DUPLICATES_SCHEMA = ("doc_id string, cluster_id string, survivor_id string, similarity double, stage string, "
+                     "cluster_size long")
 
 
 def lsh_config(cfg: DedupConfig) -> LSHConfig:
@@ -38,24 +45,33 @@ def text_hash(col: str = "text") -> Column:
     return F.sha2(F.coalesce(F.col(col), F.lit("")), 256)
 
 
-def index_rows(docs: DataFrame, cfg: DedupConfig) -> DataFrame:
-    """(doc_id, text_hash, signature) for documents entering the index; empty texts get no signature."""
-    hashes = docs.select("doc_id", text_hash("text").alias("text_hash"))
-    sigs = minhash_signatures(docs.select("doc_id", "text"), "text", "doc_id", lsh_config(cfg))
-    return hashes.join(sigs.withColumnRenamed("id", "doc_id"), "doc_id", "left")
+def bucket_key(band: Column | str = "band", band_hash: Column | str = "band_hash") -> Column:
+    """One string per bucket, the key of gold/minhash_edges rows (deleted together when a bucket is re-rooted)."""
+    return F.concat_ws(":", F.col(band) if isinstance(band, str) else band,
+                       F.col(band_hash) if isinstance(band_hash, str) else band_hash)
 
 
-def bucket_rows(index: DataFrame, cfg: DedupConfig) -> DataFrame:
-    """(id, band, band_hash) for every indexed document: the LSH bands plus the exact-text bucket."""
-    with_sig = index.where(F.col("signature").isNotNull()).select(F.col("doc_id").alias("id"), "signature")
-    near = signature_bands(with_sig, lsh_config(cfg), id_col="id") if cfg.enabled else None
-    exact = index.select(F.col("doc_id").alias("id"), F.lit(EXACT_BAND).alias("band"),
-                         F.xxhash64("text_hash").alias("band_hash")) if cfg.exact else None
-    parts = [p for p in (near, exact) if p is not None]
+def bucket_rows(docs: DataFrame, cfg: DedupConfig) -> DataFrame:
+    """(band, band_hash, doc_id) of `docs` (doc_id, text): the LSH bands plus the exact-text bucket."""
+    parts = []
+    if cfg.enabled:
+        bands = minhash_bands(docs.select("doc_id", "text"), "text", "doc_id", lsh_config(cfg))
+        parts.append(bands.select("band", "band_hash", F.col("id").alias("doc_id")))
+    if cfg.exact:
+        parts.append(docs.select(F.lit(EXACT_BAND).alias("band"), F.xxhash64(text_hash("text")).alias("band_hash"),
+                                 "doc_id"))
+    if not parts:
+        return docs.sparkSession.createDataFrame([], INDEX_SCHEMA)
     out = parts[0]
     for p in parts[1:]:
         out = out.unionByName(p)
     return out
+
+
+def survivor_columns(cfg: DedupConfig) -> list[str]:
+    """Columns `survivor_order` reads (doc_id first)."""
+    names = ["doc_id"] + [item.split()[0] for item in cfg.survivor_order if item.split()[0] != "doc_id"]
+    return list(dict.fromkeys(names))
 
 
 def _order(survivor_order: list[str]) -> list[Column]:
@@ -68,57 +84,148 @@ def _order(survivor_order: list[str]) -> list[Column]:
     return cols
 
 
-def clusters(index: DataFrame, attrs: DataFrame, cfg: DedupConfig, checkpoint_dir: str | None = None,
-             texts: DataFrame | None = None) -> DataFrame:
-    """gold/duplicates rows: (doc_id, cluster_id, survivor_id, similarity, stage) for every non-survivor.
+@dataclass
+class History:
+    """What earlier refreshes left: the bucket index, verified edges, cluster membership, and lookups by doc_id."""
 
-    `attrs` has doc_id plus the columns named in `survivor_order`; `texts` (doc_id, text) is needed when
-    candidates are verified exactly (``verify_method="exact"``).
-    """
-    if not (cfg.enabled or cfg.exact):
-        return index.sparkSession.createDataFrame([], "doc_id string, cluster_id string, survivor_id string, "
-                                                      "similarity double, stage string, cluster_size long")
-    edges = candidate_edges(bucket_rows(index, cfg))
-    sigs = index.select("doc_id", "signature", "text_hash")
-    cached = None
-    if cfg.verify_threshold is not None:
-        pairs = (
-            edges.join(sigs.select(F.col("doc_id").alias("src"), F.col("signature").alias("s1"),
-                                   F.col("text_hash").alias("h1")), "src", "inner")
-            .join(sigs.select(F.col("doc_id").alias("dst"), F.col("signature").alias("s2"),
-                              F.col("text_hash").alias("h2")), "dst", "inner")
-        )
-        same_text = F.col("h1") == F.col("h2")  # exact-text pairs always stand
-        if cfg.verify_method == "exact":
-            if texts is None:
-                raise ValueError("verify_method='exact' needs the documents' text (clusters(..., texts=...))")
-            # read three times below (exact pairs, the endpoints, the verified join): bucket and join once
-            pairs = cached = pairs.select("src", "dst", "h1", "h2").persist(StorageLevel.MEMORY_AND_DISK)
-            near = verify_edges_exact(pairs.where(~same_text).select("src", "dst"),
-                                      texts.select(F.col("doc_id").alias("id"), "text"),
-                                      cfg.verify_threshold, lsh_config(cfg))
-            edges = pairs.where(same_text).select("src", "dst").unionByName(near.select("src", "dst"))
-        else:
-            keep = same_text | (jaccard_estimate("s1", "s2") >= F.lit(cfg.verify_threshold))
-            edges = pairs.where(keep).select("src", "dst")
-    comps = connected_components(edges, checkpoint_dir=checkpoint_dir, max_iter=cfg.max_iterations)
-    if cached is not None:
-        cached.unpersist()  # connected_components has materialised its own cached copy of the edges
-    members = comps.withColumnRenamed("id", "doc_id").withColumnRenamed("component", "cluster_id") \
-        .join(attrs, "doc_id", "inner")
-    ranked = members.withColumn("_rank", F.row_number().over(Window.partitionBy("cluster_id").orderBy(*_order(cfg.survivor_order)))) \
-        .withColumn("cluster_size", F.count(F.lit(1)).over(Window.partitionBy("cluster_id")))
+    index: DataFrame  # band, band_hash, doc_id
+    edges: DataFrame  # doc_id, bucket, root_id, similarity (verified star edges)
+    clusters: DataFrame  # doc_id, cluster_id (members of clusters of two or more)
+    texts: Callable[[DataFrame], DataFrame]  # ids (one column) -> (doc_id, text)
+    attrs: Callable[[DataFrame], DataFrame]  # ids -> doc_id + survivor_order columns
+
+    @staticmethod
+    def empty(docs: DataFrame, cfg: DedupConfig) -> "History":
+        """No history; lookups return no rows, typed like `docs` (doc_id, text + survivor_order columns)."""
+        spark = docs.sparkSession
+        cols = survivor_columns(cfg)
+        return History(spark.createDataFrame([], INDEX_SCHEMA), spark.createDataFrame([], EDGES_SCHEMA),
+                       spark.createDataFrame([], CLUSTERS_SCHEMA),
+                       lambda _ids: docs.select("doc_id", "text").limit(0),
+                       lambda _ids: docs.select(*cols).limit(0))
+
+
+@dataclass
+class DedupUpdate:
+    """The changes one increment makes; every frame is small unless the increment is."""
+
+    new_index: DataFrame  # rows to append to gold/minhash_index
+    dropped_buckets: DataFrame  # bucket keys whose edges are all replaced (re-rooted buckets)
+    new_edges: DataFrame  # edges to append to gold/minhash_edges
+    touched: DataFrame  # doc_id of every document whose cluster may have changed (old and new)
+    clusters: DataFrame  # (doc_id, cluster_id) for touched documents in a cluster of two or more
+    duplicates: DataFrame  # gold/duplicates rows of the touched documents that are not survivors
+
+    def release(self) -> None:
+        for df in (self.new_index, self.dropped_buckets, self.new_edges, self.touched, self.clusters,
+                   self.duplicates):
+            df.unpersist()
+
+
+def _verify(pairs: DataFrame, texts: DataFrame, cfg: DedupConfig) -> DataFrame:
+    """Pairs (band, band_hash, doc_id, root_id) that link, with their similarity (1.0 for the same text)."""
+    h = texts.select("doc_id", text_hash("text").alias("h"))
+    out = (pairs.join(h.withColumnRenamed("h", "h1"), "doc_id", "left")
+           .join(h.withColumnRenamed("doc_id", "root_id").withColumnRenamed("h", "h2"), "root_id", "left"))
+    same = F.col("h1") == F.col("h2")
+    near_band = F.col("band") != F.lit(EXACT_BAND)
+    if cfg.verify_threshold is None:  # every LSH candidate links
+        return out.select("band", "band_hash", "doc_id", "root_id",
+                          F.when(same, F.lit(1.0)).alias("similarity"), (same | near_band).alias("_link")) \
+            .where("_link").drop("_link")
+    sets = shingle_sets(texts, "text", "doc_id", lsh_config(cfg))
+    out = (out.join(sets.select(F.col("id").alias("doc_id"), F.col("shingles").alias("s1")), "doc_id", "left")
+           .join(sets.select(F.col("id").alias("root_id"), F.col("shingles").alias("s2")), "root_id", "left"))
+    jac = F.coalesce(exact_jaccard(F.coalesce("s1", F.array()), F.coalesce("s2", F.array())), F.lit(0.0))
+    link = same | (near_band & (jac >= F.lit(cfg.verify_threshold)))
+    return out.where(link).select("band", "band_hash", "doc_id", "root_id",
+                                  F.when(same, F.lit(1.0)).otherwise(jac).alias("similarity"))
+
+
+def _materialise(df: DataFrame) -> DataFrame:
+    return df.localCheckpoint(eager=True)
+
+
+def update(new_docs: DataFrame, history: History, cfg: DedupConfig, checkpoint_dir: str | None = None) -> DedupUpdate:
+    """Dedup `new_docs` (doc_id, text + survivor_order columns) against `history`: the changes to write."""
+    # Intermediates are materialised with local checkpoints: each later plan then starts from stored rows instead of
+    # repeating (and re-analysing, at every self-join) the decisions and lookups that produced them.
+    new_docs = _materialise(new_docs)
+    new_rows = _materialise(bucket_rows(new_docs, cfg))
+    keys = new_rows.select("band", "band_hash").distinct()
+    # History rows in the new documents' buckets: an IN list on band_hash lets Delta skip files, the join is exact.
+    old_rows = tables.lookup(history.index, keys.select("band_hash"), "band_hash") \
+        .join(keys, ["band", "band_hash"], "left_semi").select("band", "band_hash", "doc_id")
+    old_roots = old_rows.groupBy("band", "band_hash").agg(F.min("doc_id").alias("old_root"))
+    every = old_rows.withColumn("is_new", F.lit(False)).unionByName(new_rows.withColumn("is_new", F.lit(True)))
+    roots = every.groupBy("band", "band_hash").agg(F.min("doc_id").alias("root_id"))
+    rows = (every.join(roots, ["band", "band_hash"], "inner").join(old_roots, ["band", "band_hash"], "left")
+            .withColumn("rerooted", F.col("old_root").isNotNull() & (F.col("old_root") != F.col("root_id"))))
+    changed = rows.where(F.col("is_new") | F.col("rerooted")).where(F.col("doc_id") != F.col("root_id")) \
+        .select("band", "band_hash", "doc_id", "root_id")
+    changed = _materialise(changed)
+
+    # Texts of both ends of every edge to decide: new documents' from the increment, old ones' looked up.
+    ends = changed.select("doc_id").union(changed.select(F.col("root_id").alias("doc_id"))).distinct()
+    new_ids = new_docs.select("doc_id")
+    old_ends = ends.join(new_ids, "doc_id", "left_anti")
+    texts = new_docs.join(ends, "doc_id", "left_semi").select("doc_id", "text") \
+        .unionByName(history.texts(old_ends).select("doc_id", "text"))
+    new_edges = _materialise(_verify(changed, texts, cfg).select(
+        "doc_id", bucket_key().alias("bucket"), "root_id", "similarity"))
+    dropped = _materialise(rows.where("rerooted").select(bucket_key().alias("bucket")).distinct())
+
+    # Touched: ends of added or removed edges, and every member of their old clusters.
+    removed = tables.lookup(history.edges, dropped, "bucket")
+    ends_changed = (new_edges.select("doc_id").union(new_edges.select(F.col("root_id").alias("doc_id")))
+                    .union(removed.select("doc_id")).union(removed.select(F.col("root_id").alias("doc_id")))
+                    .distinct())
+    old_clusters = tables.lookup(history.clusters, ends_changed, "doc_id").select("cluster_id").distinct()
+    members = tables.lookup(history.clusters, old_clusters, "cluster_id").select("doc_id")
+    touched = _materialise(ends_changed.union(members).distinct())
+
+    # Edges among the touched documents after the change: history's (minus re-rooted buckets) plus the new ones.
+    kept_old = tables.lookup(history.edges, touched, "doc_id").join(dropped, "bucket", "left_anti")
+    graph = _materialise(kept_old.select("doc_id", "root_id", "similarity").unionByName(
+        new_edges.select("doc_id", "root_id", "similarity")))
+    comps = connected_components(graph.select(F.col("doc_id").alias("src"), F.col("root_id").alias("dst")),
+                                 checkpoint_dir=checkpoint_dir, max_iter=cfg.max_iterations)
+    clusters = _materialise(comps.select(F.col("id").alias("doc_id"), F.col("component").alias("cluster_id")))
+    duplicates = _materialise(_duplicates(clusters, graph, new_docs, new_rows, history, cfg))
+    return DedupUpdate(new_rows, dropped, new_edges, touched, clusters, duplicates)
+
+
+def _duplicates(clusters: DataFrame, graph: DataFrame, new_docs: DataFrame, new_rows: DataFrame,
+                history: History, cfg: DedupConfig) -> DataFrame:
+    """Non-survivors of the recomputed clusters, with survivor, similarity and exact/near stage."""
+    cols = survivor_columns(cfg)
+    ids = clusters.select("doc_id")
+    attrs = new_docs.join(ids, "doc_id", "left_semi").select(*cols).unionByName(
+        history.attrs(ids.join(new_docs.select("doc_id"), "doc_id", "left_anti")).select(*cols))
+    ranked = (clusters.join(attrs, "doc_id", "inner")
+              .withColumn("_rank", F.row_number().over(Window.partitionBy("cluster_id").orderBy(*_order(cfg.survivor_order))))
+              .withColumn("cluster_size", F.count(F.lit(1)).over(Window.partitionBy("cluster_id"))))
     survivors = ranked.where(F.col("_rank") == 1).select("cluster_id", F.col("doc_id").alias("survivor_id"))
-    dups = ranked.where(F.col("_rank") > 1).join(survivors, "cluster_id", "inner")
-    with_sigs = (
-        dups.join(sigs.select("doc_id", F.col("signature").alias("s1"), F.col("text_hash").alias("h1")), "doc_id", "inner")
-        .join(sigs.select(F.col("doc_id").alias("survivor_id"), F.col("signature").alias("s2"),
-                          F.col("text_hash").alias("h2")), "survivor_id", "inner")
-    )
-    exact = F.col("h1") == F.col("h2")
-    return with_sigs.select(
+    # Exact copies share the exact-text bucket; its hash is the text fingerprint.
+    exact = new_rows.where(F.col("band") == EXACT_BAND).join(ids, "doc_id", "left_semi").unionByName(
+        tables.lookup(history.index.where(F.col("band") == EXACT_BAND), ids, "doc_id")) \
+        .select("doc_id", F.col("band_hash").alias("fp"))
+    best = graph.select("doc_id", "similarity").unionByName(
+        graph.select(F.col("root_id").alias("doc_id"), "similarity")) \
+        .groupBy("doc_id").agg(F.max("similarity").alias("best"))
+    dups = (ranked.where(F.col("_rank") > 1).join(survivors, "cluster_id", "inner")
+            .join(exact, "doc_id", "left")
+            .join(exact.select(F.col("doc_id").alias("survivor_id"), F.col("fp").alias("sfp")), "survivor_id", "left")
+            .join(best, "doc_id", "left"))
+    same = F.col("fp").isNotNull() & (F.col("fp") == F.col("sfp"))
+    return dups.select(
         "doc_id", "cluster_id", "survivor_id",
-        F.when(exact, F.lit(1.0)).otherwise(F.coalesce(jaccard_estimate("s1", "s2"), F.lit(0.0))).alias("similarity"),
-        F.when(exact, F.lit(STAGE_EXACT)).otherwise(F.lit(STAGE_NEAR)).alias("stage"),
+        F.when(same, F.lit(1.0)).otherwise(F.coalesce(F.col("best"), F.lit(0.0))).alias("similarity"),
+        F.when(same, F.lit(STAGE_EXACT)).otherwise(F.lit(STAGE_NEAR)).alias("stage"),
         F.col("cluster_size").cast("long").alias("cluster_size"),
     )
+
+
+def full_dedup(docs: DataFrame, cfg: DedupConfig, checkpoint_dir: str | None = None) -> DedupUpdate:
+    """Dedup `docs` (doc_id, text + survivor_order columns) from nothing: the same code as every refresh."""
+    return update(docs, History.empty(docs, cfg), cfg, checkpoint_dir)
