@@ -10,7 +10,7 @@ LAKE ?= lake
 SAMPLE ?= data/sample
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-slow test-cluster bench bench-scale eval dist clean
+.PHONY: help setup run test test-slow test-cluster bench bench-scale bench-refresh eval dist clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -51,6 +51,9 @@ dist: setup  ## wheel + dist/etl.zip (ship the zip with --archives dist/etl.zip#
 
 bench: setup  ## benchmarks -> reports/bench.json (ratios against peers measured in the same run)
 	$(PY) -m bench.run
+
+bench-refresh: setup  ## a fixed increment refreshed into lakes of 0, 10x and 100x its size -> reports/bench.json "refresh"
+	$(PY) -m bench.run --only refresh
 
 bench-scale: setup  ## dedup at 100k and 1M documents: the cost growth per document (~1 hour)
 	$(PY) -m bench.run --scale

@@ -116,32 +116,29 @@ def _spark():
 
 
 def _ours(spark, data: str, out: str, threshold: float) -> dict:
-    """Timed: text -> verified star edges -> connected components, materialised. Writes (id, component)."""
-    from pyspark import StorageLevel
+    """Timed: the product's dedup composer (etl.gold.dedup.full_dedup, as a refresh into an empty lake runs it)
+    from text to clusters, materialised. Writes (id, component)."""
     from pyspark.sql import functions as F
 
     from etl.config import DedupConfig
-    from etl.gold.components import connected_components
-    from etl.gold.dedup import lsh_config
-    from etl.gold.lsh import candidate_edges, minhash_signatures, signature_bands, verify_edges, verify_edges_exact
+    from etl.gold.dedup import full_dedup, lsh_config
 
     product = DedupConfig()
     cfg = lsh_config(product)
     t0 = time.perf_counter()
     df = spark.read.parquet(data)
-    signatures = minhash_signatures(df, "text", "id", cfg).persist(StorageLevel.MEMORY_AND_DISK)
-    # read twice by the exact verification (its endpoints, then the join), as in etl.gold.dedup.clusters
-    candidates = candidate_edges(signature_bands(signatures, cfg)).persist(StorageLevel.MEMORY_AND_DISK)
-    if cfg.verify_method == "exact":  # the product default: shingle sets of the candidates' texts
-        verified = verify_edges_exact(candidates, df, cfg.verify_threshold, cfg)
-    else:
-        verified = verify_edges(candidates, signatures, cfg.verify_threshold)
-    edges = verified.select("src", "dst").persist(StorageLevel.MEMORY_AND_DISK)
-    n_edges = edges.count()
-    comps = connected_components(edges).persist(StorageLevel.MEMORY_AND_DISK)
-    n_nodes = comps.count()
+    id_type = df.schema["id"].dataType
+    docs = df.select(F.col("id").cast("string").alias("doc_id"), "text",
+                     F.size(F.split("text", r"\s+")).alias("gopher_n_words"),
+                     F.lit(None).cast("timestamp").alias("warc_date"))
+    result = full_dedup(docs, product)  # materialised inside (local checkpoints)
     seconds = time.perf_counter() - t0
-    stats = edges.agg(F.countDistinct("dst").alias("roots")).first()
+    edges = result.new_edges
+    comps = result.clusters.select(F.col("doc_id").cast(id_type).alias("id"),
+                                   F.col("cluster_id").cast(id_type).alias("component"))
+    n_edges = edges.count()
+    stats = edges.agg(F.countDistinct("root_id").alias("roots")).first()
+    n_nodes = comps.count()
     n_components = comps.select("component").distinct().count()
     comps.toPandas().to_parquet(out)
     return {"seconds": seconds, "edges": n_edges, "edge_roots": int(stats.roots), "clustered_docs": n_nodes,

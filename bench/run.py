@@ -77,7 +77,7 @@ def _dedup_part(report: dict, scale: bool) -> None:
                 "dedup.cost_per_doc_growth_100k_to_1m")
 
 
-PARTS = ("ingest", "silver", "minhash", "dedup")
+PARTS = ("ingest", "silver", "minhash", "dedup", "refresh")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         report["minhash"] = _part("minhash", bench_minhash.run)
     if "dedup" in parts:
         _dedup_part(report, args.scale)
+    if "refresh" in parts:
+        from bench import bench_refresh
+
+        report["refresh"] = _part("refresh", bench_refresh.run)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, default=str))
     print(f"bench: wrote {REPORT}")

@@ -94,7 +94,7 @@ class DedupConfig:
     rows: int | None = None
     # Candidate pairs below this Jaccard are not linked; None links every LSH candidate.
     verify_threshold: float | None = 0.8
-    verify_method: str = "exact"  # "exact" (shingle sets of the two texts) | "signature" (MinHash estimate)
+    verify_method: str = "exact"  # shingle sets of the two texts (the only method the incremental gold runs)
     # Which copy of a cluster survives: an ordered list of "column asc|desc" over silver columns; doc_id last.
     survivor_order: list[str] = field(default_factory=lambda: ["gopher_n_words desc", "warc_date asc", "doc_id asc"])
     max_iterations: int = 64
@@ -176,8 +176,8 @@ class PipelineConfig:
             raise ConfigError(f"gold.dedup.mode must be 'fast' or 'datasketch', got {d.mode!r}")
         if d.kind not in ("word", "char", "auto"):
             raise ConfigError(f"gold.dedup.kind must be 'word', 'char' or 'auto', got {d.kind!r}")
-        if d.verify_method not in ("exact", "signature"):
-            raise ConfigError(f"gold.dedup.verify_method must be 'exact' or 'signature', got {d.verify_method!r}")
+        if d.verify_method != "exact":  # the incremental index keeps band keys, not signatures, of history
+            raise ConfigError(f"gold.dedup.verify_method must be 'exact', got {d.verify_method!r}")
         for item in d.survivor_order:
             parts = item.split()
             if len(parts) != 2 or parts[1] not in ("asc", "desc"):

@@ -20,7 +20,12 @@ from etl.pipeline import refresh, table_versions
 ROOT = Path(__file__).resolve().parents[1]
 DUPS = ROOT / "data" / "sample" / "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz"
 WHIRLWIND = ROOT / "data" / "sample" / "CC-MAIN-2024-22-whirlwind.warc.wet.gz"
-COMMITS_PER_REFRESH = 11  # bronze 3, silver 1, gold 7 (see etl/gold/build.py)
+# Commits of one refresh of the two split inputs: bronze 4 per batch (intent, quarantine, documents, log),
+# silver 3 (intent, append, done), gold 12 (intent, rejections, index, edges, 2 each for clusters, duplicates and
+# rejections, documents, done; see etl/gold/build.py).
+BRONZE_COMMITS, SILVER_COMMITS, GOLD_COMMITS = 2 * 4, 3, 12
+COMMITS_PER_REFRESH = BRONZE_COMMITS + SILVER_COMMITS + GOLD_COMMITS
+GOLD_DUPLICATES_WRITTEN = BRONZE_COMMITS + SILVER_COMMITS + 8
 
 
 def quiet(_msg):
@@ -109,9 +114,8 @@ def run_killed(lake: str, inputs: list[Path], after_commits: int) -> subprocess.
 
 def test_refresh_killed_in_gold_then_rerun_matches_full_run(spark, split_inputs, full_run, tmp_path):
     lake = str(tmp_path / "lake")
-    # Two bronze batches (3 commits each) + silver (1) + gold: kill after gold/duplicates is written, before
-    # gold/documents catches up.
-    proc = run_killed(lake, list(split_inputs), after_commits=6 + 1 + 3)
+    # Kill after gold/duplicates is written, before gold/rejections and gold/documents catch up.
+    proc = run_killed(lake, list(split_inputs), after_commits=GOLD_DUPLICATES_WRITTEN)
     assert proc.returncode == -9, proc.stderr[-2000:]
     assert tables.exists(spark, lake, GOLD_DUPLICATES)
     refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
@@ -119,7 +123,7 @@ def test_refresh_killed_in_gold_then_rerun_matches_full_run(spark, split_inputs,
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("after_commits", range(1, 6 + 1 + 7))
+@pytest.mark.parametrize("after_commits", range(1, COMMITS_PER_REFRESH))
 def test_refresh_killed_after_any_commit_recovers(spark, split_inputs, full_run, tmp_path, after_commits):
     lake = str(tmp_path / "lake")
     proc = run_killed(lake, list(split_inputs), after_commits)

@@ -15,29 +15,34 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from etl.config import DedupConfig
 from etl.gold.minhash import MinHasher, band_hashes, optimal_bands_rows
 
 
 VERIFY_METHODS = ("exact", "signature")
 
 
+_PRODUCT = DedupConfig()  # one set of defaults: the user-facing config's
+
+
 @dataclass(frozen=True)
 class LSHConfig:
-    """Near-dedup parameters. bands/rows default to datasketch's optimum for (threshold, num_perm)."""
+    """Near-dedup parameters (defaults: etl.config.DedupConfig's). bands/rows default to datasketch's optimum for
+    (threshold, num_perm)."""
 
-    num_perm: int = 128
-    seed: int = 1
-    ngram: int = 5
-    kind: str = "auto"  # "word" | "char" | "auto" (char n-grams for text written without spaces)
-    mode: str = "fast"  # "fast" | "datasketch" (bit-identical to datasketch.MinHash, ~4x slower)
-    threshold: float = 0.7  # Jaccard similarity the banding is tuned for (text-dedup's default)
+    num_perm: int = _PRODUCT.num_perm
+    seed: int = _PRODUCT.seed
+    ngram: int = _PRODUCT.ngram
+    kind: str = _PRODUCT.kind  # "word" | "char" | "auto" (char n-grams for text written without spaces)
+    mode: str = _PRODUCT.mode  # "fast" | "datasketch" (bit-identical to datasketch.MinHash, ~4x slower)
+    threshold: float = _PRODUCT.threshold  # Jaccard similarity the banding is tuned for
     bands: int | None = None
     rows: int | None = None
     # Drop candidate edges whose Jaccard is below this; None keeps every candidate.
-    verify_threshold: float | None = None
+    verify_threshold: float | None = _PRODUCT.verify_threshold
     # How a candidate's Jaccard is measured: "exact" compares the two documents' shingle sets (64-bit hashes),
     # "signature" estimates it from the MinHash signatures (cheaper, but off by ~0.025 at 256 permutations).
-    verify_method: str = "signature"
+    verify_method: str = _PRODUCT.verify_method
 
     def __post_init__(self) -> None:
         if self.verify_method not in VERIFY_METHODS:

@@ -27,7 +27,7 @@ from etl.gold.lsh import (
 from etl.gold.minhash import MinHasher, band_hashes, choose_kind, estimate_jaccard, shingles
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "clough_stevenson" / "texts"
-CFG = LSHConfig(num_perm=64, threshold=0.7)  # small signatures keep the tests quick
+CFG = LSHConfig(num_perm=64, threshold=0.7, verify_threshold=None)  # small signatures keep the tests quick
 EDGE_SCHEMA = T.StructType([T.StructField("src", T.LongType()), T.StructField("dst", T.LongType())])
 
 
@@ -199,7 +199,7 @@ def test_verify_edges_uses_estimated_jaccard(spark, docs) -> None:
     assert set(got) == {(17, 12), (21, 15)}  # the unrelated pair (40, 17) is dropped
     for (s, d), value in got.items():
         assert value == pytest.approx(estimate_jaccard(sig[s], sig[d]))
-    verified = LSHConfig(num_perm=64, threshold=0.7, verify_threshold=0.5)
+    verified = LSHConfig(num_perm=64, threshold=0.7, verify_threshold=0.5, verify_method="signature")
     assert _components(near_duplicate_components(df, "text", "id", verified)) == {12: 12, 17: 12, 30: 12, 15: 15, 21: 15}
 
 
@@ -241,9 +241,9 @@ def test_verify_edges_exact_equals_set_jaccard(spark, docs) -> None:
 def test_lsh_config_validation() -> None:
     with pytest.raises(ValueError, match="verify_method"):
         LSHConfig(verify_method="approximate")
-    assert LSHConfig().bands_rows() == (14, 9)
+    assert LSHConfig().bands_rows() == (32, 8)  # the product default: 256 permutations, bands for 0.6
     assert LSHConfig(bands=16, rows=8).bands_rows() == (16, 8)
     with pytest.raises(ValueError):
         LSHConfig(bands=16).bands_rows()
     with pytest.raises(ValueError):
-        LSHConfig(bands=20, rows=8).bands_rows()
+        LSHConfig(bands=40, rows=8).bands_rows()  # 320 > num_perm 256

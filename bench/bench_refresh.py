@@ -1,0 +1,228 @@
+"""`make bench-refresh`: what a refresh of a fixed increment costs as the lake behind it grows.
+
+The increment is one GENERATED WET file (~2,000 documents of real text re-cut, bench/gen_wet.py). It is refreshed
+(bronze, silver, gold: the full path) into lakes that already hold H = 0, 10x and 100x as many documents.
+History lakes are built cheaply and cached in .cache/bench/refresh: one real refresh of a second generated file
+(the base), then copies 1..H-1 of every table appended with fresh ids (doc_id + "~k") and re-hashed LSH buckets,
+so each copy keeps the base's near-duplicate structure without colliding with the others, and no signal is
+recomputed. The progress state is advanced over the copies (they count as processed), and the history is
+housekept (OPTIMIZE ZORDER by lookup key) as a scheduled lake would be. Each H runs in its own process on a fresh
+copy of its cached lake; nothing else should run meanwhile (the load is recorded beside the figures).
+
+refresh.cost_growth_100x = refresh seconds at H=100x / at H=0 (target <= 1.5). Bytes read are Spark's input bytes
+over the stage's jobs (from the UI's REST API), beside the bytes the lake holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / ".cache" / "bench" / "refresh"
+INCREMENT_MB = 8.8  # one generated file of about 2,000 documents (mean ~4.4 KB with headers)
+MULTIPLES = (0, 10, 100)
+CACHE_VERSION = "v1"  # bump when the table layout changes, so cached lakes are rebuilt
+UI_PORT = 4071
+
+
+def _spark(ui: bool = False):
+    from etl.config import SparkConfig
+    from etl.spark import get_spark
+
+    extra = {"spark.ui.port": str(UI_PORT)} if ui else {}
+    return get_spark(SparkConfig(master="local[2]", app_name="bench-refresh", shuffle_partitions=4,
+                                 driver_memory="4g", ui_enabled=ui, extra_conf=extra))
+
+
+def _files():
+    from bench.gen_wet import generate
+
+    base = generate(CACHE / "inputs", 1, INCREMENT_MB, seed=101)[0]
+    increment = generate(CACHE / "inputs", 1, INCREMENT_MB, seed=202)[0]
+    return base, increment
+
+
+def _cfg(lake: str):
+    from etl.config import load_config
+
+    return load_config(overrides={"lake": lake})
+
+
+def _lake_bytes(lake: Path) -> int:
+    return sum(p.stat().st_size for p in lake.rglob("*.parquet"))
+
+
+# ---------------------------------------------------------------- history lakes
+
+
+def _suffixed(col: str):
+    from pyspark.sql import functions as F
+
+    return F.concat(F.col(col), F.format_string("~%03d", F.col("_k")))
+
+
+REPLICATED_IDS = {
+    "bronze/documents": ("doc_id", "warc_record_id", "source_file"),
+    "bronze/quarantine": ("quarantine_id", "source_file"),
+    "bronze/ingest_log": ("source_file", "batch_id"),
+    "_state/ingest_batches": ("batch_id", "source_file"),
+    "silver/documents": ("doc_id",),
+    "gold/documents": ("doc_id",),
+    "gold/rejections": ("doc_id",),
+    "gold/duplicates": ("doc_id", "cluster_id", "survivor_id"),
+    "gold/clusters": ("doc_id", "cluster_id"),
+    "gold/minhash_index": ("doc_id",),
+    "gold/minhash_edges": ("doc_id", "root_id"),
+}
+
+
+def _replica_rows(spark, lake: str, name: str, copies: int):
+    """Copies 1..copies-1 of a table with fresh ids (and fresh LSH buckets, so copies never meet)."""
+    from pyspark.sql import functions as F
+
+    from etl import tables
+
+    df = tables.read(spark, lake, name).crossJoin(spark.range(1, copies).select(F.col("id").cast("int").alias("_k")))
+    for col in REPLICATED_IDS[name]:
+        df = df.withColumn(col, _suffixed(col))
+    if name == "gold/minhash_index":
+        df = df.withColumn("band_hash", F.xxhash64("band_hash", "_k"))
+    if name == "gold/minhash_edges":
+        band, h = F.split("bucket", ":").getItem(0), F.split("bucket", ":").getItem(1).cast("long")
+        df = df.withColumn("bucket", F.concat_ws(":", band, F.xxhash64(h, "_k")))
+    return df.drop("_k")
+
+
+def build_history(copies: int) -> Path:
+    """The cached lake holding `copies` x the base refresh (built once)."""
+    from etl import progress, tables
+    from etl.gold.build import SILVER_DOCUMENTS, STAGE as GOLD_STAGE
+    from etl.housekeeping import run_housekeeping
+    from etl.pipeline import refresh
+    from etl.silver.build import STAGE as SILVER_STAGE
+
+    out = CACHE / f"lake-{CACHE_VERSION}-x{copies}"
+    if (out / "_READY").exists():
+        return out
+    base_file, _ = _files()
+    base = CACHE / f"lake-{CACHE_VERSION}-x1"
+    spark = _spark()
+    if not (base / "_READY").exists():
+        shutil.rmtree(base, ignore_errors=True)
+        refresh(spark, _cfg(str(base)), [str(base_file)], progress=lambda m: print("  base:", m, flush=True))
+        (base / "_READY").write_text("ok")
+    if copies == 1:
+        return base
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(base, out)
+    lake = str(out)
+    for name in REPLICATED_IDS:
+        if tables.exists(spark, lake, name):
+            # read from the base, append to the copy: one commit per table
+            rows = _replica_rows(spark, str(base), name, copies)
+            rows.write.format("delta").mode("append").save(tables.table_path(lake, name))
+            print(f"  x{copies}: {name} replicated", flush=True)
+    for stage, source in ((SILVER_STAGE, tables.BRONZE_DOCUMENTS), (GOLD_STAGE, SILVER_DOCUMENTS)):
+        processed, _ = progress.state(spark, lake, stage)
+        step = progress.Step(stage, progress.next_seq(spark, lake, stage), processed,
+                             tables.version(spark, lake, source))
+        progress.begin(spark, lake, step, "bench-replicate")
+        progress.finish(spark, lake, step, "bench-replicate")
+    run_housekeeping(spark, lake, zorder=True, vacuum=False)
+    (out / "_READY").write_text("ok")
+    spark.stop()
+    return out
+
+
+# ---------------------------------------------------------------- one measurement (own process)
+
+
+def _input_bytes(app_url: str) -> int:
+    with urllib.request.urlopen(f"{app_url}/stages?status=complete", timeout=30) as resp:
+        return sum(s.get("inputBytes", 0) for s in json.load(resp))
+
+
+def measure(copies: int) -> dict:
+    """Refresh the increment into a fresh copy of the history lake (copies=0: an empty lake), stage by stage."""
+    from bench.memory import PeakMemory
+    from etl.bronze.ingest import new_run_id, run_ingest
+    from etl.gold.build import run_gold
+    from etl.pipeline import refresh
+    from etl.silver.build import run_silver
+
+    _, increment = _files()
+    work = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
+    lake = work / "lake"
+    if copies:
+        shutil.copytree(build_history(copies), lake)
+    history_bytes = _lake_bytes(lake) if copies else 0
+    spark = _spark(ui=True)
+    app = f"http://localhost:{UI_PORT}/api/v1/applications/{spark.sparkContext.applicationId}"
+    cfg = _cfg(str(lake))
+    run_id = new_run_id()
+    out: dict = {"history_copies": copies, "history_parquet_bytes": history_bytes}
+    quiet = lambda _m: None  # noqa: E731
+    with PeakMemory() as mem:
+        stages = {}
+        for name, fn in (("bronze", lambda: run_ingest(spark, cfg, [str(increment)], quiet, run_id=run_id)),
+                         ("silver", lambda: run_silver(spark, cfg, run_id, quiet)),
+                         ("gold", lambda: run_gold(spark, cfg, run_id, quiet))):
+            before = _input_bytes(app)
+            t0 = time.perf_counter()
+            result = fn()
+            stages[name] = {"seconds": round(time.perf_counter() - t0, 2),
+                            "input_bytes": _input_bytes(app) - before}
+            if name == "bronze":
+                out["increment_documents"] = result.documents_loaded
+        t0 = time.perf_counter()
+        noop = refresh(spark, cfg, [str(increment)], progress=quiet)
+        out["noop_refresh_seconds"] = round(time.perf_counter() - t0, 2)
+        out["noop_changed_nothing"] = noop.bronze.files_processed == 0 and noop.silver.documents_in == 0
+    out["stages"] = stages
+    out["refresh_seconds"] = round(sum(s["seconds"] for s in stages.values()), 2)
+    out["history_documents"] = noop.funnel["bronze_documents"] - out["increment_documents"]
+    out["memory"] = mem.as_dict()
+    spark.stop()
+    shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def run(multiples: tuple[int, ...] = MULTIPLES) -> dict:
+    """Each H in its own process (a fresh JVM and Python workers per figure)."""
+    for m in multiples:  # build the cached lakes first, so their cost is not in any figure
+        if m:
+            subprocess.run([sys.executable, "-m", "bench.bench_refresh", "--build", str(m)], check=True, cwd=ROOT)
+    results = {}
+    for m in multiples:
+        load = os.getloadavg()
+        proc = subprocess.run([sys.executable, "-m", "bench.bench_refresh", "--measure", str(m)], cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        res = json.loads(proc.stdout.strip().splitlines()[-1])
+        res["load_avg_before"] = load
+        results[f"H={m}x"] = res
+        print(f"  H={m}x: {res['refresh_seconds']} s {json.dumps(res['stages'])}", flush=True)
+    low, high = results[f"H={multiples[0]}x"], results[f"H={multiples[-1]}x"]
+    return {
+        "increment": "one GENERATED WET file (bench/gen_wet.py, seed 202)",
+        "history": "one real refresh of a GENERATED file (seed 101) copied with fresh ids and LSH buckets",
+        "runs": results,
+        f"refresh.cost_growth_{multiples[-1]}x": round(high["refresh_seconds"] / low["refresh_seconds"], 3),
+        "noop_refresh_seconds_at_largest": high["noop_refresh_seconds"],
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--build":
+        build_history(int(sys.argv[2]))
+    elif sys.argv[1] == "--measure":
+        print(json.dumps(measure(int(sys.argv[2])), default=str))
+    else:
+        print(json.dumps(run(), indent=2, default=str))
