@@ -1,9 +1,11 @@
 """`make bench-refresh`: what a refresh of a fixed increment costs as the lake behind it grows.
 
-The increment is one GENERATED WET file (~2,000 documents of real text re-cut, bench/gen_wet.py). It is refreshed
-(bronze, silver, gold: the full path) into lakes that already hold H = 0, 10x and 100x as many documents.
-History lakes are built cheaply and cached in .cache/bench/refresh: one real refresh of a second generated file
-(the base), then copies 1..H-1 of every table appended with fresh ids (doc_id + "~k") and re-hashed LSH buckets,
+The increment is one GENERATED WET file of 2,000 documents (bench/gen_neardup.py: runs of real words, 20% planted
+near-duplicates; the odd documents of a 4,000-document set, the base being the even ones, so the increment holds
+near-duplicates of history). It is refreshed (bronze, silver, gold: the full path) into lakes that already hold
+H = 0, 10x and 100x as many documents. The quality filters are off (`gold.families = []`), so every document
+reaches the dedup index, the gold structure that grows with the lake. History lakes are built cheaply and cached in
+.cache/bench/refresh: one real refresh of the base file, then copies 1..H-1 of every table appended with fresh ids (doc_id + "~k") and re-hashed LSH buckets,
 so each copy keeps the base's near-duplicate structure without colliding with the others, and no signal is
 recomputed. The progress state is advanced over the copies (they count as processed), and the history is
 housekept (OPTIMIZE ZORDER by lookup key) as a scheduled lake would be. Each H runs in its own process on a fresh
@@ -27,9 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "bench" / "refresh"
-INCREMENT_MB = 8.8  # one generated file of about 2,000 documents (mean ~4.4 KB with headers)
+INCREMENT_DOCS = 2_000
+NEARDUP_SEED = 515
 MULTIPLES = (0, 10, 100)
-CACHE_VERSION = "v1"  # bump when the table layout changes, so cached lakes are rebuilt
+CACHE_VERSION = "v2"  # bump when the table layout changes, so cached lakes are rebuilt
 UI_PORT = 4071
 
 
@@ -42,18 +45,31 @@ def _spark(ui: bool = False):
                                  driver_memory="4g", ui_enabled=ui, extra_conf=extra))
 
 
-def _files():
-    from bench.gen_wet import generate
+def _files() -> tuple[Path, Path]:
+    """(base, increment) GENERATED WET files: the even and the odd documents of one near-duplicate set."""
+    from bench.gen_neardup import generate
+    from etl.io.wet_writer import conversion_headers, warcinfo_headers, write_wet
 
-    base = generate(CACHE / "inputs", 1, INCREMENT_MB, seed=101)[0]
-    increment = generate(CACHE / "inputs", 1, INCREMENT_MB, seed=202)[0]
-    return base, increment
+    out = CACHE / "inputs"
+    paths = (out / "GENERATED-neardup-base.warc.wet.gz", out / "GENERATED-neardup-increment.warc.wet.gz")
+    if all(p.exists() for p in paths):
+        return paths
+    out.mkdir(parents=True, exist_ok=True)
+    ids, texts, _ = generate(2 * INCREMENT_DOCS, dup_fraction=0.2, seed=NEARDUP_SEED)
+    for part, path in enumerate(paths):
+        records = [warcinfo_headers(path.name, f"CC-MAIN-2099-0{part + 1}")]
+        records += [(conversion_headers(f"https://gen.example.org/{ids[i]}", f"<urn:uuid:neardup-{ids[i]}>",
+                                        "2099-01-01T00:00:00Z"), texts[i].encode("utf-8"))
+                    for i in range(part, len(texts), 2)]
+        with open(path, "wb") as fh:
+            write_wet(fh, records)
+    return paths
 
 
 def _cfg(lake: str):
     from etl.config import load_config
 
-    return load_config(overrides={"lake": lake})
+    return load_config(overrides={"lake": lake, "gold.families": []})
 
 
 def _lake_bytes(lake: Path) -> int:
@@ -211,8 +227,8 @@ def run(multiples: tuple[int, ...] = MULTIPLES) -> dict:
         print(f"  H={m}x: {res['refresh_seconds']} s {json.dumps(res['stages'])}", flush=True)
     low, high = results[f"H={multiples[0]}x"], results[f"H={multiples[-1]}x"]
     return {
-        "increment": "one GENERATED WET file (bench/gen_wet.py, seed 202)",
-        "history": "one real refresh of a GENERATED file (seed 101) copied with fresh ids and LSH buckets",
+        "increment": f"one GENERATED WET file, {INCREMENT_DOCS} documents (bench/gen_neardup.py, odd half)",
+        "history": "one real refresh of the even half, copied with fresh ids and LSH buckets; filters off",
         "runs": results,
         f"refresh.cost_growth_{multiples[-1]}x": round(high["refresh_seconds"] / low["refresh_seconds"], 3),
         "noop_refresh_seconds_at_largest": high["noop_refresh_seconds"],
