@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from typing import Callable, Sequence, TypeVar
+from urllib.parse import urlparse
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
@@ -46,8 +48,21 @@ DELETION_VECTORS = {"delta.enableDeletionVectors": "true"}
 LOOKUP_IN_LIST_MAX = 10_000
 
 
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two or more letters, so "C:" stays a path
+
+
+def lake_root(lake: str) -> str:
+    """The lake as Hadoop sees it: any URI scheme kept (hdfs:, s3a:, abfss:, gs:, dbfs:), `file:` URIs in Hadoop's
+    own spelling (file:/abs, which Delta compares locations against), plain paths made absolute."""
+    if lake.startswith("file:"):
+        return "file:/" + urlparse(lake).path.lstrip("/")
+    if _URI_SCHEME.match(lake):
+        return lake.rstrip("/")
+    return os.path.abspath(lake)
+
+
 def table_path(lake: str, name: str) -> str:
-    return os.path.join(os.path.abspath(lake) if "://" not in lake else lake, name)
+    return f"{lake_root(lake)}/{name}"
 
 
 def is_conflict(exc: BaseException) -> bool:

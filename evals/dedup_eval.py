@@ -9,7 +9,7 @@ and Clough-Stevenson text and character 5-grams for the Chinese OSCAR records), 
 to its own column (no hashing, so no collisions) of a sparse binary doc x shingle matrix X. X·Xᵀ, a block of rows
 at a time, gives every intersection, hence every pair with Jaccard >= MIN_JACCARD, exactly.
 
-Pipeline: ``index_rows`` + ``clusters`` from etl/gold/dedup.py in Spark (exact band included), for each of CONFIGS.
+Pipeline: ``full_dedup`` from etl/gold/dedup.py in Spark (the composer every refresh runs, exact band included), for each of CONFIGS.
 
 What is scored (pairs i < j):
   true pair       exact J >= TRUE_JACCARD (0.8)
