@@ -204,7 +204,7 @@ def measure(copies: int) -> dict:
         out["noop_changed_nothing"] = noop.bronze.files_processed == 0 and noop.silver.documents_in == 0
     out["stages"] = stages
     out["refresh_seconds"] = round(sum(s["seconds"] for s in stages.values()), 2)
-    out["history_documents"] = noop.funnel["bronze_documents"] - out["increment_documents"]
+    out["history_documents"] = noop.funnel["lake_rows"]["bronze/documents"] - out["increment_documents"]
     out["memory"] = mem.as_dict()
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)

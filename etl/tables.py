@@ -9,6 +9,7 @@ import time
 from typing import Callable, Sequence, TypeVar
 from urllib.parse import urlparse
 
+from delta.exceptions import DeltaConcurrentModificationException
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -25,18 +26,9 @@ BRONZE_INGEST_LOG = "bronze/ingest_log"
 KILL_AFTER_COMMITS_ENV = "ETL_KILL_AFTER_COMMITS"
 _commits = 0
 
-# Delta's optimistic-concurrency errors: another writer committed first; re-reading and retrying is safe for our
-# idempotent writes.
-CONFLICT_NAMES = (
-    "ConcurrentAppendException",
-    "ConcurrentDeleteReadException",
-    "ConcurrentDeleteDeleteException",
-    "ConcurrentTransactionException",
-    "MetadataChangedException",
-    "ProtocolChangedException",
-    "ConcurrentWriteException",
-    "DELTA_CONCURRENT",
-)
+# Delta's optimistic-concurrency errors (another writer committed first) are recognised by type: re-reading and
+# retrying is safe for our idempotent writes; every other error is raised at once.
+CONFLICT_JAVA_MARKERS = ("Concurrent", "MetadataChangedException", "ProtocolChangedException")
 
 
 # Layout and features per table: Change Data Feed where a later stage reads what changed, deletion vectors where
@@ -66,8 +58,15 @@ def table_path(lake: str, name: str) -> str:
 
 
 def is_conflict(exc: BaseException) -> bool:
-    text = f"{type(exc).__name__} {exc}"
-    return any(name in text for name in CONFLICT_NAMES) or "already exists" in text.lower()
+    """True for Delta's concurrent-modification family, by Python type or by the Java exception's class."""
+    if isinstance(exc, DeltaConcurrentModificationException):
+        return True
+    java = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
+    try:
+        name = java.getClass().getName() if java is not None else ""
+    except Exception:  # a detached JVM object: not a conflict we can prove
+        return False
+    return name.startswith(("io.delta", "org.apache.spark.sql.delta")) and any(m in name for m in CONFLICT_JAVA_MARKERS)
 
 
 def with_retries(action: Callable[[], T_], retries: int, what: str) -> T_:
@@ -105,9 +104,25 @@ def ensure_table(
             builder = builder.property(key, value)
         return builder.execute()
 
-    if DeltaTable.isDeltaTable(spark, path):
-        return DeltaTable.forPath(spark, path)
-    return with_retries(create, retries, f"create {path}")
+    for attempt in range(retries + 1):
+        if DeltaTable.isDeltaTable(spark, path):
+            return DeltaTable.forPath(spark, path)
+        try:
+            return create()
+        except Exception:
+            # Another run created it first (Delta reports a non-empty location or a conflict): use theirs.
+            if DeltaTable.isDeltaTable(spark, path):
+                return DeltaTable.forPath(spark, path)
+            if attempt == retries:
+                raise
+            time.sleep(0.2 * (2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a user: the first line of the error, without the JVM stack."""
+    text = str(exc).strip().splitlines()
+    return text[0][:500] if text else type(exc).__name__
 
 
 def merge_insert_only(

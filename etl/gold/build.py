@@ -58,12 +58,17 @@ LAYOUT: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 
 @dataclass
 class GoldSummary:
+    """What a gold run did (its own steps), and lake-wide totals read from Delta metadata, not by scanning."""
+
     documents_in: int = 0
     filtered: dict[str, int] = field(default_factory=dict)  # reason -> count (first failing rule)
-    exact_duplicates: int = 0
+    touched: int = 0  # documents whose cluster was (re)decided, old and new
+    exact_duplicates: int = 0  # duplicates among the touched documents, by stage
     near_duplicates: int = 0
-    kept_total: int = 0
-    cluster_sizes: dict[int, int] = field(default_factory=dict)  # size -> number of clusters
+    kept_added: int = 0  # rows gold/documents gained (new survivors, old documents set free)
+    kept_removed: int = 0  # old rows that became duplicates of a better or bridging new document
+    kept_total: int = 0  # gold/documents rows after the run
+    duplicates_total: int = 0  # gold/duplicates rows after the run
 
     def by_family(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -77,10 +82,10 @@ class GoldSummary:
             "gold",
             f"  new documents decided  {self.documents_in:>10,}",
             f"  dropped by filters     {sum(self.filtered.values()):>10,}  {self.by_family()}",
-            f"  exact duplicates (all) {self.exact_duplicates:>10,}",
-            f"  near duplicates (all)  {self.near_duplicates:>10,}",
-            f"  kept in gold (all)     {self.kept_total:>10,}",
-            f"  cluster sizes          {dict(sorted(self.cluster_sizes.items()))}",
+            f"  dedup touched          {self.touched:>10,}  (exact {self.exact_duplicates:,}, "
+            f"near {self.near_duplicates:,} duplicates among them)",
+            f"  gold/documents         {self.kept_total:>10,}  (+{self.kept_added:,} -{self.kept_removed:,} this run)",
+            f"  gold/duplicates        {self.duplicates_total:>10,}",
         ]
 
 
@@ -126,8 +131,7 @@ def run_gold(spark: SparkSession, cfg: PipelineConfig, run_id: str, progress: Ca
         committed = stage_progress.state(spark, lake, STAGE)[1]  # a concurrent run may have begun this seq first
         _run_step(spark, cfg, committed or step, run_id, summary, progress)
     _fill_totals(spark, lake, summary)
-    progress(f"gold: {summary.kept_total:,} documents kept, {summary.exact_duplicates + summary.near_duplicates:,} "
-             "duplicates in total")
+    progress(f"gold: {summary.kept_total:,} documents kept, {summary.duplicates_total:,} duplicates in total")
     return summary
 
 
@@ -168,8 +172,16 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
         )
         upd = update(passing.select(*dict.fromkeys(["doc_id", "text", *cols])), history, g.dedup)
         _write_dedup(spark, cfg, step, upd, run_id, now)
-        _write_documents(spark, cfg, step, upd, passing, silver, run_id)
-        progress(f"gold: dedup touched {upd.touched.count():,} documents in "
+        added, removed = _write_documents(spark, cfg, step, upd, passing, silver, run_id)
+        summary.kept_added += added
+        summary.kept_removed += removed
+        summary.touched += upd.touched.count()
+        for row in upd.duplicates.groupBy("stage").count().collect():
+            if row.stage == "exact_dedup":
+                summary.exact_duplicates += row["count"]
+            else:
+                summary.near_duplicates += row["count"]
+        progress(f"gold: dedup touched {summary.touched:,} documents in "
                  f"{upd.clusters.select('cluster_id').distinct().count():,} clusters")
     finally:
         new.unpersist()
@@ -205,7 +217,7 @@ def _write_dedup(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.
 
 
 def _write_documents(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, upd,
-                     passing: DataFrame, silver: DataFrame, run_id: str) -> None:
+                     passing: DataFrame, silver: DataFrame, run_id: str) -> tuple[int, int]:
     """gold/documents: drop old documents that became duplicates, add new survivors and old ones set free.
 
     Who was a duplicate before is read from gold/duplicates at the pinned version, so no gold table is scanned.
@@ -222,21 +234,16 @@ def _write_documents(spark: SparkSession, cfg: PipelineConfig, step: stage_progr
     inserts = passing.join(now_dup, "doc_id", "left_anti").select(*GOLD_DOCUMENT_COLUMNS, run).unionByName(
         tables.lookup(silver, freed, "doc_id").select(*GOLD_DOCUMENT_COLUMNS, run))
     path = _ensure(spark, lake, GOLD_DOCUMENTS, inserts.schema, retries)
+    to_delete = to_delete.localCheckpoint(eager=True)
+    inserts = inserts.localCheckpoint(eager=True)
     tables.delete_keys(spark, path, to_delete, "doc_id", step.txn(GOLD_DOCUMENTS, 0), retries=retries)
     tables.append(spark, path, inserts, retries, txn=step.txn(GOLD_DOCUMENTS, 1))
+    return inserts.count(), to_delete.count()
 
 
 def _fill_totals(spark: SparkSession, lake: str, summary: GoldSummary) -> None:
-    """Lake-wide dedup figures (read from gold/duplicates, one row per removed duplicate)."""
-    if not tables.exists(spark, lake, GOLD_DUPLICATES):
-        return
-    dups = tables.read(spark, lake, GOLD_DUPLICATES)
-    for row in dups.groupBy("stage").count().collect():
-        if row.stage == "exact_dedup":
-            summary.exact_duplicates = row["count"]
-        else:
-            summary.near_duplicates = row["count"]
-    sizes = dups.select("cluster_id", "cluster_size").distinct().groupBy("cluster_size").count().collect()
-    summary.cluster_sizes = {int(r.cluster_size): int(r["count"]) for r in sizes}
+    """Lake-wide row counts: Delta answers count(*) from its log's per-file statistics, without reading data."""
     if tables.exists(spark, lake, GOLD_DOCUMENTS):
         summary.kept_total = tables.read(spark, lake, GOLD_DOCUMENTS).count()
+    if tables.exists(spark, lake, GOLD_DUPLICATES):
+        summary.duplicates_total = tables.read(spark, lake, GOLD_DUPLICATES).count()

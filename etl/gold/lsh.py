@@ -1,4 +1,6 @@
-"""MinHash-LSH near-duplicate candidates on Spark: signatures and band hashes per Arrow batch, star edges per bucket.
+"""MinHash-LSH building blocks on Spark: band hashes and shingle sets per Arrow batch, star edges per bucket.
+
+etl.gold.dedup composes them into the incremental dedup every refresh, eval and bench runs.
 
 Python runs once per Arrow batch (``mapInArrow``) with one ``MinHasher`` per Python worker; everything after the
 band hashes is native Spark SQL (group by bucket, join, higher-order functions for Jaccard).
@@ -7,7 +9,7 @@ band hashes is native Spark SQL (group by bucket, join, higher-order functions f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -19,7 +21,7 @@ from etl.config import DedupConfig
 from etl.gold.minhash import MinHasher, band_hashes, optimal_bands_rows
 
 
-VERIFY_METHODS = ("exact", "signature")
+VERIFY_METHODS = ("exact",)
 
 
 _PRODUCT = DedupConfig()  # one set of defaults: the user-facing config's
@@ -40,8 +42,7 @@ class LSHConfig:
     rows: int | None = None
     # Drop candidate edges whose Jaccard is below this; None keeps every candidate.
     verify_threshold: float | None = _PRODUCT.verify_threshold
-    # How a candidate's Jaccard is measured: "exact" compares the two documents' shingle sets (64-bit hashes),
-    # "signature" estimates it from the MinHash signatures (cheaper, but off by ~0.025 at 256 permutations).
+    # How a candidate's Jaccard is measured: "exact" compares the two documents' shingle sets (64-bit hashes).
     verify_method: str = _PRODUCT.verify_method
 
     def __post_init__(self) -> None:
@@ -100,27 +101,6 @@ def _bands_schema(id_type: T.DataType) -> T.StructType:
     )
 
 
-def minhash_signatures(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> DataFrame:
-    """DataFrame[id, signature: array<int>] for documents with at least one shingle.
-
-    Signature values are uint32 stored bit-for-bit as Spark ints (negative above 2^31): equality, which is all
-    Jaccard estimation needs, is unaffected. Documents without shingles are left out (nothing to compare).
-    """
-    num_perm = cfg.num_perm
-
-    def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        hasher = _hasher(cfg)
-        for batch in batches:
-            signatures, empty = hasher.signatures_with_empty(batch.column(1).to_pylist())
-            keep = np.flatnonzero(~empty)
-            offsets = np.arange(len(keep) + 1, dtype=np.int32) * num_perm
-            yield _id_array_batch(batch.column(0).take(pa.array(keep)), offsets,
-                                  signatures[keep].view(np.int32).ravel(), "signature")
-
-    schema = _id_array_schema(df.schema[id_col].dataType, "signature", T.IntegerType())
-    return _id_text(df, text_col, id_col).mapInArrow(compute, schema)
-
-
 def _id_array_schema(id_type: T.DataType, name: str, element: T.DataType) -> T.StructType:
     """(id, name: array<element>), neither nullable: the schema of a per-document array column."""
     return T.StructType([T.StructField("id", id_type, False),
@@ -147,66 +127,6 @@ def minhash_bands(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> 
     return _id_text(df, text_col, id_col).mapInArrow(compute, _bands_schema(df.schema[id_col].dataType))
 
 
-def signature_bands(signatures: DataFrame, cfg: LSHConfig, id_col: str = "id") -> DataFrame:
-    """DataFrame[id, band, band_hash] from stored signatures (same values as ``minhash_bands`` on the text)."""
-    bands, rows = cfg.bands_rows()
-    num_perm = cfg.num_perm
-
-    def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            lists = batch.column(1)
-            values = lists.flatten().to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-            if len(values) != len(lists) * num_perm:
-                raise ValueError(f"every signature must have num_perm={num_perm} values")
-            sig = values.view(np.uint32).reshape(len(lists), num_perm)
-            yield _band_rows(batch.column(0), band_hashes(sig, bands, rows))
-
-    source = signatures.select(F.col(id_col).alias("id"), F.col("signature"))
-    return source.mapInArrow(compute, _bands_schema(signatures.schema[id_col].dataType))
-
-
-def candidate_edges(bands: DataFrame) -> DataFrame:
-    """DataFrame[src, dst]: every member of an LSH bucket (band, band_hash) linked to the bucket's minimum id.
-
-    Star edges cost O(n) for a bucket of n (1,000 copies of a page give 999 edges, not 499,500), and the
-    bucket minimum is a stated, partition-independent choice. src > dst on every edge; duplicates across
-    bands are removed. The join keeps the one-row-per-bucket side on the right so skewed buckets stream.
-    """
-    roots = bands.groupBy("band", "band_hash").agg(F.min("id").alias("root"))
-    return (
-        bands.join(roots, ["band", "band_hash"])
-        .where(F.col("id") != F.col("root"))
-        .select(F.col("id").alias("src"), F.col("root").alias("dst"))
-        .distinct()
-    )
-
-
-def jaccard_estimate(left: str | F.Column, right: str | F.Column) -> F.Column:
-    """Native column expression: fraction of equal positions of two equal-length signature arrays."""
-    a = F.col(left) if isinstance(left, str) else left
-    b = F.col(right) if isinstance(right, str) else right
-    equal: Callable[[F.Column, F.Column], F.Column] = lambda x, y: (x == y).cast("int")
-    matches = F.aggregate(F.zip_with(a, b, equal), F.lit(0), lambda acc, x: acc + x)
-    return matches / F.size(a)
-
-
-def verify_edges(edges: DataFrame, signatures: DataFrame, threshold: float, id_col: str = "id") -> DataFrame:
-    """DataFrame[src, dst, similarity]: candidate edges whose signature-estimated Jaccard is >= threshold.
-
-    With star edges a member is checked against its bucket's minimum only; a member that fails stays
-    unlinked through that bucket (it can still be linked through another band).
-    """
-    sig = signatures.select(F.col(id_col), F.col("signature"))
-    src = sig.select(F.col(id_col).alias("src"), F.col("signature").alias("src_sig"))
-    dst = sig.select(F.col(id_col).alias("dst"), F.col("signature").alias("dst_sig"))
-    return (
-        edges.join(src, "src")
-        .join(dst, "dst")
-        .select("src", "dst", jaccard_estimate("src_sig", "dst_sig").alias("similarity"))
-        .where(F.col("similarity") >= F.lit(threshold))
-    )
-
-
 def shingle_sets(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> DataFrame:
     """DataFrame[id, shingles: array<bigint>]: each document's distinct shingles as 64-bit hashes (sorted)."""
     def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -228,42 +148,3 @@ def exact_jaccard(left: str | F.Column, right: str | F.Column) -> F.Column:
     return F.when(union > 0, F.size(F.array_intersect(a, b)) / union).otherwise(F.lit(0.0))
 
 
-def verify_edges_exact(edges: DataFrame, docs: DataFrame, threshold: float, cfg: LSHConfig,
-                       text_col: str = "text", id_col: str = "id") -> DataFrame:
-    """DataFrame[src, dst, similarity]: candidate edges whose exact shingle Jaccard is >= threshold.
-
-    Shingle sets are computed only for documents on a candidate edge (a semi-join first), so the cost follows
-    the number of near-duplicate candidates, not the corpus.
-    """
-    ends = edges.select(F.col("src").alias(id_col)).union(edges.select(F.col("dst").alias(id_col))).distinct()
-    sets = shingle_sets(docs.join(ends, id_col, "left_semi"), text_col, id_col, cfg)
-    src = sets.select(F.col("id").alias("src"), F.col("shingles").alias("src_set"))
-    dst = sets.select(F.col("id").alias("dst"), F.col("shingles").alias("dst_set"))
-    return (
-        edges.join(src, "src", "inner")
-        .join(dst, "dst", "inner")
-        .select("src", "dst", exact_jaccard("src_set", "dst_set").alias("similarity"))
-        .where(F.col("similarity") >= F.lit(threshold))
-    )
-
-
-def near_duplicate_components(
-    df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig, checkpoint_dir: str | None = None
-) -> DataFrame:
-    """DataFrame[id, component] for documents with at least one near-duplicate; component = min id of the cluster."""
-    from etl.gold.components import connected_components
-
-    signatures = None
-    if cfg.verify_threshold is None:
-        edges = candidate_edges(minhash_bands(df, text_col, id_col, cfg))
-    elif cfg.verify_method == "exact":
-        edges = verify_edges_exact(candidate_edges(minhash_bands(df, text_col, id_col, cfg)), df,
-                                   cfg.verify_threshold, cfg, text_col, id_col)
-    else:
-        # Cached so the signatures are computed once for both the bands and the verification (lazy: no job here).
-        signatures = minhash_signatures(df, text_col, id_col, cfg).persist()
-        edges = verify_edges(candidate_edges(signature_bands(signatures, cfg)), signatures, cfg.verify_threshold)
-    components = connected_components(edges.select("src", "dst"), checkpoint_dir=checkpoint_dir)
-    if signatures is not None:  # connected_components has materialised its own cached edge table
-        signatures.unpersist()
-    return components

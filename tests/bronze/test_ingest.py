@@ -6,7 +6,6 @@ import io
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from etl import tables
 from etl.bronze.ingest import run_ingest
 from etl.config import load_config
 from etl.io.wet_writer import conversion_headers, write_wet
+from tests.helpers.concurrency import run_at_once
 from tests.helpers.flaky_http import flaky_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,19 +143,8 @@ def test_two_runs_at_once_do_not_duplicate(spark, lake, tmp_path):
         make_wet(tmp_path / f"c{k}.wet.gz", range(k * 5, k * 5 + 5))
     cfg = cfg_for(lake, **{"ingest.files_per_batch": 2})
     run_ingest(spark, cfg, [str(tmp_path / "c0.wet.gz")], progress=quiet)  # tables exist before the race
-    errors = []
-
-    def go():
-        try:
-            run_ingest(spark, cfg, [str(tmp_path)], progress=quiet)
-        except Exception as exc:  # a clean failure is allowed; duplicates are not
-            errors.append(exc)
-
-    threads = [threading.Thread(target=go) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    # a clean failure is allowed; duplicates are not
+    errors = run_at_once(lambda: run_ingest(spark, cfg, [str(tmp_path)], progress=quiet), threads=2)
     docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
     assert docs.count() == docs.select("doc_id").distinct().count()
     if not errors:

@@ -13,21 +13,18 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from etl.config import DedupConfig
 from etl.gold.components import connected_components
-from etl.gold.lsh import (
-    LSHConfig,
-    candidate_edges,
-    minhash_bands,
-    minhash_signatures,
-    near_duplicate_components,
-    signature_bands,
-    verify_edges,
-    verify_edges_exact,
-)
-from etl.gold.minhash import MinHasher, band_hashes, choose_kind, estimate_jaccard, shingles
+from etl.gold.dedup import full_dedup
+from etl.gold.lsh import LSHConfig, minhash_bands
+from etl.gold.minhash import MinHasher, band_hashes, choose_kind, shingles
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "clough_stevenson" / "texts"
 CFG = LSHConfig(num_perm=64, threshold=0.7, verify_threshold=None)  # small signatures keep the tests quick
+# The same through the product's composer (etl.gold.dedup.full_dedup); no exact-text band, so that None and ''
+# (which share a text hash) stay out of the planted clusters.
+UNVERIFIED = DedupConfig(num_perm=64, threshold=0.7, verify_threshold=None, exact=False)
+VERIFIED = DedupConfig(num_perm=64, threshold=0.6, verify_threshold=0.8, exact=False)
 EDGE_SCHEMA = T.StructType([T.StructField("src", T.LongType()), T.StructField("dst", T.LongType())])
 
 
@@ -101,28 +98,30 @@ def test_minhash_bands_equal_numpy(spark, docs) -> None:
     assert got == expected
     assert {i for i, _ in got} == {i for i, t in docs if t}  # None and '' have no bands
 
-    stored = minhash_signatures(df, "text", "id", CFG)
-    assert stored.schema["signature"].dataType == T.ArrayType(T.IntegerType(), False)
-    from_signatures = {(r.id, r.band): r.band_hash for r in signature_bands(stored, CFG).collect()}
-    assert from_signatures == got
+
+def _dedup(spark, docs, cfg: DedupConfig, partitions: int = 2):
+    """full_dedup over (id, text) rows; ids become the string doc_ids the product uses."""
+    df = spark.createDataFrame(docs, "id long, text string").repartition(partitions).select(
+        F.col("id").cast("string").alias("doc_id"), "text", F.lit(0).alias("gopher_n_words"),
+        F.lit(None).cast("timestamp").alias("warc_date"))
+    return full_dedup(df, cfg)
 
 
-def test_bucket_of_1000_copies_gives_999_edges(spark) -> None:
-    bands = spark.range(1000).select(
-        F.col("id"), F.explode(F.array(F.lit(0), F.lit(1))).alias("band"), F.lit(42).cast("long").alias("band_hash")
-    )
-    edges = candidate_edges(bands)
-    assert edges.count() == 999
-    assert edges.where("dst != 0 OR src = 0").count() == 0
+def _cluster_map(result) -> dict[int, int]:
+    return {int(r.doc_id): int(r.cluster_id) for r in result.clusters.collect()}
 
 
-def test_1000_copies_of_a_page_end_to_end(spark) -> None:
+def test_1000_copies_of_a_page_give_star_edges_and_one_cluster(spark) -> None:
+    """Skew: 1,000 copies share every bucket; each bucket gives 999 star edges to its minimum id, not 499,500."""
     page = _text("orig_taskc.txt")
-    df = spark.range(1000).select((F.col("id") * 7 + 3).alias("doc"), F.lit(page).alias("text")).repartition(3)
-    edges = candidate_edges(minhash_bands(df, "text", "doc", CFG))
-    assert edges.count() == 999
-    comps = connected_components(edges)
-    assert comps.select("component").distinct().collect()[0][0] == 3 and comps.count() == 1000
+    result = _dedup(spark, [(i * 7 + 3, page) for i in range(1000)], DedupConfig(num_perm=64), partitions=3)
+    per_bucket = {r.bucket: (r["count"], r.root) for r in result.new_edges.groupBy("bucket").agg(
+        F.count(F.lit(1)).alias("count"), F.min("root_id").alias("root")).collect()}
+    bands, _ = LSHConfig(num_perm=64, threshold=DedupConfig().threshold).bands_rows()
+    assert len(per_bucket) == bands + 1  # every band plus the exact-text bucket
+    assert set(per_bucket.values()) == {(999, "10")}  # the smallest id as a string: "10" (i = 1)
+    clusters = _cluster_map(result)
+    assert len(clusters) == 1000 and set(clusters.values()) == {10}
 
 
 # ---------------------------------------------------------------- connected components
@@ -180,7 +179,7 @@ def test_results_identical_across_partitionings(spark, docs, partitions: int) ->
     rng = random.Random(4)
     graph = spark.createDataFrame([(rng.randrange(200), rng.randrange(200)) for _ in range(150)], EDGE_SCHEMA)
     got = (
-        sorted(tuple(r) for r in near_duplicate_components(df, "text", "id", CFG).collect()),
+        sorted(_cluster_map(_dedup(spark, docs, UNVERIFIED, partitions)).items()),
         sorted(tuple(r) for r in connected_components(graph.repartition(partitions)).collect()),
     )
     expected = (
@@ -188,19 +187,6 @@ def test_results_identical_across_partitionings(spark, docs, partitions: int) ->
         sorted(_union_find([tuple(r) for r in graph.collect()]).items()),
     )
     assert got == expected
-
-
-def test_verify_edges_uses_estimated_jaccard(spark, docs) -> None:
-    df = spark.createDataFrame(docs, "id long, text string")
-    signatures = minhash_signatures(df, "text", "id", CFG)
-    edges = spark.createDataFrame([(17, 12), (21, 15), (40, 17)], EDGE_SCHEMA)
-    got = {(r.src, r.dst): r.similarity for r in verify_edges(edges, signatures, 0.5).collect()}
-    sig = dict(zip([i for i, _ in docs], MinHasher(num_perm=64).signatures([t for _, t in docs])))
-    assert set(got) == {(17, 12), (21, 15)}  # the unrelated pair (40, 17) is dropped
-    for (s, d), value in got.items():
-        assert value == pytest.approx(estimate_jaccard(sig[s], sig[d]))
-    verified = LSHConfig(num_perm=64, threshold=0.7, verify_threshold=0.5, verify_method="signature")
-    assert _components(near_duplicate_components(df, "text", "id", verified)) == {12: 12, 17: 12, 30: 12, 15: 15, 21: 15}
 
 
 def _set_jaccard(a: str | None, b: str | None) -> float:
@@ -218,24 +204,20 @@ def test_shingle_sets_match_python_shingles(docs) -> None:
         assert n == (len(set(shingles(text, 5, choose_kind(text)))) if text else 0)
 
 
-def test_verify_edges_exact_equals_set_jaccard(spark, docs) -> None:
-    df = spark.createDataFrame(docs, "id long, text string")
+def test_exact_verification_equals_set_jaccard(spark, docs) -> None:
+    """Every edge the product keeps has exact J >= 0.8 (Python sets as the oracle), and the clusters are the
+    union-find of the pairs with J >= 0.8 (b and its copy, J 0.88; the copies of a are at 0.60-0.75, which an
+    estimate from 64-permutation signatures at a lower cut would have linked)."""
     text = dict(docs)
-    edges = spark.createDataFrame([(17, 12), (30, 12), (21, 15), (40, 17), (41, 40), (50, 17), (51, 12)],
-                                  EDGE_SCHEMA)
-    got = {(r.src, r.dst): r.similarity for r in verify_edges_exact(edges, df, 0.0, CFG).collect()}
-    # None and '' have no shingles: exact Jaccard 0 with anything (kept here only because the cut is 0.0)
-    assert set(got) == {(17, 12), (30, 12), (21, 15), (40, 17), (41, 40), (50, 17), (51, 12)}
-    for (s, d), value in got.items():
-        assert value == pytest.approx(_set_jaccard(text[s], text[d]), abs=1e-12), (s, d)
-    strict = {(r.src, r.dst) for r in verify_edges_exact(edges, df, 0.8, CFG).collect()}
-    assert strict == {e for e, v in got.items() if v >= 0.8} and (40, 17) not in strict
-    # End to end: the clusters are the union-find of the pairs whose exact Jaccard is >= 0.8 (here only b and its
-    # copy, J 0.88; the copies of a are at 0.60-0.75, which the signature estimate at 0.5 would have linked)
-    exact_cfg = LSHConfig(num_perm=64, threshold=0.6, verify_threshold=0.8, verify_method="exact")
+    result = _dedup(spark, docs, VERIFIED)
+    edges = result.new_edges.collect()
+    assert edges
+    for r in edges:
+        expected = _set_jaccard(text[int(r.doc_id)], text[int(r.root_id)])
+        assert r.similarity == pytest.approx(expected, abs=1e-12) and expected >= 0.8
     true_pairs = [(i, j) for i, ti in docs for j, tj in docs if i < j and _set_jaccard(ti, tj) >= 0.8]
-    assert _components(near_duplicate_components(df, "text", "id", exact_cfg)) == _union_find(true_pairs) \
-        == {15: 15, 21: 15}
+    assert _cluster_map(result) == _union_find(true_pairs) == {15: 15, 21: 15}
+
 
 
 def test_lsh_config_validation() -> None:

@@ -1,0 +1,49 @@
+"""Delta helpers under concurrency: table creation races and which errors count as write conflicts."""
+
+from __future__ import annotations
+
+import pytest
+from pyspark.errors import AnalysisException
+
+from etl import tables
+from tests.helpers.concurrency import run_at_once
+
+SCHEMA = "doc_id string, n long"
+
+
+def test_racing_creators_get_one_table(spark, tmp_path):
+    """Threads creating the same table at once: every one returns the table, none fails, one commit exists."""
+    schema = spark.createDataFrame([], SCHEMA).schema
+    for round_ in range(3):
+        path = str(tmp_path / f"t{round_}")
+        errors = run_at_once(lambda: tables.ensure_table(spark, path, schema), threads=3)
+        assert not errors, errors
+        assert spark.read.format("delta").load(path).schema == schema
+
+
+def test_only_delta_conflicts_are_retried(spark, tmp_path):
+    with pytest.raises(AnalysisException) as missing:
+        spark.read.format("delta").load(str(tmp_path / "absent")).count()
+    assert not tables.is_conflict(missing.value)
+    assert not tables.is_conflict(ValueError("ConcurrentAppendException in a message is not a conflict"))
+    calls = []
+
+    def fails_once_with_a_real_error() -> None:
+        calls.append(1)
+        raise missing.value
+
+    with pytest.raises(AnalysisException):
+        tables.with_retries(fails_once_with_a_real_error, retries=3, what="read")
+    assert len(calls) == 1  # not retried
+
+
+def test_txn_append_is_skipped_on_rerun(spark, tmp_path):
+    path = str(tmp_path / "t")
+    tables.ensure_table(spark, path, spark.createDataFrame([], SCHEMA).schema)
+    df = spark.createDataFrame([("a", 1), ("b", 2)], SCHEMA)
+    for _ in range(3):
+        tables.append(spark, path, df, txn=("app", 7))
+    tables.append(spark, path, df, txn=("app", 6))  # an older version of the same app: also skipped
+    assert spark.read.format("delta").load(path).count() == 2
+    tables.append(spark, path, df, txn=("app", 8))
+    assert spark.read.format("delta").load(path).count() == 4
