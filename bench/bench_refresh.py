@@ -147,9 +147,8 @@ def build_history(copies: int) -> Path:
             rows.write.format("delta").mode("append").save(tables.table_path(lake, name))
             print(f"  x{copies}: {name} replicated", flush=True)
     for stage, source in ((SILVER_STAGE, tables.BRONZE_DOCUMENTS), (GOLD_STAGE, SILVER_DOCUMENTS)):
-        processed, _ = progress.state(spark, lake, stage)
-        step = progress.Step(stage, progress.next_seq(spark, lake, stage), processed,
-                             tables.version(spark, lake, source))
+        processed, _, seq = progress.state(spark, lake, stage)
+        step = progress.Step(stage, seq, processed, tables.version(spark, lake, source))
         progress.begin(spark, lake, step, "bench-replicate")
         progress.finish(spark, lake, step, "bench-replicate")
     run_housekeeping(spark, lake, zorder=True, vacuum=False)

@@ -55,9 +55,16 @@ def _rows(spark: SparkSession, lake: str, stage: str) -> list:
     return tables.read(spark, lake, PROGRESS).where(F.col("stage") == stage).collect()
 
 
-def state(spark: SparkSession, lake: str, stage: str) -> tuple[int, Step | None]:
-    """(source version processed so far, the step in flight if the last run stopped inside one)."""
-    rows = _rows(spark, lake, stage)
+def state(spark: SparkSession, lake: str, stage: str) -> tuple[int, Step | None, int]:
+    """(source version processed so far, the step in flight if a run stopped inside one, the next step's seq).
+
+    One read gives all three: a run that saw no step in flight also numbers its own step from that same view, so
+    two runs starting together either both finish the same open step or both begin the same seq (and Delta keeps
+    one of the two intents; both then use its range).
+    """
+    all_rows = _rows(spark, lake, stage)
+    next_seq = max((r.seq for r in all_rows), default=-1) + 1
+    rows = all_rows
     last_reset = max((r.seq for r in rows if r.status == RESET), default=-1)
     rows = [r for r in rows if r.seq > last_reset]
     done = [r for r in rows if r.status == DONE]
@@ -65,12 +72,21 @@ def state(spark: SparkSession, lake: str, stage: str) -> tuple[int, Step | None]
     last_seq = max((r.seq for r in rows), default=-1)
     if last_seq >= 0 and not any(r.seq == last_seq for r in done):
         r = next(r for r in rows if r.seq == last_seq)
-        return processed, Step(stage, r.seq, r.after_version, r.upto_version, json.loads(r.pinned))
-    return processed, None
+        return processed, Step(stage, r.seq, r.after_version, r.upto_version, json.loads(r.pinned)), next_seq
+    return processed, None, next_seq
 
 
 def next_seq(spark: SparkSession, lake: str, stage: str) -> int:
-    return max((r.seq for r in _rows(spark, lake, stage)), default=-1) + 1
+    return state(spark, lake, stage)[2]
+
+
+def begin_step(spark: SparkSession, lake: str, step: Step, run_id: str, retries: int = 5) -> Step:
+    """Record `step`'s intent and return the intent that holds for its seq (another run's, if it began it first)."""
+    begin(spark, lake, step, run_id, retries)
+    for r in _rows(spark, lake, step.stage):
+        if r.seq == step.seq and r.status == STARTED:
+            return Step(step.stage, r.seq, r.after_version, r.upto_version, json.loads(r.pinned))
+    return step  # pragma: no cover - the intent was just written
 
 
 def _record(spark: SparkSession, lake: str, step: Step, status: str, run_id: str, retries: int) -> None:

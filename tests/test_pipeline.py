@@ -147,6 +147,22 @@ def test_refresh_killed_after_any_commit_recovers(spark, split_inputs, full_run,
     assert snapshot(spark, lake) == full_run
 
 
+@pytest.mark.slow
+def test_two_refresh_processes_at_once_on_a_fresh_lake(spark, split_inputs, full_run, tmp_path):
+    """Two jobs started together on an empty lake: both succeed and the lake equals one run (exactly once)."""
+    lake = str(tmp_path / "lake")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, str(ROOT / "jobs" / "refresh.py"), "--input", *map(str, split_inputs), "--lake", lake,
+           "--master", "local[1]", "--set", "ingest.files_per_batch=1"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=900) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _out, err in outputs]
+    assert snapshot(spark, lake) == full_run
+    silver = tables.read(spark, lake, "silver/documents")
+    assert silver.count() == silver.select("doc_id").distinct().count()
+
+
 def test_bad_config_exits_2_with_one_line(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[gold]\nfamilies = ['gopher_quality', 'nonsense']\n")

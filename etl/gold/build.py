@@ -115,21 +115,19 @@ def run_gold(spark: SparkSession, cfg: PipelineConfig, run_id: str, progress: Ca
             tables.drop_table(spark, lake, name)
         stage_progress.reset(spark, lake, STAGE, run_id, retries)
     summary = GoldSummary()
-    processed, pending = stage_progress.state(spark, lake, STAGE)
+    processed, pending, seq = stage_progress.state(spark, lake, STAGE)
     if pending is not None:
         progress(f"gold: finishing step {pending.seq} that an earlier run left open")
         _run_step(spark, cfg, pending, run_id, summary, progress)
-        processed = pending.upto_version
+        processed, seq = pending.upto_version, pending.seq + 1
     silver_version = tables.version(spark, lake, SILVER_DOCUMENTS)
     if silver_version is None or silver_version <= processed:
         progress(f"gold: nothing new in silver (processed up to version {processed})")
     else:
         pinned = {name: tables.version(spark, lake, name) for name in GOLD_TABLES}
-        step = stage_progress.Step(STAGE, stage_progress.next_seq(spark, lake, STAGE), processed, silver_version,
-                                   pinned)
-        stage_progress.begin(spark, lake, step, run_id, retries)
-        committed = stage_progress.state(spark, lake, STAGE)[1]  # a concurrent run may have begun this seq first
-        _run_step(spark, cfg, committed or step, run_id, summary, progress)
+        step = stage_progress.begin_step(
+            spark, lake, stage_progress.Step(STAGE, seq, processed, silver_version, pinned), run_id, retries)
+        _run_step(spark, cfg, step, run_id, summary, progress)
     _fill_totals(spark, lake, summary)
     progress(f"gold: {summary.kept_total:,} documents kept, {summary.duplicates_total:,} duplicates in total")
     return summary

@@ -90,19 +90,18 @@ def run_silver(spark: SparkSession, cfg: PipelineConfig, run_id: str,
     lake, retries = cfg.lake, cfg.ingest.write_retries
     summary = SilverSummary()
     bronze_version = tables.version(spark, lake, tables.BRONZE_DOCUMENTS)
-    processed, pending = stage_progress.state(spark, lake, STAGE)
+    processed, pending, seq = stage_progress.state(spark, lake, STAGE)
     if pending is not None:
         progress(f"silver: finishing step {pending.seq} (bronze versions {pending.after_version + 1}.."
-                  f"{pending.upto_version}) that an earlier run left open")
+                 f"{pending.upto_version}) that an earlier run left open")
         _run_step(spark, cfg, pending, run_id, summary, progress)
-        processed = pending.upto_version
+        processed, seq = pending.upto_version, pending.seq + 1
     if bronze_version is None or bronze_version <= processed:
         progress(f"silver: nothing new in bronze (processed up to version {processed})")
         return summary
-    step = stage_progress.Step(STAGE, stage_progress.next_seq(spark, lake, STAGE), processed, bronze_version)
-    stage_progress.begin(spark, lake, step, run_id, retries)
-    committed = stage_progress.state(spark, lake, STAGE)[1]  # a concurrent run may have begun this seq first: use its range
-    _run_step(spark, cfg, committed or step, run_id, summary, progress)
+    step = stage_progress.begin_step(spark, lake, stage_progress.Step(STAGE, seq, processed, bronze_version), run_id,
+                                     retries)
+    _run_step(spark, cfg, step, run_id, summary, progress)
     return summary
 
 
