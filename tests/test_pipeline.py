@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from pyspark.sql import functions as F
 
 from etl import tables
 from etl.config import load_config

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from delta.tables import DeltaTable
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 from pyspark.sql import functions as F

@@ -175,7 +175,6 @@ def test_empty_edges(spark) -> None:
 
 @pytest.mark.parametrize("partitions", [1, 3, 17])
 def test_results_identical_across_partitionings(spark, docs, partitions: int) -> None:
-    df = spark.createDataFrame(docs, "id long, text string").repartition(partitions)
     rng = random.Random(4)
     graph = spark.createDataFrame([(rng.randrange(200), rng.randrange(200)) for _ in range(150)], EDGE_SCHEMA)
     got = (
