@@ -1,7 +1,8 @@
 """Rebuild data/sample/ from ../shared/data (run once by a maintainer; the outputs are committed).
 
-The 63 OSCAR records keep their original Common Crawl WET headers and byte-exact payloads; only the WARC framing
-(version line, header order, gzip members) is re-serialised by us. See data/sample/PROVENANCE.md.
+The 63 OSCAR records keep their original Common Crawl WET headers and OSCAR's copy of the payload; the WARC framing
+(version line, header order, gzip members) is re-serialised by us, and WARC-Block-Digest is recomputed from the
+payload we ship because OSCAR's text is not byte-identical to the crawl's block. See data/sample/PROVENANCE.md.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from etl.io.wet_writer import CONVERSION_HEADER_ORDER, warcinfo_headers, write_wet  # noqa: E402
+from etl.io.wet_writer import CONVERSION_HEADER_ORDER, block_digest, warcinfo_headers, write_wet  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 OUT = Path(__file__).resolve().parent / "sample"
@@ -48,6 +49,7 @@ def duplicate_records():
             "WARC-Identified-Content-Language": "eng",
             "Content-Type": "text/plain",
         }
+        headers["WARC-Block-Digest"] = block_digest(text.encode("utf-8"))
         yield headers, text.encode("utf-8")
     lines = OSCAR.read_text(encoding="utf-8").splitlines()
     for i in MIRRORED:
@@ -60,6 +62,7 @@ def duplicate_records():
             "WARC-Identified-Content-Language": doc["warc_headers"]["warc-identified-content-language"],
             "Content-Type": "text/plain",
         }
+        headers["WARC-Block-Digest"] = block_digest(doc["content"].encode("utf-8"))
         yield headers, doc["content"].encode("utf-8")
 
 
@@ -74,7 +77,9 @@ def oscar_records():
             if name.lower() in original:
                 headers[name] = original[name.lower()]
         payload = doc["content"].encode("utf-8")
-        assert len(payload) == int(original["content-length"]), "payload must be byte-exact"
+        assert len(payload) == int(original["content-length"]), "payload must be as long as the original block"
+        # None of the 63 original digests verifies against OSCAR's text: ship a digest of what we ship.
+        headers["WARC-Block-Digest"] = block_digest(payload)
         yield headers, payload
 
 

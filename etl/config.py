@@ -34,6 +34,10 @@ class SparkConfig:
     extra_conf: dict[str, str] = field(default_factory=dict)
 
 
+DIGEST_QUARANTINE, DIGEST_FLAG = "quarantine", "flag"
+DIGEST_MISMATCH_MODES = (DIGEST_QUARANTINE, DIGEST_FLAG)
+
+
 @dataclass
 class IngestConfig:
     """WET reading: batching, limits and remote-read behaviour."""
@@ -55,6 +59,16 @@ class IngestConfig:
     http_backoff_max_s: float = 60.0
     http_timeout_s: float = 60.0
     write_retries: int = 5
+    # A record whose WARC-Block-Digest does not match its block: "quarantine" it (default), or "flag": load it
+    # and still write a digest_mismatch quarantine row naming it.
+    on_digest_mismatch: str = DIGEST_QUARANTINE
+    # A file inflating to more than this many times its stored size is a decompression bomb (WET text inflates
+    # 3-10x); the rest of it is not read. Applies once 8 MiB have been inflated.
+    max_decompression_ratio: float = 100.0
+    # A file still being read after this many seconds is cut off (too_slow) so it cannot hold up its Spark task.
+    max_file_seconds: float = 1800.0
+    # Inputs that do not exist are an error (exit 2) unless this is set; then they are logged as unreachable.
+    allow_missing_inputs: bool = False
 
 
 @dataclass
@@ -136,6 +150,8 @@ class PipelineConfig:
             "ingest.max_record_bytes": self.ingest.max_record_bytes,
             "ingest.batch_rows": self.ingest.batch_rows,
             "ingest.batch_text_bytes": self.ingest.batch_text_bytes,
+            "ingest.max_decompression_ratio": self.ingest.max_decompression_ratio,
+            "ingest.max_file_seconds": self.ingest.max_file_seconds,
             "spark.shuffle_partitions": self.spark.shuffle_partitions,
         }
         for key, value in positive.items():
@@ -143,11 +159,13 @@ class PipelineConfig:
                 raise ConfigError(f"{key} must be > 0, got {value}")
         if self.ingest.http_max_retries < 0:
             raise ConfigError(f"ingest.http_max_retries must be >= 0, got {self.ingest.http_max_retries}")
+        if self.ingest.on_digest_mismatch not in DIGEST_MISMATCH_MODES:
+            raise ConfigError(f"ingest.on_digest_mismatch must be one of {DIGEST_MISMATCH_MODES}, "
+                              f"got {self.ingest.on_digest_mismatch!r}")
         if not self.lake:
             raise ConfigError("lake must be a non-empty path")
         self._validate_layers()
         return self
-
 
     def _validate_layers(self) -> None:
         from etl.gold.decisions import extra_rules

@@ -15,11 +15,19 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from etl.config import IngestConfig
+from etl.config import DIGEST_FLAG, IngestConfig
 from etl.io.sources import RetryPolicy, SourceUnavailable, open_source
 from etl.io.wet import Damage, Record, WarcReader, crawl_id_from
 
 KIND_DOCUMENT, KIND_QUARANTINE, KIND_FILE = "document", "quarantine", "file"
+# File statuses. A file is read again by a later run when its status is retryable, or when it was final but its
+# size or checksum changed since (a download finished, a copy completed, a truncated body was fetched again).
+STATUS_OK, STATUS_PARTIAL, STATUS_EMPTY = "ok", "partial", "empty"
+STATUS_TRUNCATED = "truncated"  # the data ended inside a record: maybe still being written, so read again
+STATUS_UNREACHABLE, STATUS_ERROR = "unreachable", "error"
+FINAL_STATUSES = (STATUS_OK, STATUS_PARTIAL, STATUS_EMPTY)
+# Damage at the very end of a file that a complete copy would not have.
+TRUNCATION_REASONS = ("truncated_record", "truncated_gzip")
 REPLACEMENT_CHAR = "\ufffd"
 REPLACEMENT_BYTES = REPLACEMENT_CHAR.encode("utf-8")
 TS = pa.timestamp("us", tz="UTC")
@@ -51,6 +59,7 @@ ENVELOPE = pa.schema(
         ("skipped_other_types", pa.int64()),
         ("bytes_read", pa.int64()),
         ("bytes_decompressed", pa.int64()),
+        ("source_checksum", pa.string()),
         ("error", pa.string()),
         ("started_at", TS),
         ("duration_s", pa.float64()),
@@ -61,7 +70,7 @@ ENVELOPE_DDL = (
     "crawl_id string, content_length bigint, cc_languages array<string>, text string, replaced_chars int, "
     "warc_refers_to string, warc_block_digest string, source_file string, record_offset bigint, reason string, "
     "detail string, snippet string, status string, records_total bigint, documents bigint, quarantined bigint, "
-    "skipped_other_types bigint, bytes_read bigint, bytes_decompressed bigint, error string, "
+    "skipped_other_types bigint, bytes_read bigint, bytes_decompressed bigint, source_checksum string, error string, "
     "started_at timestamp, duration_s double"
 )
 
@@ -156,8 +165,9 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
     counts = {"records_total": 0, "documents": 0, "quarantined": 0, "skipped_other_types": 0}
     cols = _Columns()
     crawl_id = crawl_id_from(source_file)
-    status, error = "ok", None
+    status, error = STATUS_OK, None
     reader: WarcReader | None = None
+    last_damage: str | None = None  # the reason of the last item if it was damage: a cut-off end shows here
 
     def quarantine(offset, reason, detail, snippet=b"", record_id=None):
         counts["quarantined"] += 1
@@ -169,43 +179,56 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
     try:
         raw = open_source(source_file, policy, cfg.s3_http_endpoint)
     except SourceUnavailable as exc:
-        status, error = "unreachable", str(exc)
+        status, error = STATUS_UNREACHABLE, str(exc)
         quarantine(None, "unreachable", str(exc))
         raw = None
     if raw is not None:
         try:
             with raw:
-                reader = WarcReader(raw, cfg.max_record_bytes, cfg.snippet_chars)
+                reader = WarcReader(raw, cfg.max_record_bytes, cfg.snippet_chars, cfg.max_decompression_ratio,
+                                    cfg.max_file_seconds)
                 for item in reader:
                     if isinstance(item, Damage):
                         quarantine(item.offset, item.reason, item.detail, item.snippet, item.record_id)
-                    else:
-                        counts["records_total"] += 1
-                        crawl_id = _handle_record(item, source_file, crawl_id, cols, counts, quarantine)
+                        last_damage = item.reason
+                        continue
+                    last_damage = None
+                    counts["records_total"] += 1
+                    crawl_id = _handle_record(item, source_file, crawl_id, cols, counts, quarantine, cfg)
                     if cols.rows >= cfg.batch_rows or cols.text_bytes >= cfg.batch_text_bytes:
                         yield cols.batch()
                         cols = _Columns()
         except SourceUnavailable as exc:  # the connection broke for good mid-file
-            status, error = "unreachable", str(exc)
+            status, error = STATUS_UNREACHABLE, str(exc)
             quarantine(None, "unreachable", str(exc))
         except Exception as exc:  # never let one file kill the task: record it and move on
-            status, error = "error", f"{type(exc).__name__}: {exc}"
+            status, error = STATUS_ERROR, f"{type(exc).__name__}: {exc}"
             quarantine(None, "reader_error", error)
-    if status == "ok":
-        if counts["quarantined"]:
-            status = "partial"
-        elif counts["documents"] == 0:
-            status = "empty"
     stats = reader.stats if reader else None
+    if status == STATUS_OK:
+        if stats is not None and stats.bytes_read == 0:
+            quarantine(None, "empty_file", "the file has no bytes (a failed download or copy?)")
+        status = _file_status(counts, last_damage)
     cols.add(
         kind=KIND_FILE, source_file=source_file, status=status, error=error,
         bytes_read=stats.bytes_read if stats else 0, bytes_decompressed=stats.bytes_decompressed if stats else 0,
+        source_checksum=f"crc32:{stats.crc32:08x}" if stats and status != STATUS_UNREACHABLE else None,
         started_at=started, duration_s=time.perf_counter() - t0, **counts,
     )
     yield cols.batch()
 
 
-def _handle_record(rec: Record, source_file, crawl_id, cols: _Columns, counts, quarantine) -> str | None:
+def _file_status(counts: dict[str, int], last_damage: str | None) -> str:
+    """ok, partial, empty, or truncated when the data ends inside a record (a later run reads the file again)."""
+    if last_damage in TRUNCATION_REASONS:
+        return STATUS_TRUNCATED
+    if counts["quarantined"]:
+        return STATUS_PARTIAL
+    return STATUS_EMPTY if counts["documents"] == 0 else STATUS_OK
+
+
+def _handle_record(rec: Record, source_file, crawl_id, cols: _Columns, counts, quarantine,
+                   cfg: IngestConfig) -> str | None:
     """Route one clean record: conversion -> document, warcinfo -> crawl id, anything else -> counted skip."""
     h = rec.headers
     kind = rec.type
@@ -221,6 +244,13 @@ def _handle_record(rec: Record, source_file, crawl_id, cols: _Columns, counts, q
         missing = "WARC-Record-ID" if not record_id else "WARC-Target-URI"
         quarantine(rec.offset, "malformed_header", f"conversion record without {missing}", rec.payload, record_id)
         return crawl_id
+    if rec.digest_ok is False:
+        keep = cfg.on_digest_mismatch == DIGEST_FLAG
+        quarantine(rec.offset, "digest_mismatch",
+                   "WARC-Block-Digest does not match the block" + (" (loaded: on_digest_mismatch=flag)" if keep else ""),
+                   rec.payload, record_id)
+        if not keep:
+            return crawl_id
     if not rec.payload:
         quarantine(rec.offset, "empty_record", "conversion record with no text", b"", record_id)
         return crawl_id

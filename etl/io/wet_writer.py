@@ -6,7 +6,9 @@ labelled synthetic data for tests and benchmarks.
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import uuid
 from datetime import datetime, timezone
 from typing import BinaryIO, Iterable, Mapping
@@ -18,6 +20,11 @@ CONVERSION_HEADER_ORDER = (
     "WARC-Identified-Content-Language", "Content-Type", "Content-Length",
 )
 GZIP_LEVEL = 6  # zlib's default, what CC's writer uses
+
+
+def block_digest(payload: bytes) -> str:
+    """WARC-Block-Digest as Common Crawl writes it: sha1 of the block, base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(payload).digest()).decode("ascii")
 
 
 def record_bytes(headers: Mapping[str, str], payload: bytes) -> bytes:
