@@ -13,6 +13,7 @@ import traceback
 from typing import Callable
 
 from etl.config import ConfigError, PipelineConfig, load_config
+from etl.preflight import PreflightError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -44,7 +45,7 @@ def run_job(name: str, body: Callable[[], list[str]]) -> int:
     t0 = time.perf_counter()
     try:
         lines = body()
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, PreflightError) as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ def ingest_main(argv: list[str] | None = None) -> int:
                         help="WET files, directories, globs, wet.paths(.gz) manifests, http(s):// or s3:// URLs")
     parser.add_argument("--manifest-prefix", help="prefix for relative paths in manifests")
     parser.add_argument("--files-per-batch", type=int, help="files committed together (default 64)")
+    parser.add_argument("--allow-missing-inputs", action="store_true", help=ALLOW_MISSING_HELP)
     args = parser.parse_args(argv)
 
     def body() -> list[str]:
@@ -32,13 +33,11 @@ def ingest_main(argv: list[str] | None = None) -> int:
         from etl.spark import get_spark, require_delta
 
         cfg = config_from_args(args, {"ingest.manifest_prefix": args.manifest_prefix,
-                                      "ingest.files_per_batch": args.files_per_batch})
+                                      "ingest.files_per_batch": args.files_per_batch, **_input_overrides(args)})
+        _preflight(cfg, args.input)
         spark = get_spark(cfg.spark)
         require_delta(spark)
-        summary = run_ingest(spark, cfg, args.input)
-        if summary.files_given == 0:
-            raise UsageError(f"no input files found in {' '.join(args.input)}")
-        return summary.lines()
+        return run_ingest(spark, cfg, args.input).lines()
 
     return run_job("ingest_wet", body)
 
@@ -65,7 +64,15 @@ def _profile_args(parser) -> None:
 
 def _profile_overrides(args) -> dict:
     langs = [code.strip() for code in args.languages.split(",") if code.strip()] if args.languages else None
-    return {"silver.languages": langs}
+    return {"silver.languages": langs, **_input_overrides(args)}
+
+
+ALLOW_MISSING_HELP = ("log inputs that do not exist (yet) as unreachable and retry them on later runs, "
+                      "instead of stopping with exit code 2")
+
+
+def _input_overrides(args) -> dict:
+    return {"ingest.allow_missing_inputs": True if getattr(args, "allow_missing_inputs", False) else None}
 
 
 def _resolve_preset(args) -> None:
@@ -77,11 +84,23 @@ def _resolve_preset(args) -> None:
         args.config = str(preset_path(args.preset))
 
 
-def _profile_config_and_session(args):
-    """Config from --preset/--config/--languages/--set and a Spark session for it (silver, gold and refresh)."""
+def _profile_config_and_session(args, inputs: list[str] | None = None):
+    """Config from --preset/--config/--languages/--set and a Spark session for it (silver, gold and refresh).
+
+    With `inputs`, the inputs and the lake are checked before Spark starts (seconds, not minutes, to a clear error).
+    """
     _resolve_preset(args)
     cfg = config_from_args(args, _profile_overrides(args))
+    if inputs is not None:
+        _preflight(cfg, inputs)
     return cfg, _session(cfg)
+
+
+def _preflight(cfg, inputs: list[str]) -> None:
+    from etl.preflight import check_inputs, check_lake
+
+    check_inputs(inputs, cfg.ingest)
+    check_lake(cfg.lake)
 
 
 SILVER_EPILOG = """examples:
@@ -151,16 +170,15 @@ def refresh_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", nargs="+", required=True, metavar="PATH",
                         help="WET files, directories, globs, manifests or URLs (already-ingested files are skipped)")
     parser.add_argument("--report", metavar="DIR", help="write the run report (HTML, PNG charts, dataset card) here")
+    parser.add_argument("--allow-missing-inputs", action="store_true", help=ALLOW_MISSING_HELP)
     _profile_args(parser)
     args = parser.parse_args(argv)
 
     def body() -> list[str]:
         from etl.pipeline import refresh
 
-        cfg, spark = _profile_config_and_session(args)
+        cfg, spark = _profile_config_and_session(args, inputs=args.input)
         summary = refresh(spark, cfg, args.input)
-        if summary.bronze.files_given == 0:
-            raise UsageError(f"no input files found in {' '.join(args.input)}")
         lines = summary.lines()
         if args.report:
             from etl.report import write_report

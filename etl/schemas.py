@@ -46,7 +46,7 @@ BRONZE_INGEST_LOG = T.StructType(
     [
         T.StructField("source_file", T.StringType(), False),
         T.StructField("ingest_run_id", T.StringType(), False),
-        T.StructField("status", T.StringType(), False),  # ok | partial | empty | unreachable | error
+        T.StructField("status", T.StringType(), False),  # ok|partial|empty|truncated|unreachable|error (records.py)
         T.StructField("records_total", T.LongType(), False),  # WARC records seen, any type
         T.StructField("documents", T.LongType(), False),  # conversion records loaded
         T.StructField("quarantined", T.LongType(), False),
@@ -58,5 +58,9 @@ BRONZE_INGEST_LOG = T.StructType(
         T.StructField("duration_s", T.DoubleType(), False),
         # The batch the file was read in (its intent is in _state/ingest_batches): exactly-once bookkeeping.
         T.StructField("batch_id", T.StringType(), True),
+        # The file as read: its size (stat or Content-Length) and crc32 of its bytes when read whole. A later run
+        # reads a partial, empty or truncated file again when its size has changed.
+        T.StructField("source_size", T.LongType(), True),
+        T.StructField("source_checksum", T.StringType(), True),
     ]
 )

@@ -144,9 +144,14 @@ def merge_insert_only(
 
 
 def append(spark: SparkSession, path: str, df: DataFrame, retries: int = 5,
-           txn: tuple[str, int] | None = None) -> None:
-    """Append `df`; with `txn` = (app id, version) Delta skips the write if that version was already committed."""
+           txn: tuple[str, int] | None = None, merge_schema: bool = False) -> None:
+    """Append `df`; with `txn` = (app id, version) Delta skips the write if that version was already committed.
+
+    `merge_schema` adds columns `df` has and the table lacks (our own additive schema changes, for older lakes).
+    """
     writer = df.write.format("delta").mode("append")
+    if merge_schema:
+        writer = writer.option("mergeSchema", "true")
     if txn is not None:
         writer = writer.option("txnAppId", txn[0]).option("txnVersion", txn[1])
     with_retries(lambda: writer.save(path), retries, f"append to {path}")

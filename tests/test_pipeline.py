@@ -179,3 +179,22 @@ def test_every_job_answers_help(job):
     proc = subprocess.run([sys.executable, str(ROOT / "jobs" / f"{job}.py"), "--help"], capture_output=True,
                           text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode == 0 and "examples:" in proc.stdout and "--lake" in proc.stdout
+
+
+@pytest.mark.parametrize("case", ["missing_input", "empty_directory", "unwritable_lake"])
+def test_bad_inputs_and_lakes_exit_2_before_spark_starts(tmp_path, case):
+    """One line naming the path, no Spark session, nothing written: seconds, not minutes."""
+    lake, inputs = tmp_path / "lake", [str(WHIRLWIND)]
+    if case == "missing_input":
+        inputs.append(str(tmp_path / "typo.wet.gz"))
+    elif case == "empty_directory":
+        (tmp_path / "empty").mkdir()
+        inputs = [str(tmp_path / "empty")]
+    else:
+        (tmp_path / "a-file").write_text("not a directory")  # unwritable even for root
+        lake = tmp_path / "a-file" / "lake"
+    proc = subprocess.run([sys.executable, str(ROOT / "jobs" / "refresh.py"), "--input", *inputs, "--lake", str(lake)],
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    named = {"missing_input": "typo.wet.gz", "empty_directory": str(tmp_path / "empty"), "unwritable_lake": str(lake)}
+    assert proc.returncode == 2 and named[case] in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert "SparkSession" not in proc.stderr + proc.stdout and not (tmp_path / "lake").exists()

@@ -27,12 +27,17 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl import schemas, tables
-from etl.bronze.records import ENVELOPE_DDL, KIND_DOCUMENT, KIND_FILE, KIND_QUARANTINE, arrow_partition_parser
+from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIND_FILE, KIND_QUARANTINE,
+                                STATUS_EMPTY, STATUS_PARTIAL, STATUS_TRUNCATED, arrow_partition_parser)
 from etl.config import IngestConfig, PipelineConfig
-from etl.io.sources import RetryPolicy, expand_inputs
+from etl.io.sources import RetryPolicy, current_size
+from etl.preflight import check_inputs
 
-# Statuses after which a file is never read again; unreachable/error files are retried by the next run.
-DONE_STATUSES = ("ok", "partial", "empty")
+# A file's latest status decides whether a run reads it: ok, partial and empty are final, unreachable and error are
+# retried, and these are read again when the file's size changed since (a download or copy went on).
+RECHECK_STATUSES = (STATUS_PARTIAL, STATUS_EMPTY, STATUS_TRUNCATED)
+# A truncated file whose size cannot be told now (HTTP without Content-Length) is read again at most this often.
+MAX_BLIND_RETRIES = 3
 # Batch intents: (batch_id, source_file) written before a batch's appends; a batch without ingest_log rows is pending.
 INGEST_BATCHES = "_state/ingest_batches"
 INGEST_BATCHES_SCHEMA = T.StructType([T.StructField(name, kind, False) for name, kind in (
@@ -58,12 +63,18 @@ class IngestSummary:
     file_statuses: dict[str, int] = field(default_factory=dict)
     bytes_read: int = 0
     bytes_decompressed: int = 0
+    files_reread: int = 0  # final or truncated files whose size changed since they were read
+    truncated_unchanged: int = 0  # truncated files not read again: same size as when they were read
+    already_loaded: int = 0  # records of a re-read file that bronze already had from its earlier read
 
     def lines(self) -> list[str]:
         out = [
             f"ingest run {self.run_id}",
             f"  files given            {self.files_given:>10,}",
-            f"  already ingested       {self.files_already_done:>10,}",
+            f"  already ingested       {self.files_already_done:>10,}"
+            + (f"  ({self.truncated_unchanged:,} truncated and unchanged since)" if self.truncated_unchanged else ""),
+            f"  read again (changed)   {self.files_reread:>10,}"
+            + (f"  ({self.already_loaded:,} of their records already loaded)" if self.already_loaded else ""),
             f"  processed now          {self.files_processed:>10,}  {dict(sorted(self.file_statuses.items()))}",
             f"  documents loaded       {self.documents_loaded:>10,}",
             f"  quarantined            {self.quarantined:>10,}  {dict(sorted(self.quarantine_reasons.items()))}",
@@ -87,27 +98,35 @@ def ensure_bronze_tables(spark: SparkSession, lake: str) -> None:
 
 @dataclass
 class LogState:
-    """What the ingest log says: files done, batches a crash left pending, and earlier attempts per file."""
+    """What the ingest log says: each file's latest read, batches a crash left pending, and attempts per file."""
 
-    done: set[str]
+    latest: dict[str, tuple[str, int | None]]  # file -> (status, source size) of its latest read
     pending: dict[str, list[str]]  # batch id -> its files, for batches with a pending row and no final rows
     attempts: dict[str, int]  # file -> final rows so far (retryable statuses included)
+
+    @property
+    def done(self) -> set[str]:
+        return {f for f, (status, _size) in self.latest.items() if status in FINAL_STATUSES}
 
 
 def log_state(spark: SparkSession, lake: str) -> LogState:
     """Read the ingest log and the batch intents (one small row per file and attempt; never the documents)."""
-    rows = tables.read(spark, lake, tables.BRONZE_INGEST_LOG).select("source_file", "status", "batch_id").collect()
-    done = {r.source_file for r in rows if r.status in DONE_STATUSES}
-    finished_batches = {r.batch_id for r in rows}
+    log = tables.read(spark, lake, tables.BRONZE_INGEST_LOG)
+    size = F.col("source_size") if "source_size" in log.columns else F.lit(None).cast("bigint")  # older lakes
+    rows = log.select("source_file", "status", "batch_id", "started_at", size.alias("source_size")).collect()
+    latest: dict[str, tuple[str, int | None]] = {}
     attempts: dict[str, int] = {}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r.started_at):
+        latest[r.source_file] = (r.status, r.source_size)
         attempts[r.source_file] = attempts.get(r.source_file, 0) + 1
+    finished_batches = {r.batch_id for r in rows}
+    done = {f for f, (status, _size) in latest.items() if status in FINAL_STATUSES}
     pending: dict[str, list[str]] = {}
     if tables.exists(spark, lake, INGEST_BATCHES):
         for r in tables.read(spark, lake, INGEST_BATCHES).select("batch_id", "source_file").collect():
             if r.batch_id not in finished_batches and r.source_file not in done:
                 pending.setdefault(r.batch_id, []).append(r.source_file)
-    return LogState(done, {b: sorted(set(f)) for b, f in pending.items()}, attempts)
+    return LogState(latest, {b: sorted(set(f)) for b, f in pending.items()}, attempts)
 
 
 def batch_id(files: list[str], attempts: dict[str, int]) -> str:
@@ -116,15 +135,37 @@ def batch_id(files: list[str], attempts: dict[str, int]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def done_files(spark: SparkSession, lake: str) -> set[str]:
-    """Files a previous run finished (small: one name per input file)."""
-    return log_state(spark, lake).done
+def files_to_read(files: list[str], state: LogState, icfg: IngestConfig, summary: IngestSummary) -> list[str]:
+    """New files, retryable ones, and files read before whose size has changed since (stat or HTTP HEAD)."""
+    policy = RetryPolicy(icfg.http_max_retries, icfg.http_backoff_base_s, icfg.http_backoff_max_s, icfg.http_timeout_s)
+    todo = []
+    for f in files:
+        status, size = state.latest.get(f, (None, None))
+        if status not in RECHECK_STATUSES:
+            if status not in FINAL_STATUSES:
+                todo.append(f)  # new, unreachable or error
+            continue
+        now = current_size(f, policy, icfg.s3_http_endpoint)
+        if now is not None and size is not None and now != size:
+            todo.append(f)
+            summary.files_reread += 1
+        elif status == STATUS_TRUNCATED:
+            if (now is None or size is None) and state.attempts.get(f, 0) < MAX_BLIND_RETRIES:
+                todo.append(f)  # cannot tell whether it changed: read again, a bounded number of times
+                summary.files_reread += 1
+            else:
+                summary.truncated_unchanged += 1
+    return todo
 
 
 def parse_files(spark: SparkSession, files: list[str], cfg: IngestConfig) -> DataFrame:
-    """Envelope rows for `files`, one input file per Spark task (cc-pyspark's model)."""
-    rdd = spark.sparkContext.parallelize([(f,) for f in files], max(1, len(files)))
-    files_df = spark.createDataFrame(rdd, "source_file string")
+    """Envelope rows for `files`, one input file per Spark task (cc-pyspark's model).
+
+    `spark.range` with one partition per file, not an RDD, so this also runs on Spark Connect (serverless).
+    """
+    names = F.array(*[F.lit(f) for f in files])
+    files_df = spark.range(0, len(files), 1, numPartitions=max(1, len(files))).select(
+        F.element_at(names, (F.col("id") + 1).cast("int")).alias("source_file"))
     return files_df.mapInArrow(arrow_partition_parser(cfg), ENVELOPE_DDL)
 
 
@@ -150,7 +191,7 @@ def split_envelope(env: DataFrame, run_id: str, now: datetime) -> tuple[DataFram
     log = env.where(F.col("kind") == KIND_FILE).select(
         "source_file", run.alias("ingest_run_id"), "status", "records_total", "documents", "quarantined",
         "skipped_other_types", "bytes_read", "bytes_decompressed", "error", "started_at", "duration_s",
-        F.lit(None).cast("string").alias("batch_id"),
+        F.lit(None).cast("string").alias("batch_id"), "source_size", "source_checksum",
     )
     return docs, quarantine, log
 
@@ -159,7 +200,8 @@ def duplicate_copies(docs: DataFrame, existing: DataFrame) -> DataFrame:
     """(source_file, record_offset, _loaded_from) of document rows that repeat an already-kept WARC-Record-ID.
 
     Works on keys only, so no text moves: within the batch the first copy by (file, offset) is kept; a copy of a
-    record that bronze already holds from another file is a duplicate too (`_loaded_from` names that file).
+    record that bronze already holds is a duplicate too (`_loaded_from` names the file it came from: the same file
+    when a changed file is read again, and then the copy is simply already loaded).
     """
     keys = docs.select("doc_id", "source_file", "record_offset")
     order = Window.partitionBy("doc_id").orderBy("source_file", "record_offset")
@@ -168,17 +210,15 @@ def duplicate_copies(docs: DataFrame, existing: DataFrame) -> DataFrame:
         "source_file", "record_offset", F.lit(None).cast("string").alias("_loaded_from"))
     firsts = ranked.where(F.col("_copy") == 1)
     loaded = existing.select("doc_id", F.col("source_file").alias("_loaded_from"))
-    elsewhere = (
-        firsts.join(loaded, "doc_id", "inner")
-        .where(F.col("_loaded_from") != F.col("source_file"))
-        .select("source_file", "record_offset", "_loaded_from")
-    )
+    elsewhere = firsts.join(loaded, "doc_id", "inner").select("source_file", "record_offset", "_loaded_from")
     return later.unionByName(elsewhere)
 
 
 def duplicate_quarantine_rows(docs: DataFrame, copies: DataFrame, run_id: str, now: datetime) -> DataFrame:
-    """Quarantine rows for duplicate copies, so no copy disappears without a trace."""
-    dup = docs.join(copies, ["source_file", "record_offset"], "inner")
+    """Quarantine rows for duplicate copies, so no copy disappears without a trace (a record a re-read file
+    already loaded is no duplicate: it is in bronze, from this very file)."""
+    others = copies.where(F.col("_loaded_from").isNull() | (F.col("_loaded_from") != F.col("source_file")))
+    dup = docs.join(others, ["source_file", "record_offset"], "inner")
     return dup.select(
         _quarantine_id(F.col("source_file"), F.col("record_offset").cast("string"), F.lit("duplicate_record_id"))
         .alias("quarantine_id"),
@@ -191,13 +231,14 @@ def duplicate_quarantine_rows(docs: DataFrame, copies: DataFrame, run_id: str, n
     )
 
 
-def same_name_rows(spark: SparkSession, lake: str, files: list[str], done: set[str]) -> DataFrame:
-    """(doc_id, source_file) of bronze rows from earlier files with a new file's name: the only possible collisions.
+def same_name_rows(spark: SparkSession, lake: str, files: list[str], seen: set[str]) -> DataFrame:
+    """(doc_id, source_file) of bronze rows from files read before with a batch file's name (the file itself when
+    it is read again): the only possible collisions.
 
     Read with a literal IN list on source_file, so Delta's statistics skip every other data file.
     """
     names = {os.path.basename(f.rstrip("/")) for f in files}
-    earlier = sorted(f for f in done if os.path.basename(f.rstrip("/")) in names and f not in files)
+    earlier = sorted(f for f in seen if os.path.basename(f.rstrip("/")) in names)
     docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).select("doc_id", "source_file")
     return docs.where(F.col("source_file").isin(earlier)) if earlier else docs.limit(0)
 
@@ -207,31 +248,39 @@ def _intent_rows(spark: SparkSession, files: list[str], run_id: str, batch: str,
 
 
 def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestConfig, run_id: str,
-                 summary: IngestSummary, batch: str, done: set[str]) -> None:
-    """Parse and commit one batch of files (the unit of exactly-once); the text is parsed once and moved once."""
+                 summary: IngestSummary, batch: str, seen: set[str]) -> None:
+    """Parse and commit one batch of files (the unit of exactly-once); the text is parsed once and moved once.
+
+    `seen`: files with earlier reads; a file among them is being read again because it changed.
+    """
     now = datetime.now(timezone.utc)
     retries = cfg.write_retries
     log_path = tables.table_path(lake, tables.BRONZE_INGEST_LOG)
     tables.append(spark, tables.table_path(lake, INGEST_BATCHES), _intent_rows(spark, files, run_id, batch, now),
                   retries, txn=(batch, 0))
+    reread = sorted(f for f in files if f in seen)
     env = parse_files(spark, files, cfg).persist(StorageLevel.MEMORY_AND_DISK)
     copies = None
     try:
         docs, quarantine, log = split_envelope(env, run_id, now)
         log_rows = log.collect()  # one small row per file; also materialises the parse
-        copies = duplicate_copies(docs, same_name_rows(spark, lake, files, done)).persist(StorageLevel.MEMORY_AND_DISK)
+        copies = duplicate_copies(docs, same_name_rows(spark, lake, files, seen)).persist(StorageLevel.MEMORY_AND_DISK)
         n_copies = copies.count()  # usually 0; cached and small, so the joins below can broadcast it
         keep = docs.join(copies, ["source_file", "record_offset"], "left_anti") if n_copies else docs
         all_quarantine = quarantine.unionByName(duplicate_quarantine_rows(docs, copies, run_id, now)) \
             if n_copies else quarantine
+        if reread:  # the damage an earlier read of the same file already recorded is not recorded twice
+            earlier = tables.read(spark, lake, tables.BRONZE_QUARANTINE).where(F.col("source_file").isin(reread))
+            all_quarantine = all_quarantine.join(earlier.select("quarantine_id"), "quarantine_id", "left_anti")
         reasons = {r["reason"]: r["n"] for r in all_quarantine.groupBy("reason").agg(F.count("*").alias("n")).collect()}
+        again = copies.where(F.col("_loaded_from") == F.col("source_file")).count() if n_copies else 0
         tables.append(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE), all_quarantine, retries,
                       txn=(batch, 0))
         tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), keep, retries, txn=(batch, 0))
         names = schemas.BRONZE_INGEST_LOG.fieldNames()
         final = [tuple({**row.asDict(), "batch_id": batch}[n] for n in names) for row in log_rows]
         tables.append(spark, log_path, spark.createDataFrame(final, schemas.BRONZE_INGEST_LOG), retries,
-                      txn=(batch, 0))
+                      txn=(batch, 0), merge_schema=True)  # lakes written before source_size/checksum existed
     finally:
         env.unpersist()
         if copies is not None:
@@ -241,7 +290,8 @@ def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestCo
         summary.bytes_read += row.bytes_read
         summary.bytes_decompressed += row.bytes_decompressed
         summary.documents_loaded += row.documents
-    summary.documents_loaded -= reasons.get("duplicate_record_id", 0)
+    summary.documents_loaded -= reasons.get("duplicate_record_id", 0) + again
+    summary.already_loaded += again
     for reason, n in reasons.items():
         summary.quarantine_reasons[reason] = summary.quarantine_reasons.get(reason, 0) + n
         summary.quarantined += n
@@ -255,28 +305,32 @@ def run_ingest(
     progress: Callable[[str], None] = print,
     run_id: str | None = None,
 ) -> IngestSummary:
-    """Ingest every input file not already done; returns the run's counts."""
+    """Ingest every input file not already done (or changed since); returns the run's counts.
+
+    Raises PreflightError before touching the lake when inputs are missing (unless allowed) or none are found.
+    """
     run_id = run_id or new_run_id()
     icfg = cfg.ingest
-    policy = RetryPolicy(icfg.http_max_retries, icfg.http_backoff_base_s, icfg.http_backoff_max_s, icfg.http_timeout_s)
-    files = expand_inputs(inputs, icfg.manifest_prefix, policy)
+    files = check_inputs(inputs, icfg)
     summary = IngestSummary(run_id=run_id, files_given=len(files))
     ensure_bronze_tables(spark, cfg.lake)
     state = log_state(spark, cfg.lake)
     # Batches a crash left pending go first, with their own files and id (their appends may have committed).
     batches = list(state.pending.items())
     in_pending = {f for _b, fs in batches for f in fs}
-    todo = [f for f in files if f not in state.done and f not in in_pending]
-    summary.files_already_done = sum(1 for f in files if f in state.done)
+    todo = [f for f in files_to_read(files, state, icfg, summary) if f not in in_pending]
+    summary.files_already_done = sum(1 for f in files if f not in todo and f not in in_pending)
     for i in range(0, len(todo), icfg.files_per_batch):
         chunk = todo[i : i + icfg.files_per_batch]
         batches.append((batch_id(chunk, state.attempts), chunk))
     progress(f"bronze: {len(files)} input files, {summary.files_already_done} already ingested, "
              f"{len(todo) + len(in_pending)} to read in {len(batches)} batch(es)"
+             + (f" ({summary.files_reread} read again: changed since)" if summary.files_reread else "")
              + (f" ({len(state.pending)} left pending by an earlier run)" if state.pending else ""))
+    seen = set(state.attempts)
     for i, (bid, batch) in enumerate(batches, 1):
         before = summary.documents_loaded
-        ingest_batch(spark, cfg.lake, batch, icfg, run_id, summary, bid, state.done)
+        ingest_batch(spark, cfg.lake, batch, icfg, run_id, summary, bid, seen)
         progress(f"bronze: batch {i}/{len(batches)}: {len(batch)} files, "
                  f"{summary.documents_loaded - before:,} documents, {summary.quarantined:,} quarantined so far")
     return summary

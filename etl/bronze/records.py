@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from etl.config import DIGEST_FLAG, IngestConfig
-from etl.io.sources import RetryPolicy, SourceUnavailable, open_source
+from etl.io.sources import RetryPolicy, SourceUnavailable, open_source, source_size
 from etl.io.wet import Damage, Record, WarcReader, crawl_id_from
 
 KIND_DOCUMENT, KIND_QUARANTINE, KIND_FILE = "document", "quarantine", "file"
@@ -28,6 +28,7 @@ STATUS_UNREACHABLE, STATUS_ERROR = "unreachable", "error"
 FINAL_STATUSES = (STATUS_OK, STATUS_PARTIAL, STATUS_EMPTY)
 # Damage at the very end of a file that a complete copy would not have.
 TRUNCATION_REASONS = ("truncated_record", "truncated_gzip")
+LIMIT_REASONS = ("decompression_bomb", "too_slow")  # reading stopped early: no checksum of the whole file
 REPLACEMENT_CHAR = "\ufffd"
 REPLACEMENT_BYTES = REPLACEMENT_CHAR.encode("utf-8")
 TS = pa.timestamp("us", tz="UTC")
@@ -59,6 +60,7 @@ ENVELOPE = pa.schema(
         ("skipped_other_types", pa.int64()),
         ("bytes_read", pa.int64()),
         ("bytes_decompressed", pa.int64()),
+        ("source_size", pa.int64()),
         ("source_checksum", pa.string()),
         ("error", pa.string()),
         ("started_at", TS),
@@ -70,7 +72,7 @@ ENVELOPE_DDL = (
     "crawl_id string, content_length bigint, cc_languages array<string>, text string, replaced_chars int, "
     "warc_refers_to string, warc_block_digest string, source_file string, record_offset bigint, reason string, "
     "detail string, snippet string, status string, records_total bigint, documents bigint, quarantined bigint, "
-    "skipped_other_types bigint, bytes_read bigint, bytes_decompressed bigint, source_checksum string, error string, "
+    "skipped_other_types bigint, bytes_read bigint, bytes_decompressed bigint, source_size bigint, source_checksum string, error string, "
     "started_at timestamp, duration_s double"
 )
 
@@ -167,6 +169,7 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
     crawl_id = crawl_id_from(source_file)
     status, error = STATUS_OK, None
     reader: WarcReader | None = None
+    size: int | None = None
     last_damage: str | None = None  # the reason of the last item if it was damage: a cut-off end shows here
 
     def quarantine(offset, reason, detail, snippet=b"", record_id=None):
@@ -183,6 +186,7 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
         quarantine(None, "unreachable", str(exc))
         raw = None
     if raw is not None:
+        size = source_size(raw)
         try:
             with raw:
                 reader = WarcReader(raw, cfg.max_record_bytes, cfg.snippet_chars, cfg.max_decompression_ratio,
@@ -205,14 +209,19 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
             status, error = STATUS_ERROR, f"{type(exc).__name__}: {exc}"
             quarantine(None, "reader_error", error)
     stats = reader.stats if reader else None
+    if size is None and stats is not None and status == STATUS_OK and last_damage not in LIMIT_REASONS:
+        size = stats.bytes_read  # read to the end, so what was read is the size
     if status == STATUS_OK:
-        if stats is not None and stats.bytes_read == 0:
-            quarantine(None, "empty_file", "the file has no bytes (a failed download or copy?)")
         status = _file_status(counts, last_damage)
+        if stats is not None and stats.bytes_read == 0:  # read again once it has bytes (its size changes)
+            quarantine(None, "empty_file", "the file has no bytes (a failed download or copy?)")
+            status = STATUS_EMPTY
     cols.add(
         kind=KIND_FILE, source_file=source_file, status=status, error=error,
         bytes_read=stats.bytes_read if stats else 0, bytes_decompressed=stats.bytes_decompressed if stats else 0,
-        source_checksum=f"crc32:{stats.crc32:08x}" if stats and status != STATUS_UNREACHABLE else None,
+        source_size=size,
+        source_checksum=f"crc32:{stats.crc32:08x}" if stats and status == STATUS_OK and last_damage not in LIMIT_REASONS
+        else None,
         started_at=started, duration_s=time.perf_counter() - t0, **counts,
     )
     yield cols.batch()

@@ -11,6 +11,7 @@ import gzip
 import io
 import os
 import random
+import re
 import time
 import urllib.error
 import urllib.request
@@ -66,35 +67,87 @@ def _read_manifest_lines(path: str, policy: RetryPolicy) -> list[str]:
     return [line.strip() for line in data.decode("utf-8").splitlines() if line.strip() and not line.startswith("#")]
 
 
-def expand_inputs(inputs: Iterable[str], manifest_prefix: str, policy: RetryPolicy | None = None) -> list[str]:
+URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: C:\\ is a drive, not a scheme
+
+
+def has_scheme(item: str) -> bool:
+    """hdfs://, abfss://, dbfs:/, s3a://, ... (file: URIs count as local paths)."""
+    return bool(URI_SCHEME.match(item)) and not item.startswith("file:")
+
+
+def local_path(item: str) -> str:
+    """file:///abs and file:/abs name local paths; everything else is returned unchanged."""
+    if item.startswith("file://"):
+        return item[len("file://") :]
+    if item.startswith("file:/"):
+        return item[len("file:") :]
+    return item
+
+
+def expand_inputs(inputs: Iterable[str], manifest_prefix: str, policy: RetryPolicy | None = None,
+                  unmatched: list[str] | None = None) -> list[str]:
     """Turn user inputs into a sorted, de-duplicated list of file locations.
 
-    A local path that matches nothing is kept as is, so the run reports it (quarantine, status unreachable)
-    instead of silently ignoring a typo.
+    A local path, glob or directory that matches no WET file is kept as is (a run allowed to miss inputs logs it
+    as unreachable and retries it later) and appended to `unmatched`, so callers can refuse it up front.
     """
     policy = policy or RetryPolicy()
     out: list[str] = []
     for item in inputs:
-        item = item.strip()
+        item = local_path(item.strip())
         if not item:
             continue
         if is_manifest(item):
             for rel in _read_manifest_lines(item, policy):
                 out.append(rel if is_remote(rel) or rel.startswith("/") else manifest_prefix.rstrip("/") + "/" + rel)
-        elif is_remote(item):
+        elif is_remote(item) or has_scheme(item):  # existence is the reader's to find out
             out.append(item)
         elif os.path.isdir(item):
-            found = [
-                str(p.resolve())
-                for p in Path(item).rglob("*")
-                if p.is_file() and p.name.endswith(WET_SUFFIXES)
-            ]
+            found = [str(p.resolve()) for p in Path(item).rglob("*") if p.is_file() and p.name.endswith(WET_SUFFIXES)]
             out.extend(found)
+            if not found and unmatched is not None:
+                unmatched.append(f"{item} (a directory with no {', '.join(WET_SUFFIXES)} files)")
         elif any(ch in item for ch in "*?["):
-            out.extend(str(Path(p).resolve()) for p in glob.glob(item, recursive=True) if os.path.isfile(p))
+            found = [str(Path(p).resolve()) for p in glob.glob(item, recursive=True) if os.path.isfile(p)]
+            out.extend(found)
+            if not found and unmatched is not None:
+                unmatched.append(f"{item} (the pattern matches no file)")
         else:
             out.append(str(Path(item).resolve()))
+            if not os.path.exists(item) and unmatched is not None:
+                unmatched.append(f"{item} (no such file)")
     return sorted(set(out))
+
+
+def source_size(stream: BinaryIO) -> int | None:
+    """Size of an opened source in bytes when the source says so (local file size, HTTP Content-Length)."""
+    raw = getattr(stream, "raw", stream)
+    if isinstance(raw, ResumingHTTPReader):
+        return raw.length
+    try:
+        return os.fstat(stream.fileno()).st_size
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return None
+
+
+def current_size(path: str, policy: RetryPolicy, s3_http_endpoint: str = "https://data.commoncrawl.org/") -> int | None:
+    """Size of a source now, without reading it (stat, or an HTTP HEAD); None when it cannot be told."""
+    if path.startswith(("s3://", "s3a://")):
+        path = s3_to_https(path, s3_http_endpoint) or ""
+    if path.startswith(("http://", "https://")):
+        req = urllib.request.Request(path, method="HEAD", headers={"User-Agent": USER_AGENT})
+        try:
+            with urllib.request.urlopen(req, timeout=policy.timeout_s) as resp:
+                length = resp.headers.get("Content-Length")
+                return int(length) if length else None
+        except (urllib.error.URLError, HTTPException, OSError, ValueError):
+            return None
+    if is_remote(path) or not path:
+        return None
+    try:
+        return os.path.getsize(local_path(path))
+    except OSError:
+        return None
 
 
 class ResumingHTTPReader(io.RawIOBase):
@@ -191,7 +244,7 @@ def open_source(path: str, policy: RetryPolicy | None = None, s3_http_endpoint: 
         return io.BufferedReader(ResumingHTTPReader(https, policy), 1 << 20) if https else _open_s3(path)
     if path.startswith(("http://", "https://")):
         return io.BufferedReader(ResumingHTTPReader(path, policy), 1 << 20)
-    local = path[len("file://") :] if path.startswith("file://") else path
+    local = local_path(path)
     try:
         return open(local, "rb", buffering=1 << 20)
     except FileNotFoundError:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
+
+import pytest
 
 from delta.tables import DeltaTable
 from fastwarc.warc import ArchiveIterator, WarcRecordType
@@ -14,7 +17,8 @@ from pyspark.sql import functions as F
 from etl import tables
 from etl.bronze.ingest import run_ingest
 from etl.config import load_config
-from etl.io.wet_writer import conversion_headers, write_wet
+from etl.io.wet_writer import block_digest, conversion_headers, write_wet
+from etl.preflight import PreflightError
 from tests.helpers.concurrency import run_at_once
 from tests.helpers.flaky_http import flaky_server
 
@@ -82,8 +86,8 @@ def test_real_files_match_fastwarc_and_damage_is_quarantined(spark, lake):
             "duplicate_record_id"} <= reasons
     assert summary.quarantined == tables.read(spark, lake, tables.BRONZE_QUARANTINE).count()
     log = {r.source_file.split("/")[-1]: r.status for r in tables.read(spark, lake, tables.BRONZE_INGEST_LOG).collect()}
-    assert log["fragment3.wet.gz"] == "ok" and log["CC-MAIN-2016-50-truncated-download.wet.gz"] == "partial"
-    assert log["file_headers_only.wet.gz"] == "partial"  # its only record is cut short
+    assert log["fragment3.wet.gz"] == "ok" and log["CC-MAIN-2016-50-truncated-download.wet.gz"] == "truncated"
+    assert log["file_headers_only.wet.gz"] == "truncated"  # its only record is cut short
     # Rerun: nothing to do, no table changes.
     before = versions(spark, lake)
     again = run_ingest(spark, cfg_for(lake), inputs, progress=quiet)
@@ -107,10 +111,12 @@ def test_new_inputs_add_only_their_records_and_missing_files_retry(spark, lake, 
     empty = tmp_path / "empty.wet.gz"
     empty.write_bytes(b"")
     missing = str(tmp_path / "later.wet.gz")
-    first = run_ingest(spark, cfg_for(lake), [str(a), str(empty), missing], progress=quiet)
+    cfg = cfg_for(lake, **{"ingest.allow_missing_inputs": True})
+    first = run_ingest(spark, cfg, [str(a), str(empty), missing], progress=quiet)
     assert first.documents_loaded == 5 and first.file_statuses == {"ok": 1, "empty": 1, "unreachable": 1}
+    assert first.quarantine_reasons == {"empty_file": 1, "unreachable": 1}
     make_wet(Path(missing), range(5, 8))
-    second = run_ingest(spark, cfg_for(lake), [str(a), str(empty), missing], progress=quiet)
+    second = run_ingest(spark, cfg, [str(a), str(empty), missing], progress=quiet)
     assert second.files_processed == 1 and second.documents_loaded == 3
     assert tables.read(spark, lake, tables.BRONZE_DOCUMENTS).count() == 8
 
@@ -165,3 +171,53 @@ def test_document_table_keeps_text_out_of_statistics(spark, lake, tmp_path):
     run_ingest(spark, cfg_for(lake), [str(tmp_path)], progress=quiet)
     props = DeltaTable.forPath(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS)).detail().first().properties
     assert "text" not in props["delta.dataSkippingStatsColumns"].split(",")
+
+
+def test_missing_input_stops_before_the_lake_is_touched(spark, lake, tmp_path):
+    make_wet(tmp_path / "a.wet.gz", range(2))
+    for inputs in ([str(tmp_path / "a.wet.gz"), str(tmp_path / "typo.wet.gz")], [str(tmp_path / "none-*.wet.gz")]):
+        with pytest.raises(PreflightError, match=r"typo\.wet\.gz|none-\*"):
+            run_ingest(spark, cfg_for(lake), inputs, progress=quiet)
+    assert not tables.exists(spark, lake, tables.BRONZE_DOCUMENTS)
+
+
+def test_file_uri_inputs_are_local_paths(spark, lake, tmp_path):
+    path = make_wet(tmp_path / "u.wet.gz", range(3))
+    summary = run_ingest(spark, cfg_for(lake), [f"file://{path}"], progress=quiet)
+    assert summary.documents_loaded == 3 and summary.file_statuses == {"ok": 1}
+    assert {r.source_file for r in tables.read(spark, lake, tables.BRONZE_INGEST_LOG).collect()} == {str(path)}
+
+
+def test_truncated_file_is_read_again_once_it_changes(spark, lake, tmp_path):
+    full = make_wet(tmp_path / "full.wet.gz", range(10), text="A record long enough to cut. " * 20).read_bytes()
+    growing = tmp_path / "copying" / "g.wet.gz"
+    growing.parent.mkdir()
+    growing.write_bytes(full[: len(full) // 2])  # a copy still in progress
+    cfg = cfg_for(lake)
+    first = run_ingest(spark, cfg, [str(growing)], progress=quiet)
+    assert first.file_statuses == {"truncated": 1} and 0 < first.documents_loaded < 10
+    unchanged = run_ingest(spark, cfg, [str(growing)], progress=quiet)
+    assert unchanged.files_processed == 0 and unchanged.truncated_unchanged == 1
+    growing.write_bytes(full)  # the copy finished
+    done = run_ingest(spark, cfg, [str(growing)], progress=quiet)
+    assert done.file_statuses == {"ok": 1} and done.files_reread == 1
+    assert done.already_loaded == first.documents_loaded and done.documents_loaded == 10 - first.documents_loaded
+    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    assert docs.count() == 10 and docs.select("doc_id").distinct().count() == 10
+    log = tables.read(spark, lake, tables.BRONZE_INGEST_LOG).orderBy("started_at").collect()
+    assert [(r.status, r.source_size) for r in log] == [("truncated", len(full) // 2), ("ok", len(full))]
+    assert log[-1].source_checksum == f"crc32:{zlib.crc32(full):08x}"
+
+
+def test_damaged_copy_loses_to_the_copy_whose_digest_verifies(spark, lake, tmp_path):
+    headers = {**conversion_headers("https://a.example/", "<urn:uuid:0000-dup>", "2024-05-18T01:58:10Z"),
+               "WARC-Block-Digest": block_digest(b"the intact text\n")}
+    with open(tmp_path / "a-damaged.wet.gz", "wb") as fh:  # sorts first by file name
+        write_wet(fh, [(headers, b"the intact t3xt\n")])
+    with open(tmp_path / "b-intact.wet.gz", "wb") as fh:
+        write_wet(fh, [(headers, b"the intact text\n")])
+    run_ingest(spark, cfg_for(lake), [str(tmp_path)], progress=quiet)
+    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).collect()
+    assert [(d.source_file.rsplit("/", 1)[1], d.text) for d in docs] == [("b-intact.wet.gz", "the intact text\n")]
+    q = tables.read(spark, lake, tables.BRONZE_QUARANTINE).collect()
+    assert [(r.reason, r.source_file.rsplit("/", 1)[1]) for r in q] == [("digest_mismatch", "a-damaged.wet.gz")]

@@ -1,0 +1,47 @@
+"""Checks that run before Spark starts: inputs that exist and a lake that can be written.
+
+A typo'd input path or a read-only lake fails in a second with one line naming the path, instead of minutes later
+inside a Spark job (or, for a missing input, silently on every scheduled run).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from etl.config import IngestConfig
+from etl.io.sources import RetryPolicy, expand_inputs, has_scheme, local_path
+
+
+class PreflightError(ValueError):
+    """Inputs or lake unusable; the message names the path and what to do (exit code 2)."""
+
+
+def check_inputs(inputs: list[str], cfg: IngestConfig) -> list[str]:
+    """The input files, expanded; PreflightError when none are found or some do not exist (unless allowed)."""
+    policy = RetryPolicy(cfg.http_max_retries, cfg.http_backoff_base_s, cfg.http_backoff_max_s, cfg.http_timeout_s)
+    unmatched: list[str] = []
+    try:
+        files = expand_inputs(inputs, cfg.manifest_prefix, policy, unmatched)
+    except (OSError, UnicodeDecodeError) as exc:  # an unreadable manifest
+        raise PreflightError(f"cannot read the input list: {exc}") from None
+    if unmatched and not cfg.allow_missing_inputs:
+        raise PreflightError("input not found: " + "; ".join(unmatched)
+                             + " (pass --set ingest.allow_missing_inputs=true to log missing files and retry them "
+                               "on later runs)")
+    if not files:
+        raise PreflightError(f"no input files found in {' '.join(inputs)}")
+    return files
+
+
+def check_lake(lake: str) -> None:
+    """A local lake directory must be creatable and writable (remote lakes are checked by their first write)."""
+    if has_scheme(lake):
+        return
+    path = local_path(lake)
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise PreflightError(f"cannot write to the lake at {path}: {exc.strerror or exc}") from None
