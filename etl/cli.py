@@ -14,6 +14,7 @@ from typing import Callable
 
 from etl.config import ConfigError, PipelineConfig, load_config
 from etl.preflight import PreflightError
+from etl.tables import SchemaDrift
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -45,7 +46,7 @@ def run_job(name: str, body: Callable[[], list[str]]) -> int:
     t0 = time.perf_counter()
     try:
         lines = body()
-    except (ConfigError, UsageError, PreflightError) as exc:
+    except (ConfigError, UsageError, PreflightError, SchemaDrift) as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -30,7 +30,7 @@ from etl.gold.build import (GOLD_CLUSTERS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD
 from etl.pipeline import ALL_TABLES
 from etl.progress import PROGRESS
 
-HOUSEKEPT_TABLES = (*ALL_TABLES, GOLD_MINHASH_EDGES, GOLD_CLUSTERS, PROGRESS)
+HOUSEKEPT_TABLES = (*ALL_TABLES, PROGRESS)
 # Refreshes look rows up by key with literal IN lists; clustering the key makes each data file hold a narrow key
 # range, so Delta's min/max statistics skip every file that cannot hold one (README "Table layout").
 ZORDER_COLUMNS = {GOLD_DOCUMENTS: ("doc_id",), SILVER_DOCUMENTS: ("doc_id",), GOLD_DUPLICATES: ("doc_id",),

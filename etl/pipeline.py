@@ -101,10 +101,20 @@ def run_funnel(spark: SparkSession, lake: str, bronze: IngestSummary, silver: Si
     }
 
 
+def check_lake_schemas(spark: SparkSession, lake: str, progress: Callable[[str], None] = print) -> None:
+    """Before a refresh's first write: every table still has the pipeline's columns (SchemaDrift names the table and
+    column otherwise); columns users added are kept and get nulls in new rows."""
+    for name in ALL_TABLES:
+        extra = tables.check_schema(spark, lake, name)
+        if extra:
+            progress(f"{name}: keeping column(s) added by hand: {', '.join(extra)} (null in new rows)")
+
+
 def refresh(spark: SparkSession, cfg: PipelineConfig, inputs: list[str],
             progress: Callable[[str], None] = print, run_id: str | None = None) -> RefreshSummary:
     """Ingest new inputs, score new bronze rows, decide and dedup new silver rows against history."""
     run_id = run_id or new_run_id()
+    check_lake_schemas(spark, cfg.lake, progress)
     bronze = run_ingest(spark, cfg, inputs, progress, run_id=run_id)
     silver = run_silver(spark, cfg, run_id, progress)
     gold = run_gold(spark, cfg, run_id, progress)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -38,6 +39,7 @@ DELETION_VECTORS = {"delta.enableDeletionVectors": "true"}
 # Lookups by key push the keys as a literal IN list (Delta's data skipping then reads only files whose min/max can
 # hold a key) up to this many keys; larger key sets go through a semi-join.
 LOOKUP_IN_LIST_MAX = 10_000
+SCHEMA_PROPERTY = "etl.schema"  # the columns the pipeline created a table with (JSON); any others are a user's
 
 
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two or more letters, so "C:" stays a path
@@ -94,13 +96,16 @@ def ensure_table(
     spark: SparkSession, path: str, schema: T.StructType, properties: dict[str, str] | None = None, retries: int = 5,
     partition_by: Sequence[str] = (),
 ) -> DeltaTable:
-    """Create an empty Delta table at `path` if there is none (safe when two runs race to create it)."""
+    """Create an empty Delta table at `path` if there is none (safe when two runs race to create it).
+
+    The schema is also stored as a table property, so a later run can tell the pipeline's columns from a user's.
+    """
 
     def create() -> DeltaTable:
         builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema)
         if partition_by:
             builder = builder.partitionedBy(*partition_by)
-        for key, value in (properties or {}).items():
+        for key, value in {**(properties or {}), SCHEMA_PROPERTY: schema.json()}.items():
             builder = builder.property(key, value)
         return builder.execute()
 
@@ -117,6 +122,40 @@ def ensure_table(
                 raise
             time.sleep(0.2 * (2**attempt))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class SchemaDrift(ValueError):
+    """A lake table lost or retyped a column the pipeline writes, or gained one it cannot write (NOT NULL)."""
+
+
+def check_schema(spark: SparkSession, lake: str, name: str) -> list[str]:
+    """Columns a user added to table `name` (carried: new rows get nulls); SchemaDrift when a write would fail.
+
+    Tables created before the schema property existed are not checked.
+    """
+    path = table_path(lake, name)
+    if not DeltaTable.isDeltaTable(spark, path):
+        return []
+    table = DeltaTable.forPath(spark, path)
+    stored = (table.detail().first().properties or {}).get(SCHEMA_PROPERTY)
+    if not stored:
+        return []
+    ours = T.StructType.fromJson(json.loads(stored))
+    actual = {f.name: f for f in table.toDF().schema.fields}
+    for field in ours.fields:
+        now = actual.get(field.name)
+        if now is None:
+            raise SchemaDrift(f"{name} has no column '{field.name}' any more (dropped or renamed by hand); the "
+                              f"pipeline writes it: add it back, or rebuild the table")
+        if now.dataType.simpleString() != field.dataType.simpleString():
+            raise SchemaDrift(f"{name}.{field.name} is {now.dataType.simpleString()} in the table but the pipeline "
+                              f"writes {field.dataType.simpleString()}")
+    extra = [f for f in actual.values() if f.name not in ours.fieldNames()]
+    for field in extra:
+        if not field.nullable:
+            raise SchemaDrift(f"{name}.{field.name} was added as NOT NULL; the pipeline cannot fill it for new "
+                              f"rows: make it nullable or drop it")
+    return [f.name for f in extra]
 
 
 def describe_error(exc: BaseException) -> str:

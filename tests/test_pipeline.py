@@ -77,11 +77,18 @@ def full_run(spark, split_inputs, tmp_path_factory) -> dict:
 
 
 def test_two_refreshes_equal_one_full_run_and_noop_changes_nothing(spark, split_inputs, full_run, tmp_path):
+    """Also: a column a user added by hand between the two refreshes is kept (null for new rows), never dropped."""
     lake = str(tmp_path / "lake")
     first = refresh(spark, cfg_for(lake), [str(split_inputs[0])], progress=quiet)
-    second = refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
+    gold_docs = tables.table_path(lake, GOLD_DOCUMENTS)
+    spark.sql(f"ALTER TABLE delta.`{gold_docs}` ADD COLUMNS (reviewer_note string)")
+    spark.sql(f"UPDATE delta.`{gold_docs}` SET reviewer_note = 'checked'")
+    said = []
+    second = refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=said.append)
     assert first.bronze.files_processed == 1 and second.bronze.files_processed == 1
     assert snapshot(spark, lake) == full_run
+    notes = {r.reviewer_note for r in tables.read(spark, lake, GOLD_DOCUMENTS).select("reviewer_note").collect()}
+    assert notes == {"checked", None} and any("reviewer_note" in line for line in said)
     assert full_run["duplicates"], "the real near-duplicate set must produce duplicates"
     assert {"exact_dedup", "near_dedup"} <= {row[3] for row in full_run["duplicates"]}
     before = table_versions(spark, lake)
@@ -147,9 +154,13 @@ def test_refresh_killed_after_any_commit_recovers(spark, split_inputs, full_run,
 
 
 @pytest.mark.slow
-def test_two_refresh_processes_at_once_on_a_fresh_lake(spark, split_inputs, full_run, tmp_path):
-    """Two jobs started together on an empty lake: both succeed and the lake equals one run (exactly once)."""
+@pytest.mark.parametrize("existing", [False, True], ids=["fresh_lake", "existing_lake"])
+def test_two_refresh_processes_at_once(spark, split_inputs, full_run, tmp_path, existing):
+    """Two jobs started together on an empty lake, or on one holding the old crawl: both succeed and the lake
+    equals one run (exactly once)."""
     lake = str(tmp_path / "lake")
+    if existing:
+        refresh(spark, cfg_for(lake), [str(split_inputs[0])], progress=quiet)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     cmd = [sys.executable, str(ROOT / "jobs" / "refresh.py"), "--input", *map(str, split_inputs), "--lake", lake,
            "--master", "local[1]", "--set", "ingest.files_per_batch=1"]
@@ -160,6 +171,20 @@ def test_two_refresh_processes_at_once_on_a_fresh_lake(spark, split_inputs, full
     assert snapshot(spark, lake) == full_run
     silver = tables.read(spark, lake, "silver/documents")
     assert silver.count() == silver.select("doc_id").distinct().count()
+
+
+@pytest.mark.slow
+def test_refresh_while_housekeeping_runs(spark, split_inputs, full_run, tmp_path):
+    """OPTIMIZE (Z-order) and VACUUM in another process while a refresh writes: both succeed, gold is exact."""
+    lake = str(tmp_path / "lake")
+    refresh(spark, cfg_for(lake), [str(split_inputs[0])], progress=quiet)
+    housekeeping = subprocess.Popen(
+        [sys.executable, str(ROOT / "jobs" / "housekeeping.py"), "--lake", lake, "--zorder", "--master", "local[1]"],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
+    _out, err = housekeeping.communicate(timeout=900)
+    assert housekeeping.returncode == 0, err[-2000:]
+    assert snapshot(spark, lake) == full_run
 
 
 def test_bad_config_exits_2_with_one_line(tmp_path):

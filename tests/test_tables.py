@@ -47,3 +47,17 @@ def test_txn_append_is_skipped_on_rerun(spark, tmp_path):
     assert spark.read.format("delta").load(path).count() == 2
     tables.append(spark, path, df, txn=("app", 8))
     assert spark.read.format("delta").load(path).count() == 4
+
+
+def test_schema_check_names_a_lost_column_and_carries_added_ones(spark, tmp_path):
+    lake = str(tmp_path / "lake")
+    path = tables.table_path(lake, "gold/things")
+    tables.ensure_table(spark, path, spark.createDataFrame([], SCHEMA).schema)
+    assert tables.check_schema(spark, lake, "gold/things") == []
+    spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS (note string)")
+    assert tables.check_schema(spark, lake, "gold/things") == ["note"]
+    # a user replaces the table without column n: the next write would fail late, so the check fails first
+    spark.createDataFrame([("a", "x")], "doc_id string, note string").write.format("delta").mode("overwrite") \
+        .option("overwriteSchema", "true").save(path)
+    with pytest.raises(tables.SchemaDrift, match=r"gold/things has no column 'n'"):
+        tables.check_schema(spark, lake, "gold/things")
