@@ -1,17 +1,25 @@
-"""Ingest benchmark: our bronze ingest vs a bare fastwarc loop and bare zlib on the same generated WET files."""
+"""Ingest benchmark: our bronze ingest against, on the same generated WET files in the same run,
+- the Parquet floor: one process per core reading with fastwarc and writing the same bronze columns to Parquet with
+  pyarrow (what any columnar lake must at least do), giving `ratio_vs_parquet_floor`;
+- a bare fastwarc loop (reads, writes nothing), giving `ratio_vs_bare_parser`; and bare zlib."""
 
 from __future__ import annotations
 
 import shutil
 import time
 import zlib
+from datetime import datetime, timezone
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from bench.gen_wet import CACHE, generate
 from bench.memory import PeakMemory
-from etl.bronze.records import KIND_DOCUMENT, file_batches
+from etl import schemas
+from etl.bronze.records import (KIND_DOCUMENT, crawl_id_from, decode_text, doc_id_for, file_batches, host_of,
+                                parse_warc_date, split_languages)
 from etl.config import IngestConfig, load_config
 
 GZIP_WBITS = 31
@@ -47,6 +55,41 @@ def bare_fastwarc(paths: list[Path]) -> tuple[int, float]:
                 rec.reader.read()
                 n += 1
     return n, time.perf_counter() - t0
+
+
+def _floor_table(path: Path, run_id: str, now: datetime) -> pa.Table:
+    """One file's bronze rows, built the plainest way: fastwarc records, Python lists, one pyarrow table."""
+    cols: dict[str, list] = {name: [] for name in schemas.BRONZE_DOCUMENTS.fieldNames()}
+    crawl_id = crawl_id_from(path.name)
+    with open(path, "rb") as fh:
+        for rec in ArchiveIterator(fh, record_types=WarcRecordType.conversion, parse_http=False):
+            h = rec.headers
+            payload = rec.reader.read()
+            text, replaced = decode_text(payload)
+            url, record_id = h.get("WARC-Target-URI"), rec.record_id
+            row = (doc_id_for(record_id), record_id, url, host_of(url), parse_warc_date(h.get("WARC-Date")),
+                   crawl_id, len(payload), split_languages(h.get("WARC-Identified-Content-Language")), text,
+                   replaced, h.get("WARC-Refers-To"), h.get("WARC-Block-Digest"), str(path), rec.stream_pos,
+                   run_id, now)
+            for col, value in zip(cols.values(), row):
+                col.append(value)
+    return pa.table(cols)
+
+
+def parquet_floor(paths: list[Path], out_dir: Path) -> tuple[int, float]:
+    """The floor for any columnar lake: fastwarc in, the bronze document columns out as Parquet (snappy, as Delta)."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    now = datetime.now(timezone.utc)
+    n = 0
+    t0 = time.perf_counter()
+    for i, p in enumerate(paths):
+        table = _floor_table(p, "floor", now)
+        pq.write_table(table, out_dir / f"part-{i:05d}.parquet", compression="snappy")
+        n += table.num_rows
+    elapsed = time.perf_counter() - t0
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return n, elapsed
 
 
 def our_parser(paths: list[Path]) -> tuple[int, float]:
@@ -87,12 +130,14 @@ def run(files: int = 8, mb_per_file: float = 26.0, cores: int = 2) -> dict:
     compressed = sum(p.stat().st_size for p in paths)
     raw_bytes, gz_s = bare_gzip(paths)
     fw_records, fw_s = bare_fastwarc(paths)
+    floor_records, floor_s = parquet_floor(paths, CACHE / "parquet-floor")
     py_records, py_s = our_parser(paths)
     sp_records, sp_s, mem = our_spark(paths, cores)
-    assert fw_records == py_records == sp_records, (fw_records, py_records, sp_records)
+    assert fw_records == floor_records == py_records == sp_records, (fw_records, floor_records, py_records, sp_records)
     mb = raw_bytes / 1e6
     ours_per_core = sp_records / sp_s / cores
     bare_per_core = fw_records / fw_s
+    floor_per_core = floor_records / floor_s
     return {
         "data": f"GENERATED: {files} WET files, {mb:.0f} MB uncompressed, {compressed / 1e6:.0f} MB gzip, "
                 f"{sp_records} records (real CC text re-cut)",
@@ -103,6 +148,9 @@ def run(files: int = 8, mb_per_file: float = 26.0, cores: int = 2) -> dict:
         "ours_mb_per_s_per_core": round(mb / sp_s / cores, 2),
         "ours_wall_s": round(sp_s, 2),
         "our_parser_only_records_per_s": round(py_records / py_s, 1),
+        "parquet_floor_records_per_s": round(floor_per_core, 1),
+        "ratio_vs_parquet_floor": round(ours_per_core / floor_per_core, 3),
+        "parser_only_ratio_vs_parquet_floor": round((py_records / py_s) / floor_per_core, 3),
         "bare_fastwarc_records_per_s": round(bare_per_core, 1),
         "bare_fastwarc_mb_per_s": round(mb / fw_s, 2),
         "bare_gzip_mb_per_s": round(mb / gz_s, 2),

@@ -8,7 +8,7 @@ import json
 import random
 from pathlib import Path
 
-from etl.io.wet_writer import conversion_headers, warcinfo_headers, write_wet
+from etl.io.wet_writer import block_digest, conversion_headers, warcinfo_headers, write_wet
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_RECORDS = ROOT / "tests" / "data" / "oscar_2021" / "oscar_22.01_sample_63docs.jsonl"
@@ -25,7 +25,7 @@ def real_lines() -> list[str]:
 def generate(out_dir: Path, files: int, mb_per_file: float, seed: int = 7, mean_doc_bytes: int = 4000) -> list[Path]:
     """Write `files` WET files of about `mb_per_file` MB uncompressed each; reuse them when already there."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / f"gen-{seed}-{i:03d}-{int(mb_per_file)}mb.warc.wet.gz" for i in range(files)]
+    paths = [out_dir / f"gen-{seed}-{i:03d}-{int(mb_per_file)}mb-digest.warc.wet.gz" for i in range(files)]
     if all(p.exists() for p in paths):
         return paths
     lines = real_lines()
@@ -52,7 +52,7 @@ def generate(out_dir: Path, files: int, mb_per_file: float, seed: int = 7, mean_
                 headers = conversion_headers(
                     f"https://gen{doc_no % 997}.example.org/page/{doc_no}",
                     f"<urn:uuid:{seed:08x}-0000-4000-8000-{doc_no:012x}>", "2099-01-01T00:00:00Z",
-                    rng.choice(langs))
+                    rng.choice(langs), extra={"WARC-Block-Digest": block_digest(payload)})  # as Common Crawl writes
                 written += len(payload) + 400
                 yield headers, payload
 

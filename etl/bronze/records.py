@@ -8,6 +8,7 @@ No Spark import here: the same code runs in Spark's Python workers, in tests and
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from datetime import datetime, timezone
 from typing import Iterator
@@ -101,9 +102,18 @@ def parse_warc_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+# scheme://[user@]host[:port] followed by /, ?, # or the end: nearly every crawled URL, parsed by one regex; any
+# other shape (whitespace, IPv6 literals, odd characters) goes to urlsplit, whose answer this equals (tested).
+SIMPLE_URL_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#\[\]\s]*@)?([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|$)")
+
+
 def host_of(url: str | None) -> str | None:
+    """The URL's host, lower-cased, as urllib's `urlsplit(url).hostname` gives it (None when there is none)."""
     if not url:
         return None
+    m = SIMPLE_URL_HOST.match(url)
+    if m is not None:
+        return m.group(1).lower()
     try:
         return urlsplit(url).hostname
     except ValueError:  # e.g. a malformed IPv6 literal
@@ -116,43 +126,69 @@ def split_languages(value: str | None) -> list[str] | None:
     return [code.strip() for code in value.split(",") if code.strip()]
 
 
-class _Columns:
-    """Column lists for one outgoing batch (faster than building a dict per row).
+# The envelope columns a document row fills, in the order `_Batch.add_document` takes them.
+DOCUMENT_FIELDS = ("doc_id", "warc_record_id", "url", "url_host", "warc_date", "crawl_id", "content_length",
+                   "cc_languages", "warc_refers_to", "warc_block_digest", "source_file", "record_offset")
+TEXT_FIELDS = ("text", "replaced_chars")
 
-    Document text is kept as the raw payload bytes and validated as UTF-8 by Arrow for the whole batch at once;
-    only a batch that contains invalid bytes is decoded row by row (with replacement characters counted).
+
+class _Batch:
+    """The rows of one outgoing Arrow batch, kept column-wise.
+
+    Documents (the hot path) are appended to one list per column, with the raw payload bytes validated as UTF-8 by
+    Arrow for the whole batch at once (only a batch holding invalid bytes is decoded row by row, counting
+    replacement characters). Quarantine and file rows are rare and kept as dicts. Columns a kind does not use are
+    all-null arrays, built in one call.
     """
 
     def __init__(self) -> None:
-        self.cols: dict[str, list] = {name: [] for name in ENVELOPE.names if name not in ("text", "replaced_chars")}
-        self.payloads: list[bytes | None] = []
-        self.rows = 0
+        self.doc_columns: tuple[list, ...] = tuple([] for _ in DOCUMENT_FIELDS)
+        self.payloads: list[bytes] = []
+        self.other_rows: list[dict] = []
         self.text_bytes = 0
 
-    def add(self, payload: bytes | None = None, **values) -> None:
-        for name, col in self.cols.items():
-            col.append(values.get(name))
+    @property
+    def rows(self) -> int:
+        return len(self.payloads) + len(self.other_rows)
+
+    def add_document(self, payload: bytes, *values) -> None:
+        for column, value in zip(self.doc_columns, values):
+            column.append(value)
         self.payloads.append(payload)
-        self.rows += 1
+        self.text_bytes += len(payload)
+
+    def add(self, **values) -> None:
+        self.other_rows.append(values)
 
     def _text_columns(self) -> tuple[pa.Array, pa.Array]:
         raw = pa.array(self.payloads, pa.binary())
         try:
-            text = raw.cast(pa.string())
-            replaced = [0 if p is not None else None for p in self.payloads]
+            return raw.cast(pa.string()), pa.nulls(len(raw), pa.int32()).fill_null(0)
         except pa.ArrowInvalid:  # some payload is not valid UTF-8
-            decoded = [decode_text(p) if p is not None else (None, None) for p in self.payloads]
-            text = pa.array([d[0] for d in decoded], pa.string())
-            replaced = [d[1] for d in decoded]
-        return text, pa.array(replaced, pa.int32())
+            decoded = [decode_text(p) for p in self.payloads]
+            return pa.array([d[0] for d in decoded], pa.string()), pa.array([d[1] for d in decoded], pa.int32())
 
-    def batch(self) -> pa.RecordBatch:
-        text, replaced = self._text_columns()
-        arrays = [
-            text if name == "text" else replaced if name == "replaced_chars" else pa.array(self.cols[name], field.type)
-            for name, field in zip(ENVELOPE.names, ENVELOPE)
-        ]
+    def _documents(self) -> pa.RecordBatch:
+        n = len(self.payloads)
+        given = dict(zip(DOCUMENT_FIELDS, self.doc_columns))
+        text = dict(zip(TEXT_FIELDS, self._text_columns()))
+        arrays = []
+        for field in ENVELOPE:
+            if field.name == "kind":
+                arrays.append(pa.array([KIND_DOCUMENT] * n, pa.string()))
+            elif field.name in text:
+                arrays.append(text[field.name])
+            elif field.name in given:
+                arrays.append(pa.array(given[field.name], field.type))
+            else:
+                arrays.append(pa.nulls(n, field.type))
         return pa.RecordBatch.from_arrays(arrays, schema=ENVELOPE)
+
+    def batches(self) -> list[pa.RecordBatch]:
+        out = [self._documents()] if self.payloads else []
+        if self.other_rows:
+            out.append(pa.RecordBatch.from_pylist(self.other_rows, schema=ENVELOPE))
+        return out
 
 
 def _snippet(data: bytes, limit: int) -> str:
@@ -165,7 +201,7 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
     t0 = time.perf_counter()
     policy = RetryPolicy(cfg.http_max_retries, cfg.http_backoff_base_s, cfg.http_backoff_max_s, cfg.http_timeout_s)
     counts = {"records_total": 0, "documents": 0, "quarantined": 0, "skipped_other_types": 0}
-    cols = _Columns()
+    cols = _Batch()
     crawl_id = crawl_id_from(source_file)
     status, error = STATUS_OK, None
     reader: WarcReader | None = None
@@ -200,8 +236,8 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
                     counts["records_total"] += 1
                     crawl_id = _handle_record(item, source_file, crawl_id, cols, counts, quarantine, cfg)
                     if cols.rows >= cfg.batch_rows or cols.text_bytes >= cfg.batch_text_bytes:
-                        yield cols.batch()
-                        cols = _Columns()
+                        yield from cols.batches()
+                        cols = _Batch()
         except SourceUnavailable as exc:  # the connection broke for good mid-file
             status, error = STATUS_UNREACHABLE, str(exc)
             quarantine(None, "unreachable", str(exc))
@@ -224,7 +260,7 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
         else None,
         started_at=started, duration_s=time.perf_counter() - t0, **counts,
     )
-    yield cols.batch()
+    yield from cols.batches()
 
 
 def _file_status(counts: dict[str, int], last_damage: str | None) -> str:
@@ -236,7 +272,7 @@ def _file_status(counts: dict[str, int], last_damage: str | None) -> str:
     return STATUS_EMPTY if counts["documents"] == 0 else STATUS_OK
 
 
-def _handle_record(rec: Record, source_file, crawl_id, cols: _Columns, counts, quarantine,
+def _handle_record(rec: Record, source_file, crawl_id, cols: _Batch, counts, quarantine,
                    cfg: IngestConfig) -> str | None:
     """Route one clean record: conversion -> document, warcinfo -> crawl id, anything else -> counted skip."""
     h = rec.headers
@@ -264,13 +300,10 @@ def _handle_record(rec: Record, source_file, crawl_id, cols: _Columns, counts, q
         quarantine(rec.offset, "empty_record", "conversion record with no text", b"", record_id)
         return crawl_id
     counts["documents"] += 1
-    cols.text_bytes += len(rec.payload)
-    cols.add(
-        kind=KIND_DOCUMENT, doc_id=doc_id_for(record_id), warc_record_id=record_id, url=url, url_host=host_of(url),
-        warc_date=parse_warc_date(h.get("warc-date")), crawl_id=crawl_id, content_length=len(rec.payload),
-        cc_languages=split_languages(h.get("warc-identified-content-language")), payload=rec.payload,
-        warc_refers_to=h.get("warc-refers-to"), warc_block_digest=h.get("warc-block-digest"),
-        source_file=source_file, record_offset=rec.offset,
+    cols.add_document(  # in DOCUMENT_FIELDS order
+        rec.payload, doc_id_for(record_id), record_id, url, host_of(url), parse_warc_date(h.get("warc-date")),
+        crawl_id, len(rec.payload), split_languages(h.get("warc-identified-content-language")),
+        h.get("warc-refers-to"), h.get("warc-block-digest"), source_file, rec.offset,
     )
     return crawl_id
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import io
 import random
 import re
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from etl.io.wet import Damage, Record, WarcReader
+from etl.io.wet import Damage, Record, WarcReader, block_digest_ok
 from etl.io.wet_writer import block_digest, conversion_headers, record_bytes, write_wet
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -219,6 +221,16 @@ def test_block_digest_is_verified():
     bad = read_all(record_bytes(headers, payload.replace(b"plain", b"plein")))[0][0]
     assert (good.digest_ok, bad.digest_ok) == (True, False)
     assert read_all(record_bytes(*doc(0)))[0][0].digest_ok is None  # no digest header: nothing to check
+
+
+@pytest.mark.parametrize("payload", [b"", b"x", "ünïcode\n".encode() * 99])
+def test_digest_forms_against_hashlib_and_base64(payload):
+    sha1 = hashlib.sha1(payload)
+    assert block_digest_ok("sha1:" + base64.b32encode(sha1.digest()).decode(), payload)
+    assert block_digest_ok("SHA1:" + sha1.hexdigest(), payload)
+    assert block_digest_ok("sha1:" + base64.b32encode(sha1.digest()).decode(), payload + b"!") is False
+    assert block_digest_ok("sha1:not-base32-at-all-not-base32-at", payload) is False
+    assert block_digest_ok("md5:abc", payload) is None
 
 
 def test_real_files_verify_their_digests():
