@@ -2,8 +2,8 @@
 
 Exactly once, per batch of files, with plain appends that never read the tables they write:
 1. _state/ingest_batches: a row per file naming the batch (the batch's intent);
-2. bronze/quarantine, 3. bronze/documents: appends as Delta transaction (batch id, 0);
-4. ingest_log: the final row per file, as transaction (batch id, 1). A file is done once it has a final row.
+2. bronze/quarantine (when there is any), 3. bronze/documents: appends as Delta transaction (batch id, 0);
+4. ingest_log: the final row per file, as transaction (batch id, 0). A file is done once it has a final row.
 The batch id is a hash of the batch's files and attempt, so a crash anywhere is repaired by the next run: it finds
 the pending batch, parses the same files again, and Delta skips each append that had already committed. Two runs
 given the same inputs form the same batches, so one of two racing appends is skipped the same way.
@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl import schemas, tables
-from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIND_FILE, KIND_QUARANTINE,
+from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIND_FILE, KIND_KEY, KIND_QUARANTINE,
                                 STATUS_EMPTY, STATUS_PARTIAL, STATUS_TRUNCATED, arrow_partition_parser)
 from etl.config import IngestConfig, PipelineConfig
 from etl.io.sources import RetryPolicy, current_size
@@ -49,6 +49,7 @@ DOCUMENT_TABLE_PROPERTIES = {
     **tables.CDF,  # silver reads what each refresh appended from the Change Data Feed
 }
 DOCUMENT_PARTITION_BY = ("crawl_id",)
+COPIES_SCHEMA = "source_file string, record_offset bigint, _loaded_from string"  # see duplicate_copies
 
 
 @dataclass
@@ -158,26 +159,27 @@ def files_to_read(files: list[str], state: LogState, icfg: IngestConfig, summary
     return todo
 
 
-def parse_files(spark: SparkSession, files: list[str], cfg: IngestConfig) -> DataFrame:
-    """Envelope rows for `files`, one input file per Spark task (cc-pyspark's model).
+def parse_files(spark: SparkSession, files: list[str], cfg: IngestConfig, keys_only: bool = False) -> DataFrame:
+    """Envelope rows for `files`, one input file per Spark task (cc-pyspark's model); `keys_only`: no text.
 
     `spark.range` with one partition per file, not an RDD, so this also runs on Spark Connect (serverless).
     """
     names = F.array(*[F.lit(f) for f in files])
     files_df = spark.range(0, len(files), 1, numPartitions=max(1, len(files))).select(
         F.element_at(names, (F.col("id") + 1).cast("int")).alias("source_file"))
-    return files_df.mapInArrow(arrow_partition_parser(cfg), ENVELOPE_DDL)
+    return files_df.mapInArrow(arrow_partition_parser(cfg, keys_only), ENVELOPE_DDL)
 
 
 def _quarantine_id(*cols) -> F.Column:
     return F.substring(F.sha2(F.concat_ws("|", *cols), 256), 1, 32)
 
 
-def split_envelope(env: DataFrame, run_id: str, now: datetime) -> tuple[DataFrame, DataFrame, DataFrame]:
+def split_envelope(env: DataFrame, run_id: str, now: datetime, document_kind: str = KIND_DOCUMENT,
+                   ) -> tuple[DataFrame, DataFrame, DataFrame]:
     """Envelope -> (documents, quarantine, ingest_log) frames shaped as the bronze schemas."""
     run = F.lit(run_id)
     stamp = F.lit(now).cast("timestamp")
-    docs = env.where(F.col("kind") == KIND_DOCUMENT).select(
+    docs = env.where(F.col("kind") == document_kind).select(
         *[F.col(c) for c in schemas.BRONZE_DOCUMENTS.fieldNames() if c not in ("ingest_run_id", "ingested_at")],
         run.alias("ingest_run_id"),
         stamp.alias("ingested_at"),
@@ -211,7 +213,9 @@ def duplicate_copies(docs: DataFrame, existing: DataFrame) -> DataFrame:
     firsts = ranked.where(F.col("_copy") == 1)
     loaded = existing.select("doc_id", F.col("source_file").alias("_loaded_from"))
     elsewhere = firsts.join(loaded, "doc_id", "inner").select("source_file", "record_offset", "_loaded_from")
-    return later.unionByName(elsewhere)
+    # one row per copy, even when its record was loaded from several files before
+    return later.unionByName(elsewhere).groupBy("source_file", "record_offset").agg(
+        F.min("_loaded_from").alias("_loaded_from"))
 
 
 def duplicate_quarantine_rows(docs: DataFrame, copies: DataFrame, run_id: str, now: datetime) -> DataFrame:
@@ -226,7 +230,7 @@ def duplicate_quarantine_rows(docs: DataFrame, copies: DataFrame, run_id: str, n
         F.concat(F.lit("WARC-Record-ID already loaded"),
                  F.when(F.col("_loaded_from").isNotNull(), F.concat(F.lit(" from "), F.col("_loaded_from")))
                  .otherwise(F.lit(" from an earlier record in this batch"))).alias("detail"),
-        "warc_record_id", F.substring("text", 1, 256).alias("snippet"),
+        "warc_record_id", F.lit("").alias("snippet"),  # the text is in bronze: the copy that was kept
         F.lit(run_id).alias("ingest_run_id"), F.lit(now).cast("timestamp").alias("quarantined_at"),
     )
 
@@ -249,52 +253,60 @@ def _intent_rows(spark: SparkSession, files: list[str], run_id: str, batch: str,
 
 def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestConfig, run_id: str,
                  summary: IngestSummary, batch: str, seen: set[str]) -> None:
-    """Parse and commit one batch of files (the unit of exactly-once); the text is parsed once and moved once.
+    """Parse and commit one batch of files (the unit of exactly-once).
 
-    `seen`: files with earlier reads; a file among them is being read again because it changed.
+    Two passes, neither holding text: the first parses without text (keys, quarantine and file rows, all small),
+    decides duplicates on keys and writes the quarantine; the second parses again and streams the documents
+    straight into their append. Caching a batch's text instead would spill gigabytes per batch to disk at crawl
+    scale. `seen`: files with earlier reads (a file among them is read again because it changed).
     """
     now = datetime.now(timezone.utc)
     retries = cfg.write_retries
-    log_path = tables.table_path(lake, tables.BRONZE_INGEST_LOG)
     tables.append(spark, tables.table_path(lake, INGEST_BATCHES), _intent_rows(spark, files, run_id, batch, now),
                   retries, txn=(batch, 0))
     reread = sorted(f for f in files if f in seen)
-    env = parse_files(spark, files, cfg).persist(StorageLevel.MEMORY_AND_DISK)
-    copies = None
+    keys_env = parse_files(spark, files, cfg, keys_only=True).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        docs, quarantine, log = split_envelope(env, run_id, now)
-        log_rows = log.collect()  # one small row per file; also materialises the parse
-        copies = duplicate_copies(docs, same_name_rows(spark, lake, files, seen)).persist(StorageLevel.MEMORY_AND_DISK)
-        n_copies = copies.count()  # usually 0; cached and small, so the joins below can broadcast it
-        keep = docs.join(copies, ["source_file", "record_offset"], "left_anti") if n_copies else docs
-        all_quarantine = quarantine.unionByName(duplicate_quarantine_rows(docs, copies, run_id, now)) \
-            if n_copies else quarantine
+        keys, quarantine, log = split_envelope(keys_env, run_id, now, document_kind=KIND_KEY)
+        log_rows = log.collect()  # one small row per file; also materialises the keys pass
+        copies = duplicate_copies(keys, same_name_rows(spark, lake, files, seen)).collect()  # usually none
+        copies_df = spark.createDataFrame(copies, COPIES_SCHEMA)
+        if copies:
+            quarantine = quarantine.unionByName(duplicate_quarantine_rows(keys, copies_df, run_id, now))
         if reread:  # the damage an earlier read of the same file already recorded is not recorded twice
             earlier = tables.read(spark, lake, tables.BRONZE_QUARANTINE).where(F.col("source_file").isin(reread))
-            all_quarantine = all_quarantine.join(earlier.select("quarantine_id"), "quarantine_id", "left_anti")
-        reasons = {r["reason"]: r["n"] for r in all_quarantine.groupBy("reason").agg(F.count("*").alias("n")).collect()}
-        again = copies.where(F.col("_loaded_from") == F.col("source_file")).count() if n_copies else 0
-        tables.append(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE), all_quarantine, retries,
-                      txn=(batch, 0))
-        tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), keep, retries, txn=(batch, 0))
-        names = schemas.BRONZE_INGEST_LOG.fieldNames()
-        final = [tuple({**row.asDict(), "batch_id": batch}[n] for n in names) for row in log_rows]
-        tables.append(spark, log_path, spark.createDataFrame(final, schemas.BRONZE_INGEST_LOG), retries,
-                      txn=(batch, 0), merge_schema=True)  # lakes written before source_size/checksum existed
+            quarantine = quarantine.join(earlier.select("quarantine_id"), "quarantine_id", "left_anti")
+        quarantine_rows = quarantine.collect()
     finally:
-        env.unpersist()
-        if copies is not None:
-            copies.unpersist()
+        keys_env.unpersist()
+    if quarantine_rows:  # most batches have none: no empty commit
+        tables.append(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE),
+                      spark.createDataFrame(quarantine_rows, schemas.BRONZE_QUARANTINE), retries, txn=(batch, 0))
+    docs = split_envelope(parse_files(spark, files, cfg), run_id, now)[0]
+    if copies:
+        docs = docs.join(F.broadcast(copies_df.select("source_file", "record_offset")),
+                         ["source_file", "record_offset"], "left_anti")
+    tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), docs, retries, txn=(batch, 0))
+    names = schemas.BRONZE_INGEST_LOG.fieldNames()
+    final = [tuple({**row.asDict(), "batch_id": batch}[n] for n in names) for row in log_rows]
+    tables.append(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG),
+                  spark.createDataFrame(final, schemas.BRONZE_INGEST_LOG), retries,
+                  txn=(batch, 0), merge_schema=True)  # lakes written before source_size/checksum existed
+    again = sum(1 for c in copies if c._loaded_from == c.source_file)
+    _count(summary, files, log_rows, quarantine_rows, len(copies), again)
+
+
+def _count(summary: IngestSummary, files: list[str], log_rows, quarantine_rows, copies: int, again: int) -> None:
     for row in log_rows:
         summary.file_statuses[row.status] = summary.file_statuses.get(row.status, 0) + 1
         summary.bytes_read += row.bytes_read
         summary.bytes_decompressed += row.bytes_decompressed
         summary.documents_loaded += row.documents
-    summary.documents_loaded -= reasons.get("duplicate_record_id", 0) + again
+    summary.documents_loaded -= copies  # duplicates of another file's record, or already loaded from this one
     summary.already_loaded += again
-    for reason, n in reasons.items():
-        summary.quarantine_reasons[reason] = summary.quarantine_reasons.get(reason, 0) + n
-        summary.quarantined += n
+    for row in quarantine_rows:
+        summary.quarantine_reasons[row.reason] = summary.quarantine_reasons.get(row.reason, 0) + 1
+        summary.quarantined += 1
     summary.files_processed += len(files)
 
 
@@ -331,6 +343,7 @@ def run_ingest(
     for i, (bid, batch) in enumerate(batches, 1):
         before = summary.documents_loaded
         ingest_batch(spark, cfg.lake, batch, icfg, run_id, summary, bid, seen)
+        seen.update(batch)  # a later batch's file with the same name is checked against these
         progress(f"bronze: batch {i}/{len(batches)}: {len(batch)} files, "
                  f"{summary.documents_loaded - before:,} documents, {summary.quarantined:,} quarantined so far")
     return summary
