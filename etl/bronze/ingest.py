@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl import schemas, tables
-from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIND_FILE, KIND_KEY, KIND_QUARANTINE,
+from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIND_FILE, KIND_QUARANTINE,
                                 STATUS_EMPTY, STATUS_PARTIAL, STATUS_TRUNCATED, arrow_partition_parser)
 from etl.config import IngestConfig, PipelineConfig
 from etl.io.sources import RetryPolicy, current_size
@@ -159,27 +159,26 @@ def files_to_read(files: list[str], state: LogState, icfg: IngestConfig, summary
     return todo
 
 
-def parse_files(spark: SparkSession, files: list[str], cfg: IngestConfig, keys_only: bool = False) -> DataFrame:
-    """Envelope rows for `files`, one input file per Spark task (cc-pyspark's model); `keys_only`: no text.
+def parse_files(spark: SparkSession, files: list[str], cfg: IngestConfig) -> DataFrame:
+    """Envelope rows for `files`, one input file per Spark task (cc-pyspark's model).
 
     `spark.range` with one partition per file, not an RDD, so this also runs on Spark Connect (serverless).
     """
     names = F.array(*[F.lit(f) for f in files])
     files_df = spark.range(0, len(files), 1, numPartitions=max(1, len(files))).select(
         F.element_at(names, (F.col("id") + 1).cast("int")).alias("source_file"))
-    return files_df.mapInArrow(arrow_partition_parser(cfg, keys_only), ENVELOPE_DDL)
+    return files_df.mapInArrow(arrow_partition_parser(cfg), ENVELOPE_DDL)
 
 
 def _quarantine_id(*cols) -> F.Column:
     return F.substring(F.sha2(F.concat_ws("|", *cols), 256), 1, 32)
 
 
-def split_envelope(env: DataFrame, run_id: str, now: datetime, document_kind: str = KIND_DOCUMENT,
-                   ) -> tuple[DataFrame, DataFrame, DataFrame]:
+def split_envelope(env: DataFrame, run_id: str, now: datetime) -> tuple[DataFrame, DataFrame, DataFrame]:
     """Envelope -> (documents, quarantine, ingest_log) frames shaped as the bronze schemas."""
     run = F.lit(run_id)
     stamp = F.lit(now).cast("timestamp")
-    docs = env.where(F.col("kind") == document_kind).select(
+    docs = env.where(F.col("kind") == KIND_DOCUMENT).select(
         *[F.col(c) for c in schemas.BRONZE_DOCUMENTS.fieldNames() if c not in ("ingest_run_id", "ingested_at")],
         run.alias("ingest_run_id"),
         stamp.alias("ingested_at"),
@@ -230,7 +229,7 @@ def duplicate_quarantine_rows(docs: DataFrame, copies: DataFrame, run_id: str, n
         F.concat(F.lit("WARC-Record-ID already loaded"),
                  F.when(F.col("_loaded_from").isNotNull(), F.concat(F.lit(" from "), F.col("_loaded_from")))
                  .otherwise(F.lit(" from an earlier record in this batch"))).alias("detail"),
-        "warc_record_id", F.lit("").alias("snippet"),  # the text is in bronze: the copy that was kept
+        "warc_record_id", F.substring("text", 1, 256).alias("snippet"),
         F.lit(run_id).alias("ingest_run_id"), F.lit(now).cast("timestamp").alias("quarantined_at"),
     )
 
@@ -255,38 +254,36 @@ def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestCo
                  summary: IngestSummary, batch: str, seen: set[str]) -> None:
     """Parse and commit one batch of files (the unit of exactly-once).
 
-    Two passes, neither holding text: the first parses without text (keys, quarantine and file rows, all small),
-    decides duplicates on keys and writes the quarantine; the second parses again and streams the documents
-    straight into their append. Caching a batch's text instead would spill gigabytes per batch to disk at crawl
-    scale. `seen`: files with earlier reads (a file among them is read again because it changed).
+    Each file is read exactly once: the parsed batch is cached (spilling to disk beyond memory) while the small
+    rows (file and quarantine rows, duplicate keys) are collected and the documents are appended. Reading twice
+    would download a remote file twice and could see two different versions of a file still being written.
+    `seen`: files with earlier reads (a file among them is read again because it changed).
     """
     now = datetime.now(timezone.utc)
     retries = cfg.write_retries
     tables.append(spark, tables.table_path(lake, INGEST_BATCHES), _intent_rows(spark, files, run_id, batch, now),
                   retries, txn=(batch, 0))
     reread = sorted(f for f in files if f in seen)
-    keys_env = parse_files(spark, files, cfg, keys_only=True).persist(StorageLevel.MEMORY_AND_DISK)
+    env = parse_files(spark, files, cfg).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        keys, quarantine, log = split_envelope(keys_env, run_id, now, document_kind=KIND_KEY)
-        log_rows = log.collect()  # one small row per file; also materialises the keys pass
-        copies = duplicate_copies(keys, same_name_rows(spark, lake, files, seen)).collect()  # usually none
+        docs, quarantine, log = split_envelope(env, run_id, now)
+        log_rows = log.collect()  # one small row per file; reads every file of the batch, once
+        copies = duplicate_copies(docs, same_name_rows(spark, lake, files, seen)).collect()  # usually none
         copies_df = spark.createDataFrame(copies, COPIES_SCHEMA)
         if copies:
-            quarantine = quarantine.unionByName(duplicate_quarantine_rows(keys, copies_df, run_id, now))
+            quarantine = quarantine.unionByName(duplicate_quarantine_rows(docs, copies_df, run_id, now))
+            docs = docs.join(F.broadcast(copies_df.select("source_file", "record_offset")),
+                             ["source_file", "record_offset"], "left_anti")
         if reread:  # the damage an earlier read of the same file already recorded is not recorded twice
             earlier = tables.read(spark, lake, tables.BRONZE_QUARANTINE).where(F.col("source_file").isin(reread))
             quarantine = quarantine.join(earlier.select("quarantine_id"), "quarantine_id", "left_anti")
-        quarantine_rows = quarantine.collect()
+        quarantine_rows = quarantine.collect()  # small; written from the driver, not by scanning the cache again
+        if quarantine_rows:  # most batches have none: no empty commit
+            tables.append(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE),
+                          spark.createDataFrame(quarantine_rows, schemas.BRONZE_QUARANTINE), retries, txn=(batch, 0))
+        tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), docs, retries, txn=(batch, 0))
     finally:
-        keys_env.unpersist()
-    if quarantine_rows:  # most batches have none: no empty commit
-        tables.append(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE),
-                      spark.createDataFrame(quarantine_rows, schemas.BRONZE_QUARANTINE), retries, txn=(batch, 0))
-    docs = split_envelope(parse_files(spark, files, cfg), run_id, now)[0]
-    if copies:
-        docs = docs.join(F.broadcast(copies_df.select("source_file", "record_offset")),
-                         ["source_file", "record_offset"], "left_anti")
-    tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), docs, retries, txn=(batch, 0))
+        env.unpersist()
     names = schemas.BRONZE_INGEST_LOG.fieldNames()
     final = [tuple({**row.asDict(), "batch_id": batch}[n] for n in names) for row in log_rows]
     tables.append(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG),

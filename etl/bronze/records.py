@@ -21,7 +21,6 @@ from etl.io.sources import RetryPolicy, SourceUnavailable, open_source, source_s
 from etl.io.wet import Damage, Record, WarcReader, crawl_id_from
 
 KIND_DOCUMENT, KIND_QUARANTINE, KIND_FILE = "document", "quarantine", "file"
-KIND_KEY = "key"  # a document without its text: what the keys-only pass emits
 # File statuses. A file is read again by a later run when its status is retryable, or when it was final but its
 # size or checksum changed since (a download finished, a copy completed, a truncated body was fetched again).
 STATUS_OK, STATUS_PARTIAL, STATUS_EMPTY = "ok", "partial", "empty"
@@ -142,8 +141,7 @@ class _Batch:
     all-null arrays, built in one call.
     """
 
-    def __init__(self, document_kind: str = KIND_DOCUMENT) -> None:
-        self.document_kind = document_kind
+    def __init__(self) -> None:
         self.doc_columns: tuple[list, ...] = tuple([] for _ in DOCUMENT_FIELDS)
         self.payloads: list[bytes] = []
         self.other_rows: list[dict] = []
@@ -177,7 +175,7 @@ class _Batch:
         arrays = []
         for field in ENVELOPE:
             if field.name == "kind":
-                arrays.append(pa.array([self.document_kind] * n, pa.string()))
+                arrays.append(pa.array([KIND_DOCUMENT] * n, pa.string()))
             elif field.name in text:
                 arrays.append(text[field.name])
             elif field.name in given:
@@ -197,17 +195,13 @@ def _snippet(data: bytes, limit: int) -> str:
     return data[:limit].decode("utf-8", "replace")
 
 
-def file_batches(source_file: str, cfg: IngestConfig, keys_only: bool = False) -> Iterator[pa.RecordBatch]:
-    """Parse one file into envelope batches: documents and quarantine rows as they come, the file row last.
-
-    `keys_only`: documents come without text (kind "key"), for the pass that only decides what to load.
-    """
-    document_kind = KIND_KEY if keys_only else KIND_DOCUMENT
+def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch]:
+    """Parse one file into envelope batches: documents and quarantine rows as they come, the file row last."""
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     policy = RetryPolicy(cfg.http_max_retries, cfg.http_backoff_base_s, cfg.http_backoff_max_s, cfg.http_timeout_s)
     counts = {"records_total": 0, "documents": 0, "quarantined": 0, "skipped_other_types": 0}
-    cols = _Batch(document_kind)
+    cols = _Batch()
     seen: dict[str, int] = {}  # doc id -> offset of its first record in this file
     crawl_id = crawl_id_from(source_file)
     status, error = STATUS_OK, None
@@ -241,11 +235,10 @@ def file_batches(source_file: str, cfg: IngestConfig, keys_only: bool = False) -
                         continue
                     last_damage = None
                     counts["records_total"] += 1
-                    crawl_id = _handle_record(item, source_file, crawl_id, cols, counts, quarantine, cfg, seen,
-                                              keys_only)
+                    crawl_id = _handle_record(item, source_file, crawl_id, cols, counts, quarantine, cfg, seen)
                     if cols.rows >= cfg.batch_rows or cols.text_bytes >= cfg.batch_text_bytes:
                         yield from cols.batches()
-                        cols = _Batch(document_kind)
+                        cols = _Batch()
         except SourceUnavailable as exc:  # the connection broke for good mid-file
             status, error = STATUS_UNREACHABLE, str(exc)
             quarantine(None, "unreachable", str(exc))
@@ -281,7 +274,7 @@ def _file_status(counts: dict[str, int], last_damage: str | None) -> str:
 
 
 def _handle_record(rec: Record, source_file, crawl_id, cols: _Batch, counts, quarantine, cfg: IngestConfig,
-                   seen: dict[str, int], keys_only: bool) -> str | None:
+                   seen: dict[str, int]) -> str | None:
     """Route one clean record: conversion -> document, warcinfo -> crawl id, anything else -> counted skip."""
     h = rec.headers
     kind = rec.type
@@ -315,19 +308,19 @@ def _handle_record(rec: Record, source_file, crawl_id, cols: _Batch, counts, qua
     seen[doc_id] = rec.offset
     counts["documents"] += 1
     cols.add_document(  # in DOCUMENT_FIELDS order
-        b"" if keys_only else rec.payload, doc_id, record_id, url, host_of(url), parse_warc_date(h.get("warc-date")),
+        rec.payload, doc_id, record_id, url, host_of(url), parse_warc_date(h.get("warc-date")),
         crawl_id, len(rec.payload), split_languages(h.get("warc-identified-content-language")),
         h.get("warc-refers-to"), h.get("warc-block-digest"), source_file, rec.offset,
     )
     return crawl_id
 
 
-def arrow_partition_parser(cfg: IngestConfig, keys_only: bool = False):
+def arrow_partition_parser(cfg: IngestConfig):
     """The function handed to `mapInArrow`: each input row names one file; output is envelope batches."""
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for source_file in batch.column("source_file").to_pylist():
-                yield from file_batches(source_file, cfg, keys_only)
+                yield from file_batches(source_file, cfg)
 
     return parse

@@ -20,7 +20,7 @@ from etl.config import load_config
 from etl.io.wet_writer import block_digest, conversion_headers, write_wet
 from etl.preflight import PreflightError
 from tests.helpers.concurrency import run_at_once
-from tests.helpers.flaky_http import flaky_server
+from tests.helpers.flaky_http import cut_body_server, flaky_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -124,11 +124,11 @@ def test_new_inputs_add_only_their_records_and_missing_files_retry(spark, lake, 
 def test_killed_run_then_rerun_loads_every_record_once(spark, lake, tmp_path):
     for k in range(3):
         make_wet(tmp_path / f"f{k}.wet.gz", range(k * 10, k * 10 + 10))
-    env = dict(os.environ, ETL_KILL_AFTER_COMMITS="3", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, ETL_KILL_AFTER_COMMITS="2", PYTHONPATH=str(ROOT))
     cmd = [sys.executable, str(ROOT / "jobs" / "ingest_wet.py"), "--input", str(tmp_path), "--lake", lake,
            "--master", "local[1]", "--set", "ingest.files_per_batch=1"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    # SIGKILLed after the intent, the quarantine and the documents of batch 1
+    # SIGKILLed after the intent and the documents of batch 1 (clean files: no quarantine append)
     assert proc.returncode == -9, proc.stderr[-2000:]
     docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
     assert docs.count() == 10  # the first file's documents committed, its log row not
@@ -221,3 +221,16 @@ def test_damaged_copy_loses_to_the_copy_whose_digest_verifies(spark, lake, tmp_p
     assert [(d.source_file.rsplit("/", 1)[1], d.text) for d in docs] == [("b-intact.wet.gz", "the intact text\n")]
     q = tables.read(spark, lake, tables.BRONZE_QUARANTINE).collect()
     assert [(r.reason, r.source_file.rsplit("/", 1)[1]) for r in q] == [("digest_mismatch", "a-damaged.wet.gz")]
+
+
+def test_http_body_cut_without_content_length_is_read_again(spark, lake):
+    """A server that closes early and never said how long the body was: the file is `truncated`, not final, and the
+    next run (HEAD now gives the size) reads it whole, loading each record once."""
+    with cut_body_server(SAMPLE) as (base, state):
+        url = f"{base}/CC-MAIN-2021-39-oscar63.warc.wet.gz"
+        first = run_ingest(spark, cfg_for(lake), [url], progress=quiet)
+        assert first.file_statuses == {"truncated": 1} and first.documents_loaded < 63
+        second = run_ingest(spark, cfg_for(lake), [url], progress=quiet)
+    assert second.file_statuses == {"ok": 1} and second.files_reread == 1 and state["hits"]["/" + url.rsplit("/", 1)[1]] == 2
+    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    assert docs.count() == 63 and docs.select("doc_id").distinct().count() == 63

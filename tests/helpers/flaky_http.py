@@ -60,3 +60,52 @@ def flaky_server(root: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+class CutBodyHandler(BaseHTTPRequestHandler):
+    """The first GET of a file sends half its body with no Content-Length and closes: a cut the client cannot see.
+    Later GETs and every HEAD are honest."""
+
+    def __init__(self, *args, root: Path, state: dict, **kwargs):
+        self.root, self.state = root, state
+        super().__init__(*args, **kwargs)
+
+    def log_message(self, *args):
+        pass
+
+    def do_HEAD(self):
+        path = self.root / self.path.lstrip("/")
+        self.send_response(200 if path.is_file() else 404)
+        self.send_header("Content-Length", str(path.stat().st_size) if path.is_file() else "0")
+        self.end_headers()
+
+    def do_GET(self):
+        path = self.root / self.path.lstrip("/")
+        with self.state["lock"]:
+            n = self.state["hits"].get(self.path, 0)
+            self.state["hits"][self.path] = n + 1
+        data = path.read_bytes()
+        self.send_response(200)
+        if n == 0:
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+            return
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@contextmanager
+def cut_body_server(root: Path):
+    """Like flaky_server, with CutBodyHandler."""
+    state = {"hits": {}, "lock": threading.Lock()}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(CutBodyHandler, root=Path(root), state=state))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", state
+    finally:
+        server.shutdown()
+        server.server_close()
