@@ -33,10 +33,10 @@ def extract_ngram_rows(text: str, index: dict[str, int]) -> list[int]:
     """`Detector._extract_ngrams` with NGram.add_char inlined and normalisation memoised: the profile rows of the
     1-, 2- and 3-grams of `text` that langdetect knows, in langdetect's order, skipping capitalised words."""
     rows: list[int] = []
-    get = index.get
+    get, normalized = index.get, _normalized.get
     grams, capital = " ", False
     for ch in text:
-        ch = _normalize(ch)
+        ch = normalized(ch) or _normalize(ch)  # normalised characters are never empty
         last = grams[-1]
         if last == " ":
             grams, capital = " ", False
