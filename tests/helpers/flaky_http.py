@@ -49,10 +49,10 @@ class FlakyHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def flaky_server(root: Path):
-    """Serve `root` on 127.0.0.1 (random port); yields (base_url, state with per-path hit counts)."""
+def serve(root: Path, handler: type[BaseHTTPRequestHandler]):
+    """Serve `root` with `handler` on 127.0.0.1 (random port); yields (base_url, state with per-path hit counts)."""
     state = {"hits": {}, "lock": threading.Lock()}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(FlakyHandler, root=Path(root), state=state))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, root=Path(root), state=state))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -60,6 +60,11 @@ def flaky_server(root: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def flaky_server(root: Path):
+    """`serve` with FlakyHandler: 503 first, then a connection dropped halfway."""
+    return serve(root, FlakyHandler)
 
 
 class CutBodyHandler(BaseHTTPRequestHandler):
@@ -97,15 +102,6 @@ class CutBodyHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-@contextmanager
 def cut_body_server(root: Path):
-    """Like flaky_server, with CutBodyHandler."""
-    state = {"hits": {}, "lock": threading.Lock()}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(CutBodyHandler, root=Path(root), state=state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    """`serve` with CutBodyHandler: the first GET of each file is cut short, with no Content-Length."""
+    return serve(root, CutBodyHandler)
