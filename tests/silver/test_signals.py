@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from pyspark.sql import functions as F
 
 from etl.config import load_config
 from etl.silver.build import with_signals
