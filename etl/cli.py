@@ -7,12 +7,14 @@ Exit codes (the contract in DESIGN.md): 0 success (also when bad input was quara
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import traceback
 from typing import Callable
 
-from etl.config import ConfigError, PipelineConfig, load_config
+from etl import __version__
+from etl.config import ConfigError, PipelineConfig, config_as_dict, load_config
 from etl.preflight import PreflightError
 from etl.tables import SchemaDrift
 
@@ -32,13 +34,21 @@ def base_parser(prog: str, description: str, epilog: str) -> argparse.ArgumentPa
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config key, e.g. --set ingest.files_per_batch=8 (repeatable)")
     parser.add_argument("--master", help="Spark master for a local run (ignored when a session exists)")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the effective config (defaults < file < --set < flags) as JSON and exit")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
 def config_from_args(args: argparse.Namespace, extra: dict | None = None) -> PipelineConfig:
+    """The effective config; with --print-config it is printed and the job ends here (exit 0, no Spark)."""
     overrides = {"lake": args.lake, "spark.master": args.master}
     overrides.update(extra or {})
-    return load_config(args.config, overrides=overrides, sets=args.set)
+    cfg = load_config(args.config, overrides=overrides, sets=args.set)
+    if getattr(args, "print_config", False):
+        print(json.dumps(config_as_dict(cfg), indent=2, sort_keys=True))
+        raise SystemExit(EXIT_OK)
+    return cfg
 
 
 def run_job(name: str, body: Callable[[], list[str]]) -> int:
@@ -68,8 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     from etl.jobs import JOBS
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help") or argv[0] not in JOBS:
-        names = ", ".join(sorted(JOBS))
+    names = ", ".join(sorted(JOBS))
+    if argv and argv[0] == "--version":
+        print(f"cc-etl {__version__}")
+        return EXIT_OK
+    if argv and argv[0] not in JOBS and argv[0] not in ("-h", "--help"):
+        print(f"cc-etl: unknown job {argv[0]!r} (known: {names})", file=sys.stderr)
+        return EXIT_USAGE
+    if not argv or argv[0] in ("-h", "--help"):
         print(f"usage: cc-etl {{{names}}} [options]   (cc-etl <job> --help for each)")
-        return EXIT_OK if argv and argv[0] in ("-h", "--help") else EXIT_USAGE
+        return EXIT_OK if argv else EXIT_USAGE
     return JOBS[argv[0]](argv[1:])

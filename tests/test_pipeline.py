@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+import etl
 from etl import tables
+from etl.cli import main as cli_main
 from etl.config import load_config
 from etl.gold.build import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS
 from etl.io.wet import Record, WarcReader
@@ -224,3 +228,19 @@ def test_bad_inputs_and_lakes_exit_2_before_spark_starts(tmp_path, case):
     named = {"missing_input": "typo.wet.gz", "empty_directory": str(tmp_path / "empty"), "unwritable_lake": str(lake)}
     assert proc.returncode == 2 and named[case] in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "SparkSession" not in proc.stderr + proc.stdout and not (tmp_path / "lake").exists()
+
+
+def test_print_config_version_and_unknown_job(tmp_path, capsys):
+    """The effective config, before Spark and before any input or lake is touched; --version; a typo'd job name."""
+    run = partial(subprocess.run, capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    lake = tmp_path / "lake"
+    proc = run([sys.executable, str(ROOT / "jobs" / "refresh.py"), "--input", str(tmp_path / "not-yet"), "--lake",
+                str(lake), "--set", "gold.dedup.threshold=0.7", "--preset", "arabic", "--print-config"])
+    assert proc.returncode == 0, proc.stderr
+    cfg = json.loads(proc.stdout)
+    assert cfg["lake"] == str(lake) and cfg["gold"]["dedup"]["threshold"] == 0.7 and cfg["silver"]["languages"] == ["ar"]
+    assert not lake.exists()
+    version = run([sys.executable, str(ROOT / "jobs" / "build_gold.py"), "--version"])
+    assert version.returncode == 0 and version.stdout.strip() == f"build_gold {etl.__version__}"
+    assert cli_main(["refesh"]) == 2 and "unknown job 'refesh'" in capsys.readouterr().err
+    assert cli_main(["--version"]) == 0 and capsys.readouterr().out.strip() == f"cc-etl {etl.__version__}"
