@@ -34,10 +34,10 @@ def ingest_main(argv: list[str] | None = None) -> int:
 
         cfg = config_from_args(args, {"ingest.manifest_prefix": args.manifest_prefix,
                                       "ingest.files_per_batch": args.files_per_batch, **_input_overrides(args)})
-        _preflight(cfg, args.input)
+        files = _preflight(cfg, args.input)
         spark = get_spark(cfg.spark)
         require_delta(spark)
-        return run_ingest(spark, cfg, args.input).lines()
+        return run_ingest(spark, cfg, files).lines()
 
     return run_job("ingest_wet", body)
 
@@ -84,23 +84,24 @@ def _resolve_preset(args) -> None:
         args.config = str(preset_path(args.preset))
 
 
-def _profile_config_and_session(args, inputs: list[str] | None = None):
-    """Config from --preset/--config/--languages/--set and a Spark session for it (silver, gold and refresh).
-
-    With `inputs`, the inputs and the lake are checked before Spark starts (seconds, not minutes, to a clear error).
-    """
+def _profile_config(args):
+    """Config from --preset/--config/--languages/--set (silver, gold and refresh)."""
     _resolve_preset(args)
-    cfg = config_from_args(args, _profile_overrides(args))
-    if inputs is not None:
-        _preflight(cfg, inputs)
+    return config_from_args(args, _profile_overrides(args))
+
+
+def _profile_config_and_session(args):
+    cfg = _profile_config(args)
     return cfg, _session(cfg)
 
 
-def _preflight(cfg, inputs: list[str]) -> None:
+def _preflight(cfg, inputs: list[str]) -> list[str]:
+    """The input files, expanded once; inputs and lake checked before Spark starts (seconds to a clear error)."""
     from etl.preflight import check_inputs, check_lake
 
-    check_inputs(inputs, cfg.ingest)
+    files = check_inputs(inputs, cfg.ingest)
     check_lake(cfg.lake)
+    return files
 
 
 SILVER_EPILOG = """examples:
@@ -177,8 +178,10 @@ def refresh_main(argv: list[str] | None = None) -> int:
     def body() -> list[str]:
         from etl.pipeline import refresh
 
-        cfg, spark = _profile_config_and_session(args, inputs=args.input)
-        summary = refresh(spark, cfg, args.input)
+        cfg = _profile_config(args)
+        files = _preflight(cfg, args.input)  # a manifest is downloaded once, here
+        spark = _session(cfg)
+        summary = refresh(spark, cfg, files)
         lines = summary.lines()
         if args.report:
             from etl.report import write_report

@@ -19,7 +19,7 @@ class PreflightError(ValueError):
 
 def check_inputs(inputs: list[str], cfg: IngestConfig) -> list[str]:
     """The input files, expanded; PreflightError when none are found or some do not exist (unless allowed)."""
-    policy = RetryPolicy(cfg.http_max_retries, cfg.http_backoff_base_s, cfg.http_backoff_max_s, cfg.http_timeout_s)
+    policy = RetryPolicy.from_config(cfg)
     unmatched: list[str] = []
     try:
         files = expand_inputs(inputs, cfg.manifest_prefix, policy, unmatched)

@@ -73,8 +73,17 @@ def get_spark(cfg: SparkConfig | None = None) -> SparkSession:
     for key, value in cfg.extra_conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel(cfg.log_level)
+    context = classic_context(spark)
+    if context is not None:  # Spark Connect sets log levels on the server
+        context.setLogLevel(cfg.log_level)
     return spark
+
+
+def classic_context(spark: SparkSession):
+    """The SparkContext of a classic session; None on Spark Connect (Databricks serverless, shared access mode)."""
+    if type(spark).__module__.startswith("pyspark.sql.connect"):
+        return None
+    return spark.sparkContext
 
 
 def on_databricks() -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import time
 from typing import Callable, Sequence, TypeVar
@@ -15,6 +14,8 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+
+from etl.io.sources import has_scheme
 
 T_ = TypeVar("T_")
 
@@ -42,15 +43,12 @@ LOOKUP_IN_LIST_MAX = 10_000
 SCHEMA_PROPERTY = "etl.schema"  # the columns the pipeline created a table with (JSON); any others are a user's
 
 
-_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two or more letters, so "C:" stays a path
-
-
 def lake_root(lake: str) -> str:
     """The lake as Hadoop sees it: any URI scheme kept (hdfs:, s3a:, abfss:, gs:, dbfs:), `file:` URIs in Hadoop's
     own spelling (file:/abs, which Delta compares locations against), plain paths made absolute."""
     if lake.startswith("file:"):
         return "file:/" + urlparse(lake).path.lstrip("/")
-    if _URI_SCHEME.match(lake):
+    if has_scheme(lake):
         return lake.rstrip("/")
     return os.path.abspath(lake)
 

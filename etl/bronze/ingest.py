@@ -121,13 +121,14 @@ def log_state(spark: SparkSession, lake: str) -> LogState:
         latest[r.source_file] = (r.status, r.source_size)
         attempts[r.source_file] = attempts.get(r.source_file, 0) + 1
     finished_batches = {r.batch_id for r in rows}
-    done = {f for f, (status, _size) in latest.items() if status in FINAL_STATUSES}
-    pending: dict[str, list[str]] = {}
+    state = LogState(latest, {}, attempts)
+    done = state.done
     if tables.exists(spark, lake, INGEST_BATCHES):
         for r in tables.read(spark, lake, INGEST_BATCHES).select("batch_id", "source_file").collect():
             if r.batch_id not in finished_batches and r.source_file not in done:
-                pending.setdefault(r.batch_id, []).append(r.source_file)
-    return LogState(latest, {b: sorted(set(f)) for b, f in pending.items()}, attempts)
+                state.pending.setdefault(r.batch_id, []).append(r.source_file)
+    state.pending = {b: sorted(set(f)) for b, f in state.pending.items()}
+    return state
 
 
 def batch_id(files: list[str], attempts: dict[str, int]) -> str:
@@ -138,7 +139,7 @@ def batch_id(files: list[str], attempts: dict[str, int]) -> str:
 
 def files_to_read(files: list[str], state: LogState, icfg: IngestConfig, summary: IngestSummary) -> list[str]:
     """New files, retryable ones, and files read before whose size has changed since (stat or HTTP HEAD)."""
-    policy = RetryPolicy(icfg.http_max_retries, icfg.http_backoff_base_s, icfg.http_backoff_max_s, icfg.http_timeout_s)
+    policy = RetryPolicy.from_config(icfg)
     todo = []
     for f in files:
         status, size = state.latest.get(f, (None, None))

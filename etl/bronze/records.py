@@ -199,7 +199,7 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
     """Parse one file into envelope batches: documents and quarantine rows as they come, the file row last."""
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    policy = RetryPolicy(cfg.http_max_retries, cfg.http_backoff_base_s, cfg.http_backoff_max_s, cfg.http_timeout_s)
+    policy = RetryPolicy.from_config(cfg)
     counts = {"records_total": 0, "documents": 0, "quarantined": 0, "skipped_other_types": 0}
     cols = _Batch()
     seen: dict[str, int] = {}  # doc id -> offset of its first record in this file
@@ -246,7 +246,8 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
             status, error = STATUS_ERROR, f"{type(exc).__name__}: {exc}"
             quarantine(None, "reader_error", error)
     stats = reader.stats if reader else None
-    if size is None and stats is not None and status == STATUS_OK and last_damage not in LIMIT_REASONS:
+    read_whole = stats is not None and status == STATUS_OK and last_damage not in LIMIT_REASONS
+    if size is None and read_whole:
         size = stats.bytes_read  # read to the end, so what was read is the size
     if status == STATUS_OK:
         status = _file_status(counts, last_damage)
@@ -257,8 +258,7 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
         kind=KIND_FILE, source_file=source_file, status=status, error=error,
         bytes_read=stats.bytes_read if stats else 0, bytes_decompressed=stats.bytes_decompressed if stats else 0,
         source_size=size,
-        source_checksum=f"crc32:{stats.crc32:08x}" if stats and status == STATUS_OK and last_damage not in LIMIT_REASONS
-        else None,
+        source_checksum=f"crc32:{stats.crc32:08x}" if read_whole else None,
         started_at=started, duration_s=time.perf_counter() - t0, **counts,
     )
     yield from cols.batches()

@@ -13,6 +13,8 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from etl.spark import classic_context
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ITER = 64  # the rounds grow as log^2 of the component size; real graphs settle in < 20
@@ -70,9 +72,11 @@ def connected_components(
     """
     if max_iter < 1 or checkpoint_interval < 1:
         raise ValueError("max_iter and checkpoint_interval must be >= 1")
-    spark = edges.sparkSession
+    context = classic_context(edges.sparkSession)
+    if checkpoint_dir and context is None:
+        checkpoint_dir = None  # Spark Connect has no reliable checkpoint directory to set: local checkpoints
     if checkpoint_dir:
-        spark.sparkContext.setCheckpointDir(checkpoint_dir)
+        context.setCheckpointDir(checkpoint_dir)
     src, dst = F.col(src_col), F.col(dst_col)
     current = (
         edges.where(src.isNotNull() & dst.isNotNull() & (src != dst))

@@ -38,6 +38,11 @@ class RetryPolicy:
     backoff_max_s: float = 60.0
     timeout_s: float = 60.0
 
+    @classmethod
+    def from_config(cls, cfg) -> "RetryPolicy":
+        """From anything with IngestConfig's http_* fields (duck-typed: this layer does not import the config)."""
+        return cls(cfg.http_max_retries, cfg.http_backoff_base_s, cfg.http_backoff_max_s, cfg.http_timeout_s)
+
     def delay(self, attempt: int) -> float:
         """Full-jitter exponential backoff (AWS's recommendation for many clients sharing one rate limit)."""
         return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * (2**attempt)))

@@ -323,8 +323,11 @@ class _Parser:
                 return
             yield from step
 
-    def _start_skip(self, at: int, reason: str, detail: str, record_id: str | None = None, scan_from: int = 0):
-        self.skip = _Skip(self.base + at, reason, detail, bytes(self.buf[at : at + self.snippet_bytes]), record_id)
+    def _start_skip(self, at: int, reason: str, detail: str, record_id: str | None = None, scan_from: int = 0,
+                    snippet_at: int | None = None):
+        """Skip from `at` until a valid header; the snippet is taken at `snippet_at` (default `at`)."""
+        snip = at if snippet_at is None else snippet_at
+        self.skip = _Skip(self.base + at, reason, detail, bytes(self.buf[snip : snip + self.snippet_bytes]), record_id)
         self.scan_from = max(scan_from, at + 1)
         self.pos = at
 
@@ -413,8 +416,7 @@ class _Parser:
             # must not swallow the records after it.
             self._start_skip(pos, "record_too_large",
                              f"Content-Length {length} exceeds max_record_bytes {self.max_record_bytes}",
-                             record_id, scan_from=header_end)
-            self.skip.snippet = bytes(buf[header_end : header_end + self.snippet_bytes])
+                             record_id, scan_from=header_end, snippet_at=header_end)
             return []
         end = header_end + length
         if n < end + 4 and not segment_end:
@@ -425,8 +427,7 @@ class _Parser:
                 return self._mismatch(pos, header_end, length, record_id, boundary.start(),
                                       f"Content-Length {length} points past the end of the data")
             self._start_skip(pos, "truncated_record", f"Content-Length {length} but only {n - header_end} bytes follow",
-                             record_id, scan_from=n)
-            self.skip.snippet = bytes(buf[header_end : header_end + self.snippet_bytes])
+                             record_id, scan_from=n, snippet_at=header_end)
             return []
         payload = bytes(buf[header_end:end])
         digest_ok = block_digest_ok(headers.get("warc-block-digest"), payload)

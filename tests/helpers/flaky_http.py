@@ -10,13 +10,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
-class FlakyHandler(BaseHTTPRequestHandler):
+class RootHandler(BaseHTTPRequestHandler):
+    """Serves files under `root`; `state` counts hits per path (shared by the test)."""
+
     def __init__(self, *args, root: Path, state: dict, **kwargs):
         self.root, self.state = root, state
         super().__init__(*args, **kwargs)
 
     def log_message(self, *args):  # keep test output quiet
         pass
+
+
+class FlakyHandler(RootHandler):
 
     def do_GET(self):
         path = self.root / self.path.lstrip("/")
@@ -67,16 +72,9 @@ def flaky_server(root: Path):
     return serve(root, FlakyHandler)
 
 
-class CutBodyHandler(BaseHTTPRequestHandler):
+class CutBodyHandler(RootHandler):
     """The first GET of a file sends half its body with no Content-Length and closes: a cut the client cannot see.
     Later GETs and every HEAD are honest."""
-
-    def __init__(self, *args, root: Path, state: dict, **kwargs):
-        self.root, self.state = root, state
-        super().__init__(*args, **kwargs)
-
-    def log_message(self, *args):
-        pass
 
     def do_HEAD(self):
         path = self.root / self.path.lstrip("/")
