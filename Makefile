@@ -10,7 +10,7 @@ LAKE ?= lake
 SAMPLE ?= data/sample
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-slow test-cluster bench bench-scale bench-refresh eval dist clean
+.PHONY: help setup run test test-slow test-cluster bench bench-scale bench-refresh eval model dist clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -23,6 +23,9 @@ $(VENV)/.installed: requirements.txt requirements-eval.txt setup.cfg pyproject.t
 	# One resolver run for both files, so datatrove (the tests' oracle) never moves a pinned package.
 	$(PY) -m pip install -q -r requirements.txt -r requirements-eval.txt
 	$(PY) -m pip install -q --no-deps -e .
+	# pyspark's find-spark-home runs whatever `python3` is on PATH, which is not the venv's unless it is activated:
+	# point it at the venv's own interpreter so `.venv/bin/spark-submit` works from any shell.
+	sed -i 's|PYSPARK_DRIVER_PYTHON="$${PYSPARK_PYTHON:-"python3"}"|PYSPARK_DRIVER_PYTHON="$${PYSPARK_PYTHON:-"$$(dirname "$$0")/python3"}"|' $(VENV)/bin/find-spark-home
 	touch $@
 
 # Maven fetches the jars once; every later Spark start reads them from .cache/jars, so no network is needed.
@@ -60,6 +63,9 @@ bench-scale: setup  ## dedup at 100k and 1M documents: the cost growth per docum
 
 eval: setup  ## quality parity, toxicity, langid and dedup evaluations -> reports/eval.json
 	$(PY) -m evals.run
+
+model: setup  ## the default toxicity classifier (six real labelled sets, ../shared/data or $$TOXICITY_DATA_ROOT) -> models/toxicity
+	$(PY) jobs/train_toxicity.py --recipe default --model-out models/toxicity --overwrite
 
 clean:  ## remove generated lakes and reports (keeps the venv and jar cache)
 	rm -rf $(LAKE) spark-warehouse reports/*.json reports/run

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+
+# A JVM memory size as Spark takes it ("512m", "4g", "4096"), and an ISO 639-1/639-3 code with an optional subtag.
+MEMORY_RE = re.compile(r"^\d+[kmgtp]?b?$", re.IGNORECASE)
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]+)*$")
 
 
 class ConfigError(ValueError):
@@ -86,6 +92,12 @@ class SilverConfig:
     toxicity_model_path: str | None = None
     url_blocklist: str | None = None
     url_allowlist: str | None = None
+    # UT1 categories added to the blocklist (etl.silver.urls.ut1_list_paths): RefinedWeb's ten. All but adult are
+    # bundled; adult is used once fetched (docs/url_filters.md). An empty list applies none.
+    url_blocklist_categories: list[str] = field(default_factory=lambda: [
+        "adult", "phishing", "dating", "gambling", "filehosting", "ddos", "agressif", "chat", "mixed_adult", "arjel"])
+    # Extra allow-list entries for the hard-banned URL words found inside tokens (a local file, one per line).
+    url_banned_allowlist: str | None = None
 
 
 @dataclass
@@ -128,8 +140,13 @@ class GoldConfig:
     char_word_languages: list[str] = field(default_factory=lambda: ["zh", "ja", "th"])
     # Toxicity of the Commons tiers that are set aside (kept in gold/rejections, not destroyed).
     toxicity_drop_tiers: list[str] = field(default_factory=lambda: ["toxic"])
-    max_badword_hits: int = 2
-    max_model_toxicity: float = 0.5
+    # Drop when LDNOOBW hits / words (silver's obscenity_word_ratio) is above this: Data-Juicer's
+    # flagged_word_filter default max_ratio. A ratio, not a count, so a long article is not dropped for a few
+    # words ("domination" x12 in 5,000 words is 0.0024) while a short page made of them is.
+    max_badword_ratio: float = 0.045
+    # Drop when tox_model_score > this. None: the thresholds chosen on validation data and saved beside the model
+    # by jobs/train_toxicity.py (global and per language, filled in by load_config), else DEFAULT_MODEL_TOXICITY.
+    max_model_toxicity: float | None = None
     dedup: DedupConfig = field(default_factory=DedupConfig)
 
 
@@ -164,6 +181,18 @@ class PipelineConfig:
                               f"got {self.ingest.on_digest_mismatch!r}")
         if not self.lake:
             raise ConfigError("lake must be a non-empty path")
+        if not MEMORY_RE.match(self.spark.driver_memory):
+            raise ConfigError(f"spark.driver_memory must look like 512m, 4g or 1t (JVM sizes), "
+                              f"got {self.spark.driver_memory!r}")
+        for where, codes in (("silver.languages", self.silver.languages),
+                             ("gold.char_word_languages", self.gold.char_word_languages)):
+            for code in codes:
+                if not isinstance(code, str) or not LANGUAGE_RE.match(code):
+                    raise ConfigError(f"{where}: {code!r} is not a language code (ISO 639-1/3, e.g. 'ar', 'en', 'zh')")
+        for threshold_key, value in (("gold.min_language_score", self.gold.min_language_score),
+                                     ("gold.max_badword_ratio", self.gold.max_badword_ratio)):
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{threshold_key} must be between 0 and 1, got {value}")
         self._validate_layers()
         return self
 
@@ -181,6 +210,8 @@ class PipelineConfig:
                                  *[(f"gold.language_overrides.{lang}", o)
                                    for lang, o in self.gold.language_overrides.items()]]:
             for key in overrides:
+                if key in REPLACED_RULES:
+                    raise ConfigError(f"rule '{key}' in {where} was replaced by '{REPLACED_RULES[key]}'")
                 if key not in known_rules:
                     raise ConfigError(f"unknown rule '{key}' in {where} (rules look like 'c4:too_few_sentences')")
         families = {"language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity"}
@@ -243,13 +274,25 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     raise ConfigError(f"{key} must be {_type_name(tp)}, got {value!r}")
 
 
+# Keys of earlier versions, with what replaces them, so an old config fails with a way forward.
+REPLACED_KEYS = {
+    "gold.max_badword_hits": "use gold.max_badword_ratio (LDNOOBW hits per word, default 0.045); the rule is now "
+                             "'badwords:ldnoobw_ratio'",
+}
+
+REPLACED_RULES = {"badwords:ldnoobw_hits": "badwords:ldnoobw_ratio"}
+
+
 def _build(cls: type, data: dict, prefix: str = "") -> Any:
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
         where = f"{prefix}." if prefix else ""
-        raise ConfigError(f"unknown config key '{where}{unknown[0]}' (known: {', '.join(sorted(names))})")
+        key = f"{where}{unknown[0]}"
+        if key in REPLACED_KEYS:
+            raise ConfigError(f"config key '{key}' was replaced: {REPLACED_KEYS[key]}")
+        raise ConfigError(f"unknown config key '{key}' (known: {', '.join(sorted(names))})")
     kwargs = {k: _coerce(v, hints[k], f"{prefix}.{k}" if prefix else k) for k, v in data.items()}
     return cls(**kwargs)
 
@@ -268,9 +311,18 @@ def _read_file(path: str | Path) -> dict:
             return yaml.safe_load(text) or {}
         if p.suffix.lower() == ".json":
             return json.loads(text)
-    except Exception as exc:  # parser messages already name line and column
-        raise ConfigError(f"cannot parse {p}: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:
+        raise ConfigError(f"cannot parse {p}: {_parse_error(exc)}") from None
     raise ConfigError(f"config file must be .toml, .yaml, .yml or .json: {p}")
+
+
+def _parse_error(exc: Exception) -> str:
+    """One line naming line and column: TOML and JSON messages already do; YAML keeps them in its marks."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return str(exc).splitlines()[0]
 
 
 def _set_dotted(data: dict, dotted: str, raw: str) -> None:
@@ -317,7 +369,39 @@ def load_config(
             node = node.setdefault(k, {})
         node[parts[-1]] = value
         data = _merge(data, nested)
-    return _build(PipelineConfig, data).validate()
+    return with_model_thresholds(_build(PipelineConfig, data).validate())
+
+
+MODEL_THRESHOLDS_FILE = "etl_thresholds.json"  # written beside a toxicity model by jobs/train_toxicity.py
+MODEL_SCORE_RULE = "toxicity:model_score"
+DEFAULT_MODEL_TOXICITY = 0.5  # only for a model saved without thresholds
+ANY_LANGUAGE = "*"
+
+
+def model_thresholds(model_path: str | None) -> dict[str, float] | None:
+    """``{"*": t, lang: t}`` saved beside a local model, or None (no model, a remote path, or no file)."""
+    if not model_path:
+        return None
+    local = Path(model_path[len("file:"):] if model_path.startswith("file:") else model_path)
+    file = local / MODEL_THRESHOLDS_FILE
+    if "://" in model_path or not file.is_file():
+        return None
+    try:
+        return {str(k): float(v) for k, v in json.loads(file.read_text(encoding="utf-8"))["thresholds"].items()}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{file}: not a thresholds file ({exc})") from None
+
+
+def with_model_thresholds(cfg: PipelineConfig) -> PipelineConfig:
+    """Fill gold's model-score thresholds from the model's own file where the user left them unset."""
+    saved = model_thresholds(cfg.silver.toxicity_model_path)
+    g = cfg.gold
+    if g.max_model_toxicity is None:
+        g.max_model_toxicity = saved.get(ANY_LANGUAGE, DEFAULT_MODEL_TOXICITY) if saved else DEFAULT_MODEL_TOXICITY
+        for lang, value in (saved or {}).items():
+            if lang != ANY_LANGUAGE:
+                g.language_overrides.setdefault(lang, {}).setdefault(MODEL_SCORE_RULE, value)
+    return cfg
 
 
 def config_as_dict(cfg: PipelineConfig) -> dict:

@@ -7,21 +7,20 @@ from urllib.parse import urlparse
 
 from etl.cli import UsageError, base_parser, config_from_args, run_job
 
-DEFAULT_TEST_FRACTION = 0.2
-DEFAULT_SEED = 42
-SPLIT_BUCKETS = 10_000
-THRESHOLD = 0.5
-
 TRAIN_EPILOG = """examples:
-  python jobs/train_toxicity.py --input tests/data/jigsaw/test_examples.csv --model-out models/toxicity
-  python jobs/train_toxicity.py --input '../shared/data/toxicity_multilingual_hatecheck/*.csv' \\
-    --input my_labels_delta_table --model-out models/toxicity --test-fraction 0.3 --seed 7 --overwrite
+  python jobs/train_toxicity.py --recipe default --model-out models/toxicity        # the six real sets
+  python jobs/train_toxicity.py --dataset tweeteval_hate_en --dataset mpold_ar --input my_labels.csv \\
+    --model-out models/toxicity --overwrite
   spark-submit --archives dist/etl.zip#etl_pkg --conf spark.executorEnv.PYTHONPATH=etl_pkg jobs/train_toxicity.py \\
     --input s3a://bucket/labels.csv --model-out s3a://bucket/models/tox
 
-Inputs: CSV (file, directory or glob, with a header) or Delta tables, in HateCheck (test_case, label_gold),
-Jigsaw (comment_text, toxic) or generic (text, label[, language]) form. Rows are split by a seeded hash of the
-text, so identical texts never sit on both sides. Score with etl.silver.toxicity_model.score_with_model."""
+--dataset names a bundled reader (see etl/silver/toxicity_datasets.py) for a folder under --data-root
+($TOXICITY_DATA_ROOT, else ../shared/data). --input takes CSV (file, directory or glob, with a header) or a
+Delta table, in HateCheck (test_case, label_gold), Jigsaw (comment_text, toxic) or generic
+(text, label[, language]) form; each input counts as one dataset. A seeded hash of each text holds out a
+validation share of every dataset; the decision thresholds (one for any language, one per language with enough
+validation rows) maximise macro-F1 averaged over the datasets. They are saved beside the model and printed as
+the config lines that make gold apply them. Score with silver.toxicity_model_path = <model-out>."""
 
 
 def _check_local_input(path: str) -> None:
@@ -34,67 +33,67 @@ def _check_local_input(path: str) -> None:
 
 
 def train_main(argv: list[str] | None = None) -> int:
-    parser = base_parser("train_toxicity", "Train the character n-gram toxicity classifier and save it.",
-                         TRAIN_EPILOG)
-    parser.add_argument("--input", action="extend", nargs="+", required=True, metavar="PATH",
-                        help="labelled CSV or Delta table (repeatable; all inputs are unioned)")
+    from etl.silver.toxicity_datasets import DATASETS, DEFAULT_RECIPE
+    from etl.silver.toxicity_training import SPLIT_SEED, VALIDATION_FRACTION
+
+    parser = base_parser("train_toxicity", "Train the character n-gram toxicity classifier, choose its "
+                         "thresholds on held-out data and save both.", TRAIN_EPILOG)
+    parser.add_argument("--recipe", choices=["default"], help=f"the default datasets: {', '.join(DEFAULT_RECIPE)}")
+    parser.add_argument("--dataset", action="extend", nargs="+", default=[], metavar="NAME", choices=list(DATASETS),
+                        help="a known labelled dataset by name (repeatable): " + ", ".join(DATASETS))
+    parser.add_argument("--data-root", metavar="DIR", help="folder holding the --dataset folders")
+    parser.add_argument("--input", action="extend", nargs="+", default=[], metavar="PATH",
+                        help="labelled CSV or Delta table (repeatable)")
     parser.add_argument("--model-out", required=True, metavar="PATH", help="directory to save the Spark ML model in")
-    parser.add_argument("--test-fraction", type=float, default=DEFAULT_TEST_FRACTION,
-                        help=f"share of rows held out for evaluation, in (0, 1) (default {DEFAULT_TEST_FRACTION})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"split seed (default {DEFAULT_SEED})")
+    parser.add_argument("--validation-fraction", type=float, default=VALIDATION_FRACTION,
+                        help=f"share of each dataset held out to choose thresholds, in (0, 1) "
+                             f"(default {VALIDATION_FRACTION})")
+    parser.add_argument("--seed", type=int, default=SPLIT_SEED, help=f"split seed (default {SPLIT_SEED})")
     parser.add_argument("--reg-param", type=float, help="logistic regression L2/L1 strength (default 1e-4)")
     parser.add_argument("--max-iter", type=int, help="logistic regression iterations (default 50)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model at --model-out")
     args = parser.parse_args(argv)
 
     def body() -> list[str]:
-        if not 0.0 < args.test_fraction < 1.0:
-            raise UsageError(f"--test-fraction must be between 0 and 1, got {args.test_fraction}")
+        if not 0.0 < args.validation_fraction < 1.0:
+            raise UsageError(f"--validation-fraction must be between 0 and 1, got {args.validation_fraction}")
+        names = list(dict.fromkeys((list(DEFAULT_RECIPE) if args.recipe else []) + args.dataset))
+        if not names and not args.input:
+            raise UsageError("nothing to train on: give --recipe default, --dataset NAME or --input PATH")
         for path in args.input:
             _check_local_input(path)
         from dataclasses import replace
-        from functools import reduce
 
-        from pyspark.sql import functions as F
+        import pandas as pd
 
-        from etl.silver.toxicity_model import (
-            MODEL_SCORE_COL,
-            ToxicityModelConfig,
-            apply_model,
-            binary_metrics,
-            load_labelled,
-            save_model,
-            train_toxicity_model,
-        )
+        from etl.silver.toxicity_datasets import load_dataset
+        from etl.silver.toxicity_model import ToxicityModelConfig, load_labelled
+        from etl.silver.toxicity_training import config_lines, fit, save
         from etl.spark import get_spark
 
         overrides = {k: v for k, v in (("reg_param", args.reg_param), ("max_iter", args.max_iter)) if v is not None}
         try:
             model_cfg = replace(ToxicityModelConfig(), **overrides)
-        except ValueError as exc:
+            frames = [load_dataset(name, args.data_root) for name in names]
+        except (ValueError, FileNotFoundError) as exc:
             raise UsageError(str(exc)) from None
         spark = get_spark(config_from_args(args).spark)
-        try:
-            frames = [load_labelled(spark, path) for path in args.input]
-        except ValueError as exc:  # a table without the needed columns is a usage problem, not a crash
-            raise UsageError(str(exc)) from None
-        labelled = reduce(lambda a, b: a.unionByName(b), frames)
-        # Hash split: deterministic whatever the partitioning, and duplicates of a text share a side.
-        bucket = F.pmod(F.xxhash64(F.coalesce(F.col("text"), F.lit("")), F.lit(args.seed)), F.lit(SPLIT_BUCKETS))
-        labelled = labelled.withColumn("_is_test", bucket < F.lit(int(args.test_fraction * SPLIT_BUCKETS)))
-        train = labelled.where(~F.col("_is_test")).drop("_is_test")
-        test = labelled.where(F.col("_is_test")).drop("_is_test")
-
-        model = train_toxicity_model(train, cfg=model_cfg)
-        metrics = binary_metrics(apply_model(test, model), score_col=MODEL_SCORE_COL, threshold=THRESHOLD,
-                                 by="language")
-        save_model(model, args.model_out, overwrite=args.overwrite)
-        lines = [f"held-out evaluation (score >= {THRESHOLD}):",
-                 f"  {'language':10}{'precision':>10}{'recall':>8}{'F1':>8}{'n':>8}{'positives':>10}"]
-        for key, m in metrics.items():
-            lines.append(f"  {key:10}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}"
-                         f"{m['n']:>8}{m['positives']:>10}")
-        lines.append(f"model saved to {args.model_out}")
+        for path in args.input:
+            try:  # labelled sets are small (thousands to a few million rows): the driver holds them
+                frames.append(load_labelled(spark, path).toPandas().assign(dataset=path))
+            except ValueError as exc:  # a table without the needed columns is a usage problem, not a crash
+                raise UsageError(str(exc)) from None
+        trained = fit(spark, pd.concat(frames, ignore_index=True), model_cfg, args.validation_fraction, args.seed)
+        save(trained, args.model_out, overwrite=args.overwrite)
+        lines = [f"trained on {trained.rows['train']} rows of {', '.join(trained.datasets)}; "
+                 f"validation {trained.rows['validation']} rows (score > threshold = toxic):",
+                 f"  {'dataset':24}{'AUC':>7}{'precision':>10}{'recall':>8}{'F1':>7}{'macro-F1':>9}{'n':>7}"]
+        for name, m in trained.validation.items():
+            lines.append(f"  {name:24}{m['roc_auc']:>7.3f}{m['precision']:>10.3f}{m['recall']:>8.3f}"
+                         f"{m['f1']:>7.3f}{m['macro_f1']:>9.3f}{m['n']:>7}")
+        lines.append(f"model and thresholds saved to {args.model_out}; config that applies them:")
+        lines += ["  " + line for line in [f"silver: {{toxicity_model_path: {args.model_out}}}", *config_lines(
+            trained.thresholds)]]
         return lines
 
     return run_job("train_toxicity", body)

@@ -1,4 +1,5 @@
-"""`make eval`: quality parity with datatrove, toxicity (lexicon and classifier), language id and dedup quality,
+"""`make eval`: quality parity with datatrove, keep rates per language, badwords, toxicity (lexicon and the
+classifier left out one dataset at a time), language id and dedup quality,
 written together to reports/eval.json. Parts that need ../shared/data skip cleanly without it."""
 
 from __future__ import annotations
@@ -27,17 +28,20 @@ def _part(name: str, fn) -> dict:
 
 
 def main() -> int:
-    from evals import dedup_eval, quality_parity, toxicity_classifier_eval, toxicity_lexicon_eval
+    from evals import (badwords_eval, dedup_eval, language_fairness, quality_parity, toxicity_generalisation_eval,
+                       toxicity_lexicon_eval)
     from etl.spark import get_spark
 
     report: dict = {"generated_at": datetime.now(timezone.utc).isoformat()}
     report["quality_parity"] = _part("quality_parity", quality_parity.run)
+    report["language_fairness"] = _part("language_fairness", language_fairness.run)
+    report["badwords"] = _part("badwords", badwords_eval.run)
     lexicon = _part("toxicity.lexicon", toxicity_lexicon_eval.run)
     spark = get_spark()
-    classifier = _part("toxicity.classifier", lambda: toxicity_classifier_eval.run(spark))
+    classifier = _part("toxicity.classifier", lambda: toxicity_generalisation_eval.run(spark))
     report["toxicity"] = {
         "lexicon_macro_f1": lexicon.get("lexicon_macro_f1"),
-        "classifier_macro_f1": classifier.get("classifier_macro_f1"),
+        "classifier_mean_roc_auc_left_out": classifier.get("mean_roc_auc"),
         "lexicon": {k: v for k, v in lexicon.items() if k != "langid"},
         "classifier": classifier,
     }

@@ -13,7 +13,8 @@ from typing import Iterable, Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from etl.config import GoldConfig
+from etl.config import DEFAULT_MODEL_TOXICITY, GoldConfig
+from etl.gold.language_thresholds import FINEWEB2_THRESHOLDS, fineweb2_rule_overrides
 from etl.gold.rules import DEFAULT_RULES, Rule, with_overrides
 from etl.silver.quality import CHAR_WORDS_SUFFIX, WORD_SIGNALS
 from etl.silver.urls import URL_RULES
@@ -22,14 +23,15 @@ FAMILY_ORDER = ("language", "url", "gopher_quality", "gopher_repetition", "c4", 
 ANY_OTHER_LANGUAGE = "*"
 # Defaults a multilingual run needs (user overrides merge on top, key by key). Gopher's stop words are English, so
 # the stop-word rule is off for other languages; in GoldConfig.char_word_languages words are single characters
-# (silver's *_charwords signals), so the minimum mean word length does not apply to them (FineWeb2 likewise
-# tunes these per language).
+# (silver's *_charwords signals), so the minimum mean word length does not apply to them. Languages with a FineWeb2
+# config (etl.gold.language_thresholds: ar, de, es, fr, ru, zh) get its word-length, alpha-word, repetition and
+# line thresholds, the ones datatrove's English defaults are too strict or too loose for (docs/language_thresholds.md).
 DEFAULT_LANGUAGE_OVERRIDES: dict[str, dict[str, float]] = {
     ANY_OTHER_LANGUAGE: {"gopher_quality:few_stop_words": 0},
     "en": {"gopher_quality:few_stop_words": 2},
-    "zh": {"gopher_quality:below_avg_word_len": 0},
     "ja": {"gopher_quality:below_avg_word_len": 0},
     "th": {"gopher_quality:below_avg_word_len": 0},
+    **{lang: fineweb2_rule_overrides(lang) for lang in sorted(FINEWEB2_THRESHOLDS)},
 }
 _OPS = {
     "<": lambda c, t: c < t, "<=": lambda c, t: c <= t, ">": lambda c, t: c > t, ">=": lambda c, t: c >= t,
@@ -45,10 +47,12 @@ def extra_rules(cfg: GoldConfig, languages: list[str]) -> tuple[Rule, ...]:
     rules.append(Rule("language", "undetected", "_language_missing", "==", True))
     rules.append(Rule("language", "low_score", "language_score", "<", cfg.min_language_score))
     rules.extend(URL_RULES)
-    rules.append(Rule("badwords", "ldnoobw_hits", "obscenity_hits", ">", cfg.max_badword_hits))
+    # On the ratio, not the raw count (obscenity_hits stays in silver as a signal): see GoldConfig.max_badword_ratio.
+    rules.append(Rule("badwords", "ldnoobw_ratio", "obscenity_word_ratio", ">", cfg.max_badword_ratio))
     for tier in cfg.toxicity_drop_tiers:
         rules.append(Rule("toxicity", f"tier_{tier}", f"_tox_tier_{tier}", "==", True))
-    rules.append(Rule("toxicity", "model_score", "tox_model_score", ">", cfg.max_model_toxicity))
+    model_cut = DEFAULT_MODEL_TOXICITY if cfg.max_model_toxicity is None else cfg.max_model_toxicity
+    rules.append(Rule("toxicity", "model_score", "tox_model_score", ">", model_cut))
     return tuple(rules)
 
 

@@ -77,7 +77,9 @@ def silver_columns() -> list[str]:
 
 def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConfig, run_id: str) -> DataFrame:
     df = with_signals(bronze, cfg)
-    df = with_url_filters(df, spark, "url", cfg.silver.url_blocklist, cfg.silver.url_allowlist)
+    df = with_url_filters(df, spark, "url", cfg.silver.url_blocklist, cfg.silver.url_allowlist,
+                          ut1_categories=cfg.silver.url_blocklist_categories,
+                          banned_allowlist_path=cfg.silver.url_banned_allowlist)
     df = with_model_score(df, cfg.silver.toxicity_model_path)
     df = df.withColumn("silver_run_id", F.lit(run_id)).withColumn(
         "scored_at", F.lit(datetime.now(timezone.utc)).cast("timestamp"))

@@ -94,6 +94,13 @@ C4_MIN_WORDS_PER_LINE = 3
 C4_END_PUNCTUATION = (".", "?", "!", '"', "'")
 C4_CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
 C4_POLICY_PHRASES = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
+# C4's line-end test knows only ASCII marks, so every line of Chinese ("。"), Hindi ("।") or Arabic ("؟") text failed
+# it and such documents had 0 sentences. Lines ending in any non-ASCII sentence terminator count as ended too; the
+# ASCII set is datatrove's, so English lines are judged exactly as before.
+C4_END_MARKS_NON_ASCII = frozenset(mark for mark in TERMINAL_PUNCTUATION if not mark.isascii())
+# Closing quotes after a terminal mark in scripts without spaces (「……。」); only the *_charwords signals accept them,
+# because datatrove rejects an English line ending in a curly quote and the plain signals keep its verdict.
+C4_CLOSING_QUOTES_NO_SPACE = ("」", "』", "”", "’")
 
 FINEWEB_SHORT_LINE_CHARS = 30  # a FineWeb "short line" has at most this many characters
 
@@ -285,13 +292,13 @@ def _c4(text: str, split_no_space_scripts: bool) -> dict:
     kept = sentences = 0
     for raw in lines:
         line = raw.strip()
-        words = line.split()
+        words = _c4_line_words(line, split_no_space_scripts)
         if any(len(word) > C4_MAX_WORD_LEN for word in words):
             counts["too_long_word"] += 1
             continue
         if "[" in line:
             line = C4_CITATION.sub("", line)
-        if not line.endswith(C4_END_PUNCTUATION) or line.endswith("..."):
+        if not _c4_line_ended(line, split_no_space_scripts):
             counts["no_terminal_punct"] += 1
             continue
         if len(words) < C4_MIN_WORDS_PER_LINE:
@@ -320,6 +327,24 @@ def _c4(text: str, split_no_space_scripts: bool) -> dict:
         "c4_has_curly_bracket": has_curly,
         **{f"c4_lines_{reason}": n for reason, n in counts.items()},
     }
+
+
+def _c4_line_words(line: str, split_no_space_scripts: bool) -> list[str]:
+    """C4's words of a line: whitespace chunks (datatrove); with ``split_no_space_scripts`` each Han/Kana character
+    and Thai/Lao/Khmer cluster is a word too, so a Chinese line is not one "word" that is too few or too long."""
+    if not split_no_space_scripts or not NO_SPACE_UNIT.search(line):
+        return line.split()
+    return NO_SPACE_UNIT.findall(line) + NO_SPACE_UNIT.sub(" ", line).split()
+
+
+def _c4_line_ended(line: str, split_no_space_scripts: bool) -> bool:
+    """C4's "line ends in terminal punctuation", for every script (an ellipsis is not an end)."""
+    if not line or line.endswith("..."):
+        return False
+    if line.endswith(C4_END_PUNCTUATION) or line[-1] in C4_END_MARKS_NON_ASCII:
+        return True
+    return (split_no_space_scripts and line.endswith(C4_CLOSING_QUOTES_NO_SPACE)
+            and line.rstrip("".join(C4_CLOSING_QUOTES_NO_SPACE))[-1:] in TERMINAL_PUNCTUATION)
 
 
 def _fineweb(text: str, n_tokens: int) -> dict:

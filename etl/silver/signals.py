@@ -17,7 +17,9 @@ import pyarrow as pa
 from etl.silver.langid import cc_to_langdetect, detect_series, header_rules_out, normalise_lang
 from etl.silver.normalize import NormalizeOptions, normalize_series
 from etl.silver.quality import QUALITY_SIGNALS, quality_signals_frame
+from etl.silver.toxicity import FLOAT_COLUMNS as TOXICITY_FLOAT_COLUMNS
 from etl.silver.toxicity import OUTPUT_COLUMNS as TOXICITY_COLUMNS
+from etl.silver.toxicity import STRING_COLUMNS as TOXICITY_STRING_COLUMNS
 from etl.silver.toxicity import score_toxicity_series
 
 # Bronze columns carried into silver unchanged.
@@ -27,8 +29,9 @@ PASSTHROUGH = (
     ("content_length", pa.int64()),
 )
 ARROW_TYPES = {"int": pa.int32(), "double": pa.float64(), "boolean": pa.bool_(), "string": pa.string()}
-TOXICITY_TYPES = {c: ("string" if c == "tox_tier" else "double" if c == "obscenity_per_1k_words" else "int")
-                  for c in TOXICITY_COLUMNS}
+TOXICITY_TYPES = {
+    c: "string" if c in TOXICITY_STRING_COLUMNS else "double" if c in TOXICITY_FLOAT_COLUMNS else "int"
+    for c in TOXICITY_COLUMNS}
 LANGUAGE_SOURCE_DETECTED, LANGUAGE_SOURCE_HEADER, LANGUAGE_SOURCE_NONE = "langdetect", "cc_header", "none"
 
 
@@ -86,8 +89,10 @@ def compute_signals(pdf: pd.DataFrame, languages: frozenset[str], use_header: bo
     for name, kind in QUALITY_SIGNALS.items():
         arrays.append(pa.array(quality[name].to_numpy(), ARROW_TYPES[kind], mask=skip))
     for name, kind in TOXICITY_TYPES.items():
-        values = tox[name].to_numpy()
-        arrays.append(pa.array(values, ARROW_TYPES[kind], mask=skip, from_pandas=True))
+        # Obscenity columns are null (NA/NaN) for a language without a list; object values keep ints exact.
+        column = tox[name]
+        null = skip | column.isna().to_numpy()
+        arrays.append(pa.array(column.to_numpy(dtype=object), ARROW_TYPES[kind], mask=null))
     return pa.RecordBatch.from_arrays(arrays, schema=signal_schema())
 
 

@@ -2,9 +2,12 @@
 
 Scores only, no decisions (gold applies thresholds). Two signals per document:
 
-* **Obscenity** (C4 / datatrove / RedPajama-V2 practice): hits of the LDNOOBW word lists in
-  ``etl/resources/ldnoobw/`` and the rate per 1,000 words. Terms match on word boundaries, except
-  for zh/ja/th, which are written without spaces and match as substrings (as C4 and datatrove do).
+* **Obscenity** (C4 / datatrove / RedPajama-V2 / Data-Juicer practice): hits of the LDNOOBW word lists in
+  ``etl/resources/ldnoobw/`` (``obscenity_hits``, RedPajama-V2's ``rps_doc_ldnoobw_words``), the rate per 1,000
+  words, and ``obscenity_word_ratio`` = hits / words (Data-Juicer's ``flagged_word_filter`` ratio; gold drops on
+  this ratio, not on the raw count, so one stray word in a long article cannot drop it). A multi-word term is one
+  hit. Terms match on word boundaries, except for zh/ja/th, which are written without spaces and match as
+  substrings (as C4 and datatrove do); there every CJK character counts as a word, so the ratio is per character.
 * **Toxicity lexicon** (Toxicity of the Commons / Celadon dimensions): ``race_origin``,
   ``gender_sex``, ``religion``, ``ability``, ``violence``, each 0..3 (0 none or objective mention,
   1 implied, 2 clear bias, 3 overt hatred or call to violence), from the per-language lexicons in
@@ -16,9 +19,23 @@ Scores only, no decisions (gold applies thresholds). Two signals per document:
   Tiers, exactly as in the reference: ``toxic`` if total >= 7; ``mild`` if total is 4..6 or any
   dimension is 3; else ``none``.
 
-Language choice: a document's own lexicon/list is used. Unknown language (``None``) uses every
-language's terms. A known language without an LDNOOBW list falls back to the English list (C4
-applies English everywhere); one without a toxicity lexicon uses every lexicon.
+Obscenity language choice: only the lists of the document's own language are counted (the bundled file plus any
+registered with :func:`add_ldnoobw_files`). A language without a list, or an unknown language (``None``), gets
+null obscenity columns, so no gold rule fires on them. Why not fall back as before (English list for a language
+without one, every list for an unknown language): a word list is a statement about one language, and another
+language's ordinary words collide with it (French "con" and "bite", Spanish "semen" in a Latin-script page, the
+English list's "dick" in a Dutch name); the union of 28 lists used on unknown text flagged ordinary words of every
+language at once. "Not measured" is the honest answer, and gold can still drop such pages on the language rules.
+Empty or ``None`` text, or text without a letter or digit, scores 0 whatever the language (nothing to count).
+
+Allow-lists (``etl/resources/ldnoobw_allow/<lang>``, plus :func:`add_ldnoobw_allow_files`): one entry a line,
+``#`` comments, ``*`` at either end for an open end (as in the lexicons). An entry that is itself a list term
+(``domination``) removes that term: it is not a hit. Any other entry is a phrase (``moby dick``, ``sex ratio``);
+a hit lying wholly inside a match of an allowed phrase does not count. Allowed phrases are matched only in
+documents that have hits, so clean text pays nothing for them.
+
+Toxicity lexicon language choice (unchanged): a document's own lexicon; unknown language, or a language without a
+lexicon, uses every lexicon.
 
 Matching is on folded text (lower case, Arabic tatweel/diacritics/alef/yeh/teh-marbuta folds),
 with terms folded the same way, so input need not be normalised first (silver passes normalised
@@ -27,6 +44,7 @@ text anyway). Lexicons and compiled matchers are built lazily, once per process.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.resources
 import re
@@ -43,6 +61,7 @@ from etl.silver.langid import normalise_lang
 # --py-files): a plain Path inside a zip cannot be opened. Installed or checked out, this is an ordinary Path.
 RESOURCES_DIR = importlib.resources.files("etl") / "resources"
 LDNOOBW_DIR = RESOURCES_DIR / "ldnoobw"
+LDNOOBW_ALLOW_DIR = RESOURCES_DIR / "ldnoobw_allow"
 LEXICON_DIR = RESOURCES_DIR / "toxicity"
 LDNOOBW_NON_LIST_SUFFIXES = (".md", ".txt")
 
@@ -57,8 +76,8 @@ TOXIC_MIN_TOTAL = 7
 # A cue counts for a group mention at most this many characters away (about one sentence):
 # document-wide co-occurrence would pair a slur-free group mention with any unrelated "hate".
 CO_OCCURRENCE_WINDOW = 100
-FALLBACK_OBSCENITY_LANG = "en"
 ALL_LANGS = "*"
+ALLOW_COMMENT = "#"
 # Written without spaces between words: substring matching (C4 / datatrove convention).
 NO_SPACE_LANGS = frozenset({"zh", "ja", "th"})
 WORDS_PER_RATE = 1_000
@@ -69,7 +88,12 @@ OUTPUT_COLUMNS = (
     "tox_tier",
     "obscenity_hits",
     "obscenity_per_1k_words",
+    "obscenity_word_ratio",
 )
+# Column kinds (silver's schema reads these): the obscenity columns are null for a language without a list.
+STRING_COLUMNS = ("tox_tier",)
+FLOAT_COLUMNS = ("obscenity_per_1k_words", "obscenity_word_ratio")
+NULLABLE_COLUMNS = ("obscenity_hits", *FLOAT_COLUMNS)
 
 # --- matching -----------------------------------------------------------------------------------
 
@@ -96,6 +120,7 @@ _ARABIC_FOLD = str.maketrans(
 )
 _ARABIC_RE = re.compile("[\u0600-\u06ff]")
 _SPACE_RE = re.compile(r"\s+")
+_WORD_CHAR_RE = re.compile(WORD_CLASS)
 _CJK_CHAR_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
 
@@ -161,6 +186,10 @@ class _TrieMatcher:
             for match in pattern.finditer(folded):
                 yield match.start(), self._payloads[match.lastgroup]
 
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        """(start, end) of each hit in folded text, in text order."""
+        return sorted(match.span() for pattern in self._patterns for match in pattern.finditer(folded))
+
 
 def _term_for(literal: str, lang: str, payload: object, wildcards: bool) -> _Term:
     """A term with the boundary rules of its language; ``*`` at either end marks an open end."""
@@ -183,31 +212,117 @@ def _lang_key(name: str) -> str:
 # --- obscenity (LDNOOBW) ------------------------------------------------------------------------
 
 
+_extra_ldnoobw: list[tuple[Path, str | None]] = []
+_extra_allow: list[tuple[Path, str | None]] = []
+
+
+def _list_entries(path: Traversable | Path) -> list[str]:
+    """Non-blank lines of a word-list file, ``#`` comment lines skipped (LDNOOBW files have none)."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith(ALLOW_COMMENT)]
+
+
+def _merged_lists(folder: Traversable, extra: list[tuple[Path, str | None]]) -> dict[str, tuple[str, ...]]:
+    """Language -> entries of the bundled files in ``folder`` plus registered files (same language merged)."""
+    files = [(p, None) for p in resource_files(folder) if not p.name.endswith(LDNOOBW_NON_LIST_SUFFIXES)]
+    entries: dict[str, list[str]] = {}
+    for path, lang in files + extra:
+        entries.setdefault(_lang_key(lang or path.name), []).extend(_list_entries(path))
+    return {lang: tuple(dict.fromkeys(words)) for lang, words in entries.items()}
+
+
 @functools.cache
 def _ldnoobw_terms() -> dict[str, tuple[str, ...]]:
     """Language -> LDNOOBW terms (files sharing a language, e.g. fr and fr-CA, are merged)."""
-    terms: dict[str, list[str]] = {}
-    for path in resource_files(LDNOOBW_DIR):
-        if path.name.endswith(LDNOOBW_NON_LIST_SUFFIXES):
-            continue
-        lines = path.read_text(encoding="utf-8").splitlines()
-        terms.setdefault(_lang_key(path.name), []).extend(t.strip() for t in lines if t.strip())
-    return {lang: tuple(dict.fromkeys(words)) for lang, words in terms.items()}
+    return _merged_lists(LDNOOBW_DIR, _extra_ldnoobw)
 
 
 @functools.cache
-def _obscenity_matcher(lang: str) -> _TrieMatcher:
-    lists = _ldnoobw_terms()
-    langs = sorted(lists) if lang == ALL_LANGS else [lang]
-    return _TrieMatcher(
-        _term_for(word, code, None, wildcards=False) for code in langs for word in lists[code]
-    )
+def _allow_entries() -> dict[str, tuple[str, ...]]:
+    """Language -> allow-list entries (bundled ``ldnoobw_allow`` files plus registered ones)."""
+    return _merged_lists(LDNOOBW_ALLOW_DIR, _extra_allow)
 
 
-def _obscenity_lang(lang: str | None) -> str:
-    if lang is None:
-        return ALL_LANGS
-    return lang if lang in _ldnoobw_terms() else FALLBACK_OBSCENITY_LANG
+def ldnoobw_languages() -> tuple[str, ...]:
+    """Languages with an LDNOOBW list (bundled plus registered): the only ones whose obscenity is counted."""
+    return tuple(sorted(_ldnoobw_terms()))
+
+
+def _register(target: list[tuple[Path, str | None]], paths: Iterable[str | Path], lang: str | None) -> None:
+    new = [(Path(p), lang) for p in paths]
+    for path, _ in new:
+        _list_entries(path)  # fail early on a missing or undecodable file
+    target.extend(new)
+    _clear_obscenity_caches()
+
+
+def add_ldnoobw_files(paths: Iterable[str | Path], lang: str | None = None) -> None:
+    """Register extra obscenity word lists (one term a line; language = ``lang`` or the file name).
+
+    Added to the bundled list of that language, or the first list of a language that has none. Per process, like
+    :func:`add_lexicon_files`: call it where the Spark worker imports this module, or before the UDF is built.
+    """
+    _register(_extra_ldnoobw, paths, lang)
+
+
+def add_ldnoobw_allow_files(paths: Iterable[str | Path], lang: str | None = None) -> None:
+    """Register extra allow-lists (format in the module docstring; language = ``lang`` or the file name)."""
+    _register(_extra_allow, paths, lang)
+
+
+def clear_ldnoobw_files() -> None:
+    """Forget lists registered with :func:`add_ldnoobw_files` / :func:`add_ldnoobw_allow_files`."""
+    _extra_ldnoobw.clear()
+    _extra_allow.clear()
+    _clear_obscenity_caches()
+
+
+def _clear_obscenity_caches() -> None:
+    for cached in (_ldnoobw_terms, _allow_entries, _obscenity_matchers):
+        cached.cache_clear()
+
+
+@functools.cache
+def _obscenity_matchers(lang: str) -> tuple[_TrieMatcher, _TrieMatcher | None]:
+    """(list-term matcher without allow-listed words, allowed-phrase matcher or None) for a listed language."""
+    listed = {fold_for_matching(w): w for w in _ldnoobw_terms()[lang]}
+    allowed = [fold_for_matching(e) for e in _allow_entries().get(lang, ())]
+    terms = [word for folded, word in listed.items() if folded not in allowed]
+    phrases = [e for e in allowed if e not in listed]  # an allowed list term is simply left out of the matcher
+    hits = _TrieMatcher(_term_for(word, lang, None, wildcards=False) for word in terms)
+    allow = _TrieMatcher(_term_for(p, lang, None, wildcards=True) for p in phrases) if phrases else None
+    return hits, allow
+
+
+def _obscenity_lang(lang: str | None) -> str | None:
+    """The list to count with: the document's own language's, or None (not measured)."""
+    return lang if lang is not None and lang in _ldnoobw_terms() else None
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans merged where they overlap (two allowed phrases may share words)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def obscenity_hits(folded: str, lang: str) -> int:
+    """LDNOOBW hits of ``lang``'s list in folded text, minus allow-listed words and hits inside allowed phrases."""
+    hits_matcher, allow_matcher = _obscenity_matchers(lang)
+    hits = hits_matcher.spans(folded)
+    if not hits or allow_matcher is None:
+        return len(hits)
+    allowed = _union(allow_matcher.spans(folded))
+    starts = [start for start, _ in allowed]
+    uncovered = 0
+    for start, end in hits:
+        i = bisect.bisect_right(starts, start) - 1
+        uncovered += not (i >= 0 and allowed[i][1] >= end)
+    return uncovered
 
 
 def word_count(text: str) -> int:
@@ -359,37 +474,52 @@ def toxicity_tier(scores: dict[str, int]) -> str:
 # --- public API ---------------------------------------------------------------------------------
 
 
+def _obscenity_columns(text: str | None, folded: str | None, lang: str | None) -> dict[str, object]:
+    """The obscenity columns; null when ``lang`` has no list (see the module docstring)."""
+    if folded is None or not _WORD_CHAR_RE.search(folded):  # no letters: nothing to count, in any language
+        return {"obscenity_hits": 0, "obscenity_per_1k_words": 0.0, "obscenity_word_ratio": 0.0}
+    list_lang = _obscenity_lang(lang)
+    if list_lang is None:
+        return dict.fromkeys(NULLABLE_COLUMNS)
+    hits, words = obscenity_hits(folded, list_lang), word_count(text)
+    ratio = hits / words if words else 0.0
+    return {"obscenity_hits": hits, "obscenity_per_1k_words": ratio * WORDS_PER_RATE,
+            "obscenity_word_ratio": ratio}
+
+
 def score_document(text: str | None, lang: str | None = None) -> dict[str, object]:
-    """All output columns for one document; ``None``/empty text scores zero (tier ``none``)."""
+    """All output columns for one document; ``None``/empty text scores zero (tier ``none``).
+
+    The obscenity columns are None for a text with words whose language has no LDNOOBW list.
+    """
     lang = normalise_lang(lang) if isinstance(lang, str) else None
     if not isinstance(text, str) or not text:
         scores = dict.fromkeys(DIMENSIONS, 0)
-        hits, words = 0, 0
+        folded = None
     else:
         folded = fold_for_matching(text)
         scores = _dimension_scores(folded, lang)
-        hits = sum(1 for _ in _obscenity_matcher(_obscenity_lang(lang)).finditer(folded))
-        words = word_count(text)
     row: dict[str, object] = {f"tox_{d}": scores[d] for d in DIMENSIONS}
     row["tox_total"] = sum(scores.values())
     row["tox_tier"] = toxicity_tier(scores)
-    row["obscenity_hits"] = hits
-    row["obscenity_per_1k_words"] = hits * WORDS_PER_RATE / words if words else 0.0
+    row.update(_obscenity_columns(text, folded, lang))
     return row
 
 
 def score_toxicity_series(texts: pd.Series, langs: pd.Series | None = None) -> pd.DataFrame:
     """One row per text, columns ``OUTPUT_COLUMNS``, same index; ``langs`` aligned by position.
 
-    Integer columns are int32, ``tox_tier`` is a non-null string, ``obscenity_per_1k_words`` float64.
+    ``tox_*`` integers are int32, ``tox_tier`` a non-null string; ``obscenity_hits`` is nullable Int32 and the
+    other obscenity columns float64 (NaN = language without a list).
     """
     lang_values = [None] * len(texts) if langs is None else list(langs)
     if len(lang_values) != len(texts):
         raise ValueError(f"texts ({len(texts)}) and langs ({len(lang_values)}) differ in length")
     rows = [score_document(t, lang) for t, lang in zip(texts, lang_values)]
     frame = pd.DataFrame(rows, index=texts.index, columns=list(OUTPUT_COLUMNS))
-    int_columns = [c for c in OUTPUT_COLUMNS if c not in ("tox_tier", "obscenity_per_1k_words")]
+    int_columns = [c for c in OUTPUT_COLUMNS if c not in (*STRING_COLUMNS, *NULLABLE_COLUMNS)]
     frame[int_columns] = frame[int_columns].astype("int32")
+    frame["obscenity_hits"] = frame["obscenity_hits"].astype("Int32")
+    frame[list(FLOAT_COLUMNS)] = frame[list(FLOAT_COLUMNS)].astype("float64")
     frame["tox_tier"] = frame["tox_tier"].astype(object)
-    frame["obscenity_per_1k_words"] = frame["obscenity_per_1k_words"].astype("float64")
     return frame

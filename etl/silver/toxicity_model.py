@@ -43,7 +43,12 @@ TOXIC_CLASS = 1  # index of the toxic class in the probability vector
 PREFIX = "_toxm_"
 INPUT_COL = f"{PREFIX}input"
 LABEL_COL = f"{PREFIX}label"
+WEIGHT_COL = f"{PREFIX}weight"
 WORD_PREFIX = "w:"  # marks word features; char n-grams (space-joined chars) can never look like "w:..."
+# Links and @-mentions, as Spark SQL string literals of Java regexes (hence the doubled backslashes): a dataset's
+# own conventions ("@user" masks, t.co links) say which dataset a text came from, not whether it is toxic.
+LINK_RE = r"(https?://|www\\.)[^\\s]+"
+MENTION_RE = r"@[^\\s]+"
 
 # Labelled-data formats recognised by load_labelled.
 HATECHECK_TEXT, HATECHECK_LABEL, HATECHECK_CASE_ID = "test_case", "label_gold", "mhc_case_id"
@@ -74,7 +79,7 @@ DELTA_LOG_DIR = "_delta_log"
 class ToxicityModelConfig:
     """Feature and regression settings for :func:`train_toxicity_model`; the defaults are the evaluated recipe.
 
-    Why these defaults (see evals/toxicity_classifier_eval.py for the figures):
+    Why these defaults (evals/toxicity_generalisation_eval.py and docs/toxicity.md have the figures):
 
     * ``char_ngram_max=4`` with unigrams: single characters are words in Chinese, 3-4 grams catch stems and
       slur fragments in alphabetic scripts; longer grams mostly memorise templates.
@@ -83,7 +88,10 @@ class ToxicityModelConfig:
     * ``binary`` term frequencies + IDF + L2 normalisation: a web page and a one-line training example end up
       on the same scale, so document length does not decide the score.
     * ``standardization=False``: standardising sparse hashed features inflates rare n-grams (typos, names).
+    * ``reg_param=1e-4``: 1e-2 lowered the leave-one-dataset-out AUC on every set (to 0.50-0.59).
     * ``max_chars`` bounds the n-grams per row (≈ 5 per character) on very long documents.
+    * ``mask_links_and_mentions``: links become a space and @-mentions a bare "@", so the n-grams of one
+      dataset's masking convention ("@user", t.co links) cannot stand in for its labels on another's text.
     """
 
     char_ngram_min: int = 1
@@ -98,6 +106,7 @@ class ToxicityModelConfig:
     elastic_net_param: float = 0.0
     max_iter: int = 50
     standardization: bool = False
+    mask_links_and_mentions: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.char_ngram_min <= self.char_ngram_max:
@@ -119,11 +128,11 @@ def _feature_stages(cfg: ToxicityModelConfig) -> list:
     """Stages from INPUT_COL to ``{PREFIX}features``; None text becomes "" (no n-grams, score = intercept only)."""
     text = f"{PREFIX}text"
     # Lower case, runs of whitespace as one space, padded with spaces so n-grams see word starts and ends.
+    lowered = f"lower(substring(coalesce(`{INPUT_COL}`, ''), 1, {cfg.max_chars}))"
+    if cfg.mask_links_and_mentions:
+        lowered = f"regexp_replace(regexp_replace({lowered}, '{LINK_RE}', ' '), '{MENTION_RE}', ' @ ')"
     clean = SQLTransformer(
-        statement=(
-            f"SELECT *, concat(' ', regexp_replace(lower(substring(coalesce(`{INPUT_COL}`, ''), 1, {cfg.max_chars})), "
-            r"'\\s+', ' '), ' ') AS " + f"{text} FROM __THIS__"
-        )
+        statement=f"SELECT *, concat(' ', regexp_replace({lowered}, " + r"'\\s+', ' '), ' ') AS " + f"{text} FROM __THIS__"
     )
     chars = RegexTokenizer(inputCol=text, outputCol=f"{PREFIX}c1", pattern="", gaps=True,
                            toLowercase=False, minTokenLength=1)
@@ -155,9 +164,13 @@ def train_toxicity_model(
     text_col: str = "text",
     label_col: str = "label",
     cfg: ToxicityModelConfig = ToxicityModelConfig(),
+    weight_col: str | None = None,
 ) -> PipelineModel:
-    """Fit the char n-gram + logistic regression pipeline on ``df`` (label 1 = toxic, 0 = not)."""
-    for column in (text_col, label_col):
+    """Fit the char n-gram + logistic regression pipeline on ``df`` (label 1 = toxic, 0 = not).
+
+    ``weight_col``: an optional per-row weight (e.g. so that every training dataset counts the same).
+    """
+    for column in (text_col, label_col, *([weight_col] if weight_col else [])):
         if column not in df.columns:
             raise ValueError(f"training data has no column {column!r} (columns: {', '.join(df.columns)})")
     regression = LogisticRegression(
@@ -172,8 +185,11 @@ def train_toxicity_model(
         elasticNetParam=cfg.elastic_net_param,
         standardization=cfg.standardization,
     )
+    weight = [F.col(weight_col).cast("double").alias(WEIGHT_COL)] if weight_col else []
+    if weight_col:
+        regression.setWeightCol(WEIGHT_COL)
     training = df.select(
-        F.col(text_col).cast("string").alias(INPUT_COL), F.col(label_col).cast("double").alias(LABEL_COL)
+        F.col(text_col).cast("string").alias(INPUT_COL), F.col(label_col).cast("double").alias(LABEL_COL), *weight
     ).where(F.col(LABEL_COL).isNotNull())
     # Fitting reads the input several times (IDF, then the regression). Persisting it also stops Spark's
     # optimiser from running the whole n-gram pipeline on the driver when df is a local (createDataFrame) frame.

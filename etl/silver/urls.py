@@ -13,12 +13,18 @@ Columns added by :func:`with_url_signals`:
 * ``url_domain``: the registered domain ("eTLD+1": ``news.bbc.co.uk`` -> ``bbc.co.uk``); the host itself for an
   IP address; null when the host is itself a public suffix,
 * ``url_tld``: the last label of the host (null for IP addresses), ``url_path_depth``: non-empty path segments,
-* ``url_hard_banned_hits``, ``url_soft_banned_hits``: distinct banned words among the URL's tokens,
+* ``url_hard_banned_hits``: distinct URL tokens that hold a hard-banned word, whole or glued inside the token
+  (``egysex``... ``xnxxyouporn`` -> "porn"), RefinedWeb style, minus the allow-list (Scunthorpe hits, see
+  :data:`BANNED_ALLOWLIST_PATH`); ``url_soft_banned_hits``: distinct tokens that ARE a soft-banned word,
   ``url_banned``: the RefinedWeb verdict on words alone (>= 1 hard or >= 2 distinct soft words).
 
 :func:`with_domain_lists` adds ``url_blocklisted`` and ``url_allowlisted`` (the host or any parent domain is
 listed) and the two columns the gold rules read, which apply "the allowlist wins":
 ``url_blocklisted_effective`` and ``url_banned_effective``. :func:`with_url_filters` runs both steps.
+Lists may be plain or gzipped text, several at once, and the bundled UT1 categories (RefinedWeb's blocklist,
+CC BY-SA 4.0, see ``etl/resources/ut1/ATTRIBUTION.md``). The adult category (4.6M domains) is not bundled; where
+there is internet, fetch the full current lists (adult included) with the one command in :func:`ut1_list_paths`
+and ``docs/url_filters.md``.
 
 Public suffixes: :data:`MULTI_LABEL_PUBLIC_SUFFIXES` is a compact hand-written list of the common multi-label
 suffixes (``co.uk``, ``com.au``, ``com.sa``, ``gov.eg``, ...); every single-label TLD is a suffix implicitly.
@@ -31,15 +37,18 @@ https://publicsuffix.org/list/public_suffix_list.dat and pass ``suffixes=load_pu
 from __future__ import annotations
 
 import functools
+import gzip
+import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from etl.gold.rules import Rule
-from etl.silver.toxicity import LDNOOBW_DIR, LDNOOBW_NON_LIST_SUFFIXES, resource_files
+from etl.silver.toxicity import LDNOOBW_DIR, LDNOOBW_NON_LIST_SUFFIXES, RESOURCES_DIR, resource_files
 
 # --- URL anatomy (Java regex syntax; regexp_extract returns "" when the pattern does not match) ---
 # scheme://authority: the scheme must start with a letter (RFC 3986); anything else is not a URL we can read.
@@ -83,12 +92,49 @@ HARD_BANNED_TERMS: tuple[str, ...] = (
     "پورن", "پورنو",  # fa: porn
     "نيك", "متناك", "متناكة", "شرموطة", "قحبة",  # ar: vulgar for intercourse, and "whore"
 )
+# Hard terms are also found INSIDE tokens (glued host names: egysex.net, xnxxyouporn.com), except these, which match
+# whole tokens only because, glued, they are mostly innocent. Measured on the Debian word lists (wamerican, wbritish,
+# wngerman, wfrench, wspanish, witalian, wbrazilian, wpolish, hunspell-ar) and UT1's lists; see docs/url_filters.md.
+WHOLE_TOKEN_HARD_TERMS: frozenset[str] = frozenset({
+    "نيك",  # inside 14 stems of the Arabic dictionary: ميكانيكا, نيكوتين, يونيكود, تكنيكي, كلينيكي, نيكل, نيكاراغوا
+    "milf",  # UT1 adult URLs: 1 more hit glued; innocent hosts: milford, emilfrey (a car dealer), milfoy, milfam
+    "pthc",  # English "depth" + "c...": depthchart, depthcharge; no glued hit in any UT1 list
+})
+# A token made only of Roman-numeral letters is a number ("xxxix" = 39, "lxxx" = 80), not "xxx" glued to something.
+ROMAN_NUMERAL_TOKEN_RE = r"^[ivxlcdm]+$"
+# Wherever an allow-list entry occurs inside a token it is replaced by this (a non-letter), so a hard term cannot be
+# found across the blank ("mil" + "ford") and the entry cannot hide a hard term glued to it elsewhere in the token.
+ALLOWLIST_BLANK = " "
+# Scunthorpe-type exceptions for the substring match, one per line, "#" comments (each entry's evidence is there).
+BANNED_ALLOWLIST_PATH = RESOURCES_DIR / "url_banned" / "allowlist.txt"
 
 # --- block/allow lists ---
 LIST_COMMENT_RE = r"#.*$"
 # Blocklists are often hosts files ("0.0.0.0 ads.example.com"): the domain is the last field of a line.
 LIST_FIELD_SPLIT_RE = r"\s+"
 LIST_WILDCARD_PREFIX_RE = r"^(\*?\.)+"
+# Several list paths may be given as one comma-separated string (a config value) or as a list.
+LIST_PATH_SEPARATOR = ","
+# Lists with at most this many entries are broadcast (one hash probe per row, no shuffle); bigger ones are joined by
+# a plain shuffle (sort-merge) join. Why (bench/bench_urls.py, docs/url_filters.md): the 260k bundled UT1 domains
+# broadcast in a few seconds, but a broadcast of 5M (generated) domains grew past 1.1 GB, did not fit the memory
+# store of a 2g driver and spilled to disk; it would also be copied to every executor. UT1 adult is 4.6M.
+BROADCAST_MAX_DOMAINS = 1_000_000
+# Broadcast lookups are keyed by a host's last labels: two, because "co.uk" or "github.io" entries must be found
+# too, and more labels would leave every two-label entry (most of UT1) without a key.
+PROBE_KEY_LABELS = 2
+
+# --- UT1 blocklists (RefinedWeb's URL blocklist) ---
+# The ten UT1 categories RefinedWeb built its 4.6M-domain blocklist from (Penedo et al. 2023).
+REFINEDWEB_UT1_CATEGORIES: tuple[str, ...] = (
+    "adult", "phishing", "dating", "gambling", "filehosting", "ddos", "agressif", "chat", "mixed_adult", "arjel",
+)
+UT1_BUNDLED_DIR = RESOURCES_DIR / "ut1"  # <category>/domains.gz, all but adult (see ATTRIBUTION.md there)
+UT1_LIST_FILE = "domains"
+UT1_DIR_ENV = "ETL_UT1_DIR"
+# Where the full current lists go when fetched (docs/url_filters.md); $ETL_UT1_DIR overrides it.
+UT1_FETCHED_DIR = Path(__file__).resolve().parents[2] / ".cache" / "ut1"
+UT1_TARBALL_URL = "https://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz"
 
 # Compact stand-in for the Public Suffix List (see the module docstring): common multi-label ICANN suffixes,
 # weighted towards the Arabic-speaking countries this project targets, and a few big hosting suffixes.
@@ -244,9 +290,57 @@ def _hits(tokens: Column, terms: frozenset[str]) -> Column:
     return F.when(tokens.isNotNull(), F.size(F.filter(tokens, lambda tok: tok.isin(*sorted(terms)))))
 
 
-def with_url_signals(df: DataFrame, url_col: str = "url") -> DataFrame:
-    """Add the URL anatomy and banned-word columns listed in the module docstring."""
+def parse_word_list(text: str) -> frozenset[str]:
+    """Lower-case entries of a one-per-line list; ``#`` starts a comment. Entries that are not one URL token
+    (spaces, punctuation) are dropped: they could never occur inside a token."""
+    words = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
+    return frozenset(word for word in words if _is_token(word))
+
+
+@functools.cache
+def _bundled_banned_allowlist() -> frozenset[str]:
+    return parse_word_list(BANNED_ALLOWLIST_PATH.read_text(encoding="utf-8"))
+
+
+def load_banned_allowlist(extra_path: str | Path | None = None) -> frozenset[str]:
+    """The bundled allow-list, plus the entries of ``extra_path`` (a local text file in the same format)."""
+    extra = parse_word_list(Path(extra_path).read_text(encoding="utf-8")) if extra_path else frozenset()
+    return _bundled_banned_allowlist() | extra
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A Java regex matching any of ``words`` (longest first, so the longest entry is blanked), quoted literally."""
+    return "|".join(rf"\Q{word}\E" for word in sorted(words, key=lambda w: (-len(w), w)))
+
+
+def _hard_hits(tokens: Column, hard: frozenset[str], allowlist: frozenset[str]) -> Column:
+    """Distinct tokens that are a hard term or hold one inside (after blanking allow-list entries); null without
+    tokens. Terms of :data:`WHOLE_TOKEN_HARD_TERMS` and Roman-numeral tokens only count as whole tokens."""
+    if not hard:
+        return F.when(tokens.isNotNull(), F.lit(0))
+    whole = sorted(hard)
+    glued = hard - WHOLE_TOKEN_HARD_TERMS
+    glued_re = _alternation(glued)
+    allow_re = _alternation(allowlist)
+
+    def is_hit(tok: Column) -> Column:
+        hit = tok.isin(*whole)
+        if glued:
+            probe = F.regexp_replace(tok, allow_re, ALLOWLIST_BLANK) if allowlist else tok
+            hit = hit | (~tok.rlike(ROMAN_NUMERAL_TOKEN_RE) & probe.rlike(glued_re))
+        return hit
+
+    return F.when(tokens.isNotNull(), F.size(F.filter(tokens, is_hit)))
+
+
+def with_url_signals(df: DataFrame, url_col: str = "url", banned_allowlist_path: str | None = None) -> DataFrame:
+    """Add the URL anatomy and banned-word columns listed in the module docstring.
+
+    ``banned_allowlist_path``: a local file of extra allow-list entries (same format as the bundled
+    :data:`BANNED_ALLOWLIST_PATH`), for Scunthorpe hits of your own data.
+    """
     hard, soft = banned_url_terms()
+    allowlist = load_banned_allowlist(banned_allowlist_path)
     url = F.when(F.trim(F.col(url_col)) != "", F.col(url_col))
     tokens = "__url_tokens"
     out = (
@@ -256,7 +350,7 @@ def with_url_signals(df: DataFrame, url_col: str = "url") -> DataFrame:
         .withColumn("url_tld", url_tld(F.col("url_host")))
         .withColumn("url_path_depth", url_path_depth(url))
         .withColumn(tokens, F.when(url.isNotNull(), url_tokens(url)))
-        .withColumn("url_hard_banned_hits", _hits(F.col(tokens), hard))
+        .withColumn("url_hard_banned_hits", _hard_hits(F.col(tokens), hard, allowlist))
         .withColumn("url_soft_banned_hits", _hits(F.col(tokens), soft))
         .drop(tokens)
     )
@@ -270,18 +364,91 @@ def with_url_signals(df: DataFrame, url_col: str = "url") -> DataFrame:
 # --- block / allow lists --------------------------------------------------------------------------
 
 
-def read_domain_list(spark: SparkSession, path: str) -> DataFrame:
-    """One column ``domain`` (distinct, lower case) from a text list: one domain per line, ``#`` comments.
+def split_paths(paths: str | Sequence[str] | None) -> list[str]:
+    """``"a.txt, b.txt.gz"`` or ``["a.txt", "b.txt.gz"]`` -> ``["a.txt", "b.txt.gz"]``; None or "" -> []."""
+    if not paths:
+        return []
+    items = paths.split(LIST_PATH_SEPARATOR) if isinstance(paths, str) else paths
+    return [str(item).strip() for item in items if str(item).strip()]
 
-    Hosts-file lines (``0.0.0.0 ads.example.com``) and wildcard entries (``*.example.com``, ``.example.com``)
-    are accepted and mean the same as ``example.com``: every entry covers its subdomains anyway.
-    """
+
+def _parse_list(lines: DataFrame, distinct: bool = True) -> DataFrame:
+    """Column ``value`` (raw lines) -> one column ``domain`` (lower case); see :func:`read_domain_list`."""
     line = F.trim(F.regexp_replace(F.col("value"), LIST_COMMENT_RE, ""))
     last_field = F.try_element_at(F.split(line, LIST_FIELD_SPLIT_RE), F.lit(-1))
     domain = F.regexp_replace(
         F.regexp_replace(F.lower(last_field), LIST_WILDCARD_PREFIX_RE, ""), _TRAILING_DOTS_RE, ""
     )
-    return spark.read.text(path).select(domain.alias("domain")).where(F.col("domain") != "").distinct()
+    out = lines.select(domain.alias("domain")).where(F.col("domain") != "")
+    return out.distinct() if distinct else out
+
+
+def read_domain_list(spark: SparkSession, path: str | Sequence[str], distinct: bool = True) -> DataFrame:
+    """One column ``domain`` (distinct, lower case) from text lists: one domain per line, ``#`` comments.
+
+    ``path`` is one path, a comma-separated string of paths or a list of them; plain or gzipped (``.gz``: Spark's
+    text reader decompresses by extension). Hosts-file lines (``0.0.0.0 ads.example.com``) and wildcard entries
+    (``*.example.com``, ``.example.com``) are accepted and mean the same as ``example.com``: every entry covers
+    its subdomains anyway.
+    """
+    paths = split_paths(path)
+    if not paths:
+        raise ValueError("read_domain_list needs at least one path")
+    return _parse_list(spark.read.text(paths), distinct)
+
+
+def ut1_list_paths(categories: Iterable[str], strict: bool = True) -> dict[str, str | Traversable]:
+    """Category -> its UT1 ``domains`` list: the fetched full list (a str) if there is one, else the bundled one.
+
+    Fetched lists are looked for in ``$ETL_UT1_DIR`` or :data:`UT1_FETCHED_DIR` (``<dir>/<category>/domains``).
+    Where there is internet, this one command fetches the full current lists, adult (4.6M domains) included::
+
+        mkdir -p .cache/ut1 && curl -fsSL https://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz \\
+            | tar -xz -C .cache/ut1 --strip-components=1
+
+    A category found nowhere raises ValueError, except, when not ``strict``, one of RefinedWeb's: it is left out
+    (the config default names adult, which is used once fetched).
+    """
+    fetched_dir = Path(os.environ.get(UT1_DIR_ENV) or UT1_FETCHED_DIR)
+    found: dict[str, str | Traversable] = {}
+    for category in categories:
+        fetched = [fetched_dir / category / name for name in (UT1_LIST_FILE, UT1_LIST_FILE + ".gz")]
+        bundled = UT1_BUNDLED_DIR / category / (UT1_LIST_FILE + ".gz")
+        path: str | Traversable | None = next((str(p) for p in fetched if p.is_file()), None)
+        if path is None and bundled.is_file():
+            path = bundled
+        if path is not None:
+            found[category] = path
+        elif strict or category not in REFINEDWEB_UT1_CATEGORIES:  # a typo must not silently apply nothing
+            raise ValueError(f"UT1 category {category!r} is neither fetched ({fetched_dir}) nor bundled")
+    return found
+
+
+@functools.cache
+def _bundled_lines(category: str) -> tuple[str, ...]:
+    """The raw lines of one bundled list, read on the driver (installed, zipped or on Spark Connect alike)."""
+    raw = (UT1_BUNDLED_DIR / category / (UT1_LIST_FILE + ".gz")).read_bytes()
+    return tuple(gzip.decompress(raw).decode("utf-8", "replace").splitlines())
+
+
+def read_ut1_categories(
+    spark: SparkSession, categories: Iterable[str], strict: bool = True, distinct: bool = True
+) -> DataFrame | None:
+    """One column ``domain``: the union of the UT1 ``categories`` (see :func:`ut1_list_paths`); None if none."""
+    files, zipped = [], []
+    for category, path in ut1_list_paths(categories, strict).items():
+        if isinstance(path, str):  # fetched: Spark reads it (a path every node sees when on a cluster)
+            files.append(path)
+        else:  # bundled: read here and shipped in the plan, since executors may not have the package's files
+            zipped.append(category)
+    parts = [read_domain_list(spark, files, distinct)] if files else []
+    if zipped:
+        import pandas as pd
+
+        lines = [line for category in zipped for line in _bundled_lines(category)]
+        parts.append(_parse_list(spark.createDataFrame(pd.DataFrame({"value": lines})), distinct))
+    out = functools.reduce(DataFrame.unionByName, parts) if parts else None
+    return out.distinct() if out is not None and distinct and len(parts) > 1 else out
 
 
 def parent_domains(host: Column) -> Column:
@@ -291,49 +458,130 @@ def parent_domains(host: Column) -> Column:
     return F.transform(F.sequence(F.lit(1), n), lambda i: F.array_join(F.slice(labels, i, n - i + 1), "."))
 
 
-def _listed_hosts(df: DataFrame, lists: DataFrame, host_col: str) -> DataFrame:
-    """Per distinct host: whether it or a parent is in the block/allow list (one broadcast join, then a groupBy)."""
-    hosts = df.select(F.col(host_col).alias("__host")).where(F.col("__host").isNotNull()).distinct()
-    # IP addresses have no parents: an entry "1.2.3.4" must not be matched by "2.3.4" or "4".
-    candidates = hosts.select(
-        "__host",
-        F.explode(F.when(_is_ip(F.col("__host")), F.array("__host")).otherwise(parent_domains(F.col("__host"))))
-        .alias("domain"),
+def _candidates(host: Column) -> Column:
+    """The host and its parents; an IP address has no parents ("1.2.3.4" must not match an entry "2.3.4")."""
+    return F.when(_is_ip(host), F.array(host)).otherwise(parent_domains(host))
+
+
+def _covers(host: Column, entry: Column) -> Column:
+    """The entry is the host or one of its parent domains (label boundary: "notexample.com" is not under
+    "example.com"); an IP address entry only covers itself."""
+    return (host == entry) | (~_is_ip(host) & host.endswith(F.concat(F.lit("."), entry)))
+
+
+def _probe_key(domain: Column) -> Column:
+    """The last two labels (the whole name if it has fewer): an entry covers only hosts with its own key."""
+    return F.substring_index(domain, ".", -PROBE_KEY_LABELS)
+
+
+def _is_suffix_entry(domain: str) -> bool:
+    """An entry with fewer labels than the probe key (a TLD like "zip"): it cannot be found by key."""
+    return domain.count(".") < PROBE_KEY_LABELS - 1
+
+
+@functools.cache
+def _bundled_suffix_entries(categories: tuple[str, ...]) -> frozenset[str]:
+    """Entries of the bundled lists that are bare TLDs (none today), found without a Spark job."""
+    entries = set()
+    for category in categories:
+        for line in _bundled_lines(category):
+            fields = line.split("#", 1)[0].split()
+            domain = fields[-1].lower().lstrip("*.").rstrip(".") if fields else ""
+            if domain and _is_suffix_entry(domain):
+                entries.add(domain)
+    return frozenset(entries)
+
+
+def _listed_flag(matched: Column, parents: Column, kind: str, suffix_entries: frozenset[str]) -> Column:
+    """Some matched entry has flag ``kind``, or a parent of the host is one of ``suffix_entries``.
+
+    (A function, not a loop body: PySpark reads a lambda's arity, so lambdas cannot bind loop variables by default
+    arguments.)"""
+    flag = F.exists(matched, lambda e: e[kind])
+    if suffix_entries:
+        listed = sorted(suffix_entries)
+        flag = flag | F.exists(parents, lambda p: p.isin(*listed))
+    return flag
+
+
+def _keyed_flags(
+    df: DataFrame, table: DataFrame, host: Column, suffix_entries: dict[str, frozenset[str]], broadcast: bool
+) -> DataFrame:
+    """``__blocked``/``__allowed`` with ONE join on the host's last two labels, then a scan of the list entries
+    under that key (most keys hold one entry; the biggest bundled one, webflow.io, 3.6k).
+
+    An entry covers only hosts with its own key, so the list is grouped by key and each row probes once, and
+    ``df`` is read once: a join against its own distinct hosts would run everything upstream (the Python text
+    signals) twice. ``broadcast``: a hash probe in the same stage, no shuffle; otherwise a plain shuffle
+    (sort-merge) join, so neither side has to fit in memory (AQE splits skewed keys such as blogspot.com).
+    Bare-TLD entries ("zip"; ``suffix_entries`` by flag) have no key; they are few and are checked against the
+    host's parents as literals. The key is two labels, not the registered domain: computing that for the 260k
+    bundled entries took 2.5 s more per run than ``substring_index``.
+    """
+    grouped = (
+        table.where(F.col("domain").contains("."))
+        .groupBy(_probe_key(F.col("domain")).alias("__probe"))
+        .agg(F.collect_set(F.struct("domain", "blocked", "allowed")).alias("__entries"))
     )
-    return (
-        candidates.join(F.broadcast(lists), on="domain", how="inner")
-        .groupBy("__host")
-        .agg(F.max("blocked").alias("__blocked"), F.max("allowed").alias("__allowed"))
+    out = df.withColumn("__probe", _probe_key(host)).join(
+        F.broadcast(grouped) if broadcast else grouped, on="__probe", how="left"
     )
+    matched = F.filter(F.coalesce(F.col("__entries"), F.array()), lambda e: _covers(host, e["domain"]))
+    parents = _candidates(host)
+    for kind in ("blocked", "allowed"):
+        out = out.withColumn(f"__{kind}", _listed_flag(matched, parents, kind, suffix_entries[kind]))
+    return out.drop("__probe", "__entries")
 
 
 def with_domain_lists(
     df: DataFrame,
     spark: SparkSession,
-    blocklist_path: str | None = None,
-    allowlist_path: str | None = None,
+    blocklist_path: str | Sequence[str] | None = None,
+    allowlist_path: str | Sequence[str] | None = None,
     host_col: str = "url_host",
+    ut1_categories: Iterable[str] = (),
+    broadcast_max_domains: int = BROADCAST_MAX_DOMAINS,
 ) -> DataFrame:
     """Add ``url_blocklisted``/``url_allowlisted`` and the allowlist-aware rule columns (module docstring).
 
-    Needs the columns of :func:`with_url_signals`. The list is broadcast (100k domains are a few MB) and joined
-    with the exploded parent domains of each distinct host, so the cost grows with hosts x labels, not with the
-    list. A null host gives null flags; without lists every flag is False.
+    Needs the columns of :func:`with_url_signals`. Block and allow lists: one path, several (comma-separated or
+    a list), plain or gzipped. ``ut1_categories``: bundled/fetched UT1 categories added to the blocklist; ones
+    found nowhere are skipped (adult until fetched, see :func:`ut1_list_paths`). Lists up to
+    ``broadcast_max_domains`` entries are broadcast, bigger ones use a shuffle join (:data:`BROADCAST_MAX_DOMAINS`,
+    :func:`_keyed_flags`).
+    The bundled lists alone are known to fit and need no Spark job before the real one; any other list is sized
+    by one small job first. A null host gives null flags; without lists every flag is False.
     """
     missing = {host_col, "url_banned"} - set(df.columns)
     if missing:
         raise ValueError(f"with_domain_lists needs with_url_signals first (missing: {', '.join(sorted(missing))})")
     host = F.col(host_col)
-    lists = [
-        read_domain_list(spark, path).select(
-            "domain", F.lit(kind == "blocked").alias("blocked"), F.lit(kind == "allowed").alias("allowed")
-        )
-        for path, kind in ((blocklist_path, "blocked"), (allowlist_path, "allowed"))
-        if path
-    ]
-    if lists:
-        listed = _listed_hosts(df, functools.reduce(DataFrame.unionByName, lists), host_col)
-        out = df.join(listed, on=host == F.col("__host"), how="left").drop("__host")
+    blocks, allows = split_paths(blocklist_path), split_paths(allowlist_path)
+    ut1_paths = ut1_list_paths(ut1_categories, strict=False)
+    # No distinct per list: the broadcast side's one groupBy (collect_set) removes duplicates anyway.
+    sources = [(read_domain_list(spark, paths, distinct=False), is_block)
+               for paths, is_block in ((blocks, True), (allows, False)) if paths]
+    ut1 = read_ut1_categories(spark, ut1_paths, strict=False, distinct=False)
+    if ut1 is not None:
+        sources.append((ut1, True))
+    if sources:
+        table = functools.reduce(DataFrame.unionByName, [
+            lst.select("domain", F.lit(is_block).alias("blocked"), F.lit(not is_block).alias("allowed"))
+            for lst, is_block in sources
+        ])
+        fetched = [category for category, path in ut1_paths.items() if isinstance(path, str)]
+        if not blocks and not allows and not fetched:  # bundled only: sized and inspected in Python, no job
+            suffix = _bundled_suffix_entries(tuple(ut1_paths))
+            size, suffix_entries = 0, {"blocked": suffix, "allowed": frozenset()}
+        else:
+            is_suffix = ~F.col("domain").contains(".")
+            stats = table.agg(
+                F.count("*").alias("n"),
+                F.collect_set(F.when(is_suffix & F.col("blocked"), F.col("domain"))).alias("blocked"),
+                F.collect_set(F.when(is_suffix & F.col("allowed"), F.col("domain"))).alias("allowed"),
+            ).first()
+            size, suffix_entries = stats["n"], {k: frozenset(stats[k]) for k in ("blocked", "allowed")}
+        out = _keyed_flags(df, table, host, suffix_entries, broadcast=size <= broadcast_max_domains)
     else:  # nothing to join: every known host is simply not listed
         no_flag = F.lit(None).cast("boolean")
         out = df.withColumn("__blocked", no_flag).withColumn("__allowed", no_flag)
@@ -353,11 +601,14 @@ def with_url_filters(
     df: DataFrame,
     spark: SparkSession,
     url_col: str = "url",
-    blocklist_path: str | None = None,
-    allowlist_path: str | None = None,
+    blocklist_path: str | Sequence[str] | None = None,
+    allowlist_path: str | Sequence[str] | None = None,
+    ut1_categories: Iterable[str] = (),
+    banned_allowlist_path: str | None = None,
 ) -> DataFrame:
     """:func:`with_url_signals` then :func:`with_domain_lists`: every column the URL rules read."""
-    return with_domain_lists(with_url_signals(df, url_col), spark, blocklist_path, allowlist_path)
+    signals = with_url_signals(df, url_col, banned_allowlist_path)
+    return with_domain_lists(signals, spark, blocklist_path, allowlist_path, ut1_categories=ut1_categories)
 
 
 # Gold rules (family "url"), same polarity as etl.gold.rules: the document is dropped when the rule fires.

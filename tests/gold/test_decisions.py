@@ -31,9 +31,12 @@ def with_neutral_signals(df):
 
 
 def frame(spark, rows):
+    """Rows of COLS; silver's obscenity_word_ratio is derived as hits / words, as silver computes it."""
     schema = ("language string, language_score double, gopher_n_words int, gopher_mean_word_len double, "
               "gopher_n_stop_words int, tox_tier string, obscenity_hits int, expected string")
-    return with_neutral_signals(spark.createDataFrame(rows, schema))
+    df = spark.createDataFrame(rows, schema)
+    df = df.withColumn("obscenity_word_ratio", F.col("obscenity_hits") / F.col("gopher_n_words"))
+    return with_neutral_signals(df)
 
 
 def test_first_failing_rule_names_the_reason(spark):
@@ -44,11 +47,28 @@ def test_first_failing_rule_names_the_reason(spark):
         ("en", 0.30, 10, 5.0, 9, "none", 0, "language:low_score"),                    # language checked first
         (None, None, 400, 5.0, 9, "none", 0, "language:undetected"),                  # no language
         ("en", 0.99, 400, 5.0, 9, "toxic", 0, "toxicity:tier_toxic"),
-        ("en", 0.99, 400, 5.0, 9, "none", 3, "badwords:ldnoobw_hits"),
+        ("en", 0.99, 400, 5.0, 9, "none", 30, "badwords:ldnoobw_ratio"),               # 30 in 400 words
         ("en", 0.99, None, None, None, None, None, None),                             # null signals never fire
     ])
     out = decide(df.withColumn("tox_model_score", F.lit(None).cast("double")), cfg, [])
     assert_column_equality(out, "drop_reason", "expected")
+
+
+def test_badwords_rule_is_on_the_ratio(spark):
+    """badwords:ldnoobw_ratio replaced the raw-count rule (obscenity_hits > 2), which dropped a long encyclopedia
+    article for 12 ordinary words; the count stays a silver signal but no rule reads it."""
+    cfg = GoldConfig(families=["badwords"])
+    limit = cfg.max_badword_ratio
+    df = frame(spark, [
+        ("en", 0.99, 5000, 5.0, 9, "none", 12, None),                       # long article: ratio 0.0024, kept
+        ("en", 0.99, 14, 5.0, 9, "none", 2, "badwords:ldnoobw_ratio"),     # short obscene comment: 0.14
+        ("en", 0.99, 1000, 5.0, 9, "none", int(limit * 1000), None),       # exactly at the threshold: kept
+        ("bg", 0.99, 400, 5.0, 9, "none", None, None),                      # no list for the language: null
+    ])
+    out = decide(df.withColumn("tox_model_score", F.lit(None).cast("double")), cfg, [])
+    assert_column_equality(out, "drop_reason", "expected")
+    assert [r.key for r in active_rules(cfg, [])] == ["badwords:ldnoobw_ratio"]
+    assert not hasattr(cfg, "max_badword_hits")
 
 
 def test_language_profile_and_per_language_defaults(spark):
@@ -57,7 +77,7 @@ def test_language_profile_and_per_language_defaults(spark):
         ("ar", 0.99, 400, 5.0, 0, "none", 0, None),        # English stop words do not apply to Arabic
         ("en", 0.99, 400, 5.0, 0, "none", 0, "gopher_quality:few_stop_words"),
         ("zh", 0.99, 400, 1.0, 0, "none", 0, None),        # per-character words: no minimum word length
-        ("de", 0.99, 400, 1.0, 0, "none", 0, None),        # not in the profile below? see next test
+        ("da", 0.99, 400, 1.0, 0, "none", 0, None),        # no per-language word length (de has FineWeb2's 0)
     ])
     out = decide(df.withColumn("tox_model_score", F.lit(None).cast("double")), cfg, [])
     assert [r.drop_reason for r in out.orderBy("language").collect()] == [
@@ -122,3 +142,68 @@ def test_unknown_override_is_a_config_error():
 
     with pytest.raises(ConfigError, match="unknown rule 'gopher_quality:nope'"):
         load_config(overrides={"gold.rule_overrides": {"gopher_quality:nope": 1}})
+
+
+# --- FineWeb2 per-language thresholds (language fairness) ------------------------------------------------------
+
+def test_fineweb2_thresholds_are_default_language_overrides():
+    from etl.gold.decisions import DEFAULT_LANGUAGE_OVERRIDES
+    from etl.gold.language_thresholds import FINEWEB2_THRESHOLDS, fineweb2_rule_overrides
+
+    known = {rule.key for rule in DEFAULT_RULES}
+    assert fineweb2_rule_overrides("en") == {} and "en" not in FINEWEB2_THRESHOLDS  # FineWeb2 has no English config
+    for lang, table in FINEWEB2_THRESHOLDS.items():
+        assert table.source.startswith("configs/") and len(table.stop_words) >= 2
+        assert set(fineweb2_rule_overrides(lang)) <= known
+        assert DEFAULT_LANGUAGE_OVERRIDES[lang] == fineweb2_rule_overrides(lang)
+        # silver counts English stop words only: the rule stays off ("*" applies) for these languages
+        assert "gopher_quality:few_stop_words" not in DEFAULT_LANGUAGE_OVERRIDES[lang]
+    # the reference figures for Arabic (FineWeb2 arb_Arab.yml)
+    ar = fineweb2_rule_overrides("ar")
+    assert (ar["gopher_repetition:dup_line_frac"], ar["fineweb:line_punct_ratio"], ar["fineweb:list_ratio"]) == (
+        0.304, 0.143, 0.189)
+    assert (ar["gopher_quality:below_avg_word_len"], ar["gopher_quality:above_avg_word_len"]) == (2, 9)
+
+
+def test_alpha_word_threshold_per_language(spark):
+    """0.745 is the alpha-word fraction of a real Russian Wikipedia page in the sample ("Текущая версия страницы
+    пока не проверялась..."): commas, dashes, «» and reference marks are tokens. English's 0.8 dropped it; FineWeb2's
+    Russian minimum is 0.713. Spanish's FineWeb2 minimum (0.825) is stricter than English's."""
+    cfg = GoldConfig(families=["gopher_quality"])
+    df = frame(spark, [
+        ("ru", 0.99, 400, 5.0, 0, "none", 0, None),
+        ("en", 0.99, 400, 5.0, 9, "none", 0, "gopher_quality:below_alpha_threshold"),
+        ("es", 0.99, 400, 5.0, 0, "none", 0, "gopher_quality:below_alpha_threshold"),
+        ("it", 0.99, 400, 5.0, 0, "none", 0, "gopher_quality:below_alpha_threshold"),  # no FineWeb2 table: 0.8
+        (None, 0.0, 400, 5.0, 9, "none", 0, "gopher_quality:below_alpha_threshold"),    # undetected: defaults
+    ]).withColumn("gopher_alpha_word_frac", F.lit(0.745))
+    out = decide(df.withColumn("tox_model_score", F.lit(None).cast("double")), cfg, [])
+    assert_column_equality(out, "drop_reason", "expected")
+
+
+def test_chinese_c4_sentences_from_real_text_reach_gold(spark):
+    """A zh.wikipedia paragraph from the sample: its "。" sentences now count for C4 (character words for zh)."""
+    from etl.silver.quality import quality_signals
+
+    text = ("比翁河畔布瓦尼（法語：Boigny-sur-Bionne）是法国卢瓦雷省的一个市镇，位于该省西部，省会奥尔良市区以东，卢瓦尔河右岸，"
+            "属于奥尔良区。该市镇总面积7.53平方公里，2009年时的人口为2139人。\n") * 3
+    signals = quality_signals(text)
+    cfg = GoldConfig(families=["c4"])
+    df = spark.createDataFrame(
+        [("zh", signals["c4_n_sentences"], signals["c4_n_sentences_charwords"], None),
+         ("en", signals["c4_n_sentences"], signals["c4_n_sentences_charwords"], "c4:too_few_sentences")],
+        "language string, c4_n_sentences int, c4_n_sentences_charwords int, expected string")
+    df = with_neutral_signals(df.select("*", F.lit(0.99).alias("language_score"), F.lit("none").alias("tox_tier"),
+                                      F.lit(False).alias("c4_has_lorem_ipsum"), F.lit(False).alias("c4_has_curly_bracket")))
+    out = decide(df.withColumn("tox_model_score", F.lit(None).cast("double")), cfg, [])
+    assert signals["c4_n_sentences_charwords"] == 6 and signals["c4_n_sentences"] == 0
+    assert_column_equality(out, "drop_reason", "expected")
+
+
+def test_an_old_config_naming_the_count_rule_is_told_what_replaced_it():
+    from etl.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="gold.max_badword_ratio"):
+        load_config(sets=["gold.max_badword_hits=3"])
+    with pytest.raises(ConfigError, match="badwords:ldnoobw_ratio"):
+        load_config(overrides={"gold.rule_overrides": {"badwords:ldnoobw_hits": 3}})

@@ -193,3 +193,45 @@ def test_keep_drop_matches_datatrove_on_real_documents(family):
         if ours != theirs:
             mismatches.append(index)
     assert mismatches == []
+
+
+# --- C4 line ends in every script (language fairness) ----------------------------------------------------------
+
+# From the bundled sample (data/sample/CC-MAIN-2021-39-oscar63.warc.wet.gz, a zh.wikipedia page): every line ends in
+# "。", which datatrove's C4 line test (ASCII . ? ! " ') rejected, so every Chinese document had 0 sentences.
+ZH_SAMPLE_LINE = ("人称是与语言中的行为动作相关的话语角色。“妈妈喂宝宝吃饭”和“我喂你吃饭”，意思可能相同，但前者是用有词汇意义"
+                  "的名词来表示与“喂”相关的人的具体身份，后者才是用功能性的形式来表示话语角色这一抽象概念。话语角色的确定取决于"
+                  "具体的交际事件，因此人称是句子进入交际的重要标志之一[1]。")
+
+
+def test_c4_counts_chinese_sentences_in_character_words():
+    signals = quality_signals(ZH_SAMPLE_LINE)
+    assert signals["c4_n_sentences" + CHAR_WORDS_SUFFIX] == 3  # three "。"-terminated sentences
+    assert signals["c4_n_sentences"] == 0  # English words: one whitespace chunk, too few words (as datatrove)
+    assert signals["c4_lines_no_terminal_punct"] == 0 and signals["c4_lines_too_few_words"] == 1
+
+
+def test_c4_accepts_closing_quote_after_a_cjk_terminal_only_in_character_words():
+    text = "他说：「我们明天一起去北京看看长城。」"
+    assert quality_signals(text)["c4_n_sentences" + CHAR_WORDS_SUFFIX] == 1
+    # English keeps datatrove's verdict: a line ending in a curly quote has no terminal punctuation
+    english = "She said that the weather in the north would be fine tomorrow.”"
+    assert quality_signals(english)["c4_lines_no_terminal_punct"] == 1
+
+
+@pytest.mark.parametrize("text, sentences", [
+    # No Hindi or Arabic document is in the sample; these are constructed lines ending in the danda and the
+    # Arabic question mark, which C4's ASCII test rejected before.
+    ("भारत एक विशाल देश है। यहाँ कई भाषाएँ बोली जाती हैं। लोग मेहनती हैं।", 3),
+    ("هل تعرف أين تقع المدينة القديمة؟ نعم أعرف مكانها جيدا وسأذهب إليها؟", 2),
+])
+def test_c4_line_ends_in_non_ascii_terminal_marks(text, sentences):
+    signals = quality_signals(text)
+    assert signals["c4_lines_no_terminal_punct"] == 0
+    assert signals["c4_n_sentences"] == signals["c4_n_sentences" + CHAR_WORDS_SUFFIX] == sentences
+
+
+@pytest.mark.parametrize("text", [None, "", "。", "」", "...。"[:3]])
+def test_c4_language_fair_signals_on_empty_and_mark_only_text(text):
+    signals = quality_signals(text)
+    assert signals["c4_n_sentences"] == signals["c4_n_sentences" + CHAR_WORDS_SUFFIX] == 0

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from etl.config import GoldConfig
 from etl.silver import toxicity as tx
+from etl.silver.normalize import normalize_text
 from etl.silver.toxicity import (
     OUTPUT_COLUMNS,
+    add_ldnoobw_allow_files,
+    add_ldnoobw_files,
     add_lexicon_files,
+    clear_ldnoobw_files,
     clear_lexicon_files,
     load_lexicon_file,
     parse_lexicon,
@@ -22,6 +29,39 @@ from etl.silver.toxicity import (
 BUNDLED_LEXICONS = {"ar", "en", "de", "es", "fr", "it", "nl", "pl", "pt", "hi", "zh"}
 LDNOOBW_FILES = 28
 ONE_MB = 1 << 20
+DATA = Path(__file__).resolve().parents[1] / "data"
+OSCAR = DATA / "oscar_2021" / "oscar_22.01_sample_63docs.jsonl"
+JIGSAW = DATA / "jigsaw" / "test_examples.csv"
+MAX_RATIO = GoldConfig().max_badword_ratio
+OLD_MAX_HITS = 2  # the removed GoldConfig.max_badword_hits, to show what the old rule did
+
+# Herman Melville, Moby-Dick (1851), chapter 36 "The Quarter-Deck", public domain (Project Gutenberg #2701).
+MOBY_DICK_CH36 = (
+    '"Captain Ahab, I have heard of Moby Dick\u2014but it was not Moby Dick that took off thy leg?" '
+    '"Who told thee that?" cried Ahab; then pausing, "Aye, Starbuck; aye, my hearties all round; it was Moby Dick '
+    "that dismasted me; Moby Dick that brought me to this dead stump I stand on now. Aye, aye,\" he shouted with a "
+    'terrific, loud, animal sob, like that of a heart-stricken moose; "Aye, aye! it was that accursed white whale '
+    'that razeed me; made a poor pegging lubber of me for ever and a day!"'
+)
+# The "Problem Statement" and "Variants" of a public graph-theory wiki note "Roman Domination" (found through the
+# code search as a published Obsidian garden page, permalink /roman-domination/; link markup rendered as its text,
+# as a WET extraction shows it): encyclopedic text where "domination" is the technical term.
+ROMAN_DOMINATION = (
+    "Given a graph, a Roman Dominating Function is a function that labels the vertices of the graph with an integer "
+    "between 0,1,2, satisfying the condition that every vertex labeled by 0 is adjacent to at least one vertex "
+    "labeled by 2. The weight of a Roman Dominating Function is the sum of all the labels, and the minimum weight is "
+    "called the Roman Domination Number. The Roman Domination Problem is to find such number and function\n"
+    "Variants\nDouble Roman Domination\nSigned Roman Domination\nSigned Total Roman Domination"
+)
+
+
+def oscar_record(url: str) -> str:
+    """The text of one real CC-MAIN-2021-39 record of the OSCAR sample, by URL."""
+    for line in OSCAR.read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        if doc["warc_headers"]["warc-target-uri"] == url:
+            return doc["content"]
+    raise KeyError(url)
 
 
 def dims(**scores: int) -> dict[str, int]:
@@ -33,6 +73,13 @@ def clean_registry():
     clear_lexicon_files()
     yield
     clear_lexicon_files()
+
+
+@pytest.fixture
+def clean_ldnoobw():
+    clear_ldnoobw_files()
+    yield
+    clear_ldnoobw_files()
 
 
 def test_tiers_exactly_as_reference():
@@ -60,8 +107,10 @@ def test_series_types_index_and_alignment():
     assert out.index.tolist() == [7, 3]
     assert out.loc[7, "tox_violence"] == 3 and out.loc[7, "tox_religion"] == 3
     assert out.loc[3, "tox_total"] == 0
+    # obscenity_hits is nullable (Int32) since a language without a list is not measured; ratios are float64.
     for column in OUTPUT_COLUMNS:
-        expected = {"tox_tier": "object", "obscenity_per_1k_words": "float64"}.get(column, "int32")
+        expected = {"tox_tier": "object", "obscenity_per_1k_words": "float64", "obscenity_word_ratio": "float64",
+                    "obscenity_hits": "Int32"}.get(column, "int32")
         assert str(out[column].dtype) == expected, column
     with pytest.raises(ValueError):
         score_toxicity_series(texts, pd.Series(["en"]))
@@ -80,11 +129,101 @@ def test_obscenity_substring_for_no_space_languages():
     assert score_document("这是一个例子", "zh")["obscenity_hits"] == 0
 
 
-def test_obscenity_language_fallbacks():
-    # known language without an LDNOOBW list -> English list
-    assert score_document("this is shit", "bg")["obscenity_hits"] == 1
-    # unknown language -> every list (German and Spanish words are found)
-    assert score_document("scheiße y mierda", None)["obscenity_hits"] == 2
+def test_obscenity_word_ratio():
+    row = score_document("what a fucking mess, you ass", "en")
+    assert row["obscenity_word_ratio"] == pytest.approx(2 / 6)
+    assert row["obscenity_per_1k_words"] == pytest.approx(row["obscenity_word_ratio"] * tx.WORDS_PER_RATE)
+
+
+def test_obscenity_only_the_documents_own_list():
+    """Replaces the old fallbacks (English list for a language without one, every list for an unknown language):
+    such documents are now not measured (null), so no badwords rule fires on them."""
+    for lang in ("bg", "ro", None):  # no LDNOOBW list for Bulgarian or Romanian; None = language unknown
+        row = score_document("this is shit, scheiße y mierda", lang)
+        assert row["obscenity_hits"] is None and row["obscenity_word_ratio"] is None, lang
+        assert row["obscenity_per_1k_words"] is None
+    # Romanian "cum" (how) was an English-list hit under the fallback.
+    assert score_document("Cum se face asta?", "ro")["obscenity_hits"] is None
+    assert score_document("scheiße y mierda", "de")["obscenity_hits"] == 1  # German list only
+    assert "bg" not in tx.ldnoobw_languages() and "en" in tx.ldnoobw_languages()
+    out = score_toxicity_series(pd.Series(["this is shit", "this is shit"]), pd.Series(["en", "bg"]))
+    assert out["obscenity_hits"].tolist()[0] == 1 and pd.isna(out["obscenity_hits"].iloc[1])
+    assert pd.isna(out["obscenity_word_ratio"].iloc[1])
+
+
+def test_none_text_scores_zero_in_any_language():
+    for lang in ("en", "bg", None):
+        row = score_document(None, lang)
+        assert row["obscenity_hits"] == 0 and row["obscenity_word_ratio"] == 0.0, lang
+
+
+def test_moby_dick_is_not_obscene():
+    """Melville's own text: "Moby Dick" x4 and "pegging" (peg-legged) were 5 hits, a drop under the old rule."""
+    folded = tx.fold_for_matching(MOBY_DICK_CH36)
+    assert folded.count("moby dick") == 4
+    row = score_document(MOBY_DICK_CH36, "en")
+    assert row["obscenity_hits"] == 0 and row["obscenity_word_ratio"] == 0.0
+    title = "MOBY-DICK; or, THE WHALE. By Herman Melville"  # the title page of the same edition
+    assert score_document(title, "en")["obscenity_hits"] == 0
+    # a hit outside the allowed phrase still counts
+    assert score_document("Moby Dick, and then a dick pic", "en")["obscenity_hits"] == 1
+
+
+def test_domination_is_an_ordinary_word():
+    """The term of art of a real encyclopedic note; 5 hits of "domination" dropped it under the old rule."""
+    assert tx.fold_for_matching(ROMAN_DOMINATION).count("domination") == 5 > OLD_MAX_HITS
+    assert score_document(ROMAN_DOMINATION, "en")["obscenity_hits"] == 0
+    assert score_document("a dominatrix", "en")["obscenity_hits"] == 1  # the list keeps its other terms
+
+
+def test_real_encyclopedia_articles_are_kept():
+    """Real Wikipedia records of the OSCAR sample that the old rule (hits > 2) dropped."""
+    modernist = score_document(oscar_record("https://en.wikipedia.org/wiki/Modernist"), "en")
+    # nudity, sexuality, "Dick Higgins", ... : ten real hits in ~20,000 words, far below the ratio threshold
+    assert modernist["obscenity_hits"] > OLD_MAX_HITS and modernist["obscenity_word_ratio"] < MAX_RATIO
+    navi_mumbai = score_document(oscar_record("https://en.wikipedia.org/wiki/Navi_Mumbai"), "en")
+    assert navi_mumbai["obscenity_hits"] == 0  # "sex ratio" x3 and "rail-cum-road bridge": allowed phrases
+    # zh: 性 is the suffix -ness/-ity; the grammar article "人称" had 21 substring hits of it
+    person = score_document(oscar_record("https://zh.wikipedia.org/zh-cn/%E4%BA%BA%E7%A7%B0"), "zh")
+    assert person["obscenity_hits"] == 0
+    assert score_document("这是一个他妈的例子", "zh")["obscenity_hits"] == 1  # a real zh obscenity still counts
+
+
+@pytest.mark.parametrize("row, prefix", [(11, "and do you think i give a flying fuck"),
+                                         (100, "shalom semite get the fuck out of here")])
+def test_real_obscene_comment_is_still_flagged(row, prefix):
+    """Jigsaw comments labelled obscene by people (CC0): above the ratio threshold. Row 11 has only 2 hits, which
+    the old count rule (> 2) kept; its ratio (2 in 14 words) flags it."""
+    comment = pd.read_csv(JIGSAW).iloc[row]
+    assert comment["obscene"] == 1 and comment["comment_text"].startswith(prefix)
+    scores = score_document(normalize_text(comment["comment_text"]), "en")
+    assert scores["obscenity_hits"] >= 2 and scores["obscenity_word_ratio"] > MAX_RATIO
+
+
+def test_bundled_allow_lists_load():
+    allowed = tx._allow_entries()
+    assert {"en", "zh", "ja"} <= set(allowed) and "domination" in allowed["en"] and "moby dick" in allowed["en"]
+    assert (tx.LDNOOBW_ALLOW_DIR / "README.md").is_file()
+    assert set(allowed) <= set(tx.ldnoobw_languages())  # an allow-list for a language without a list is a typo
+
+
+def test_user_lists_and_allow_lists(tmp_path, clean_ldnoobw):
+    words = tmp_path / "bg"
+    words.write_text("# user list\nмамка ти\n", encoding="utf-8")
+    assert score_document("мамка ти", "bg")["obscenity_hits"] is None
+    add_ldnoobw_files([words])
+    assert "bg" in tx.ldnoobw_languages()
+    assert score_document("Мамка ти!", "bg")["obscenity_hits"] == 1
+    allow = tmp_path / "allow.txt"
+    allow.write_text("bitches with pyometra\nbutt*\n", encoding="utf-8")
+    text = "Bitches with pyometra were treated; the butt joint held."
+    assert score_document(text, "en")["obscenity_hits"] == 2
+    add_ldnoobw_allow_files([allow], lang="en")
+    assert score_document(text, "en")["obscenity_hits"] == 0
+    clear_ldnoobw_files()
+    assert score_document(text, "en")["obscenity_hits"] == 2
+    with pytest.raises(FileNotFoundError):
+        add_ldnoobw_files([tmp_path / "missing"])
 
 
 def test_group_mention_alone_is_not_toxic():

@@ -211,9 +211,11 @@ def test_job_help():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("--model-out", "m"), "--input"),
-        (("--input", "tests/data/jigsaw/test_examples.csv", "--model-out", "m", "--test-fraction", "1.5"),
-         "--test-fraction"),
+        (("--model-out", "m"), "nothing to train on"),
+        (("--input", "tests/data/jigsaw/test_examples.csv", "--model-out", "m", "--validation-fraction", "1.5"),
+         "--validation-fraction"),
+        (("--dataset", "tweeteval_hate_en", "--data-root", "does/not/exist", "--model-out", "m"),
+         "does/not/exist"),
         (("--input", "does/not/exist.csv", "--model-out", "m"), "does/not/exist.csv"),
     ],
 )
@@ -221,3 +223,20 @@ def test_job_bad_arguments_exit_2(args, message):
     result = _job(*args)
     assert result.returncode == EXIT_USAGE
     assert message in result.stderr.strip().splitlines()[-1]
+
+
+def test_job_trains_saves_thresholds_and_prints_their_config(tmp_path):
+    """End to end through the job: a generic CSV in two languages -> model + thresholds + the config lines."""
+    from etl.silver.toxicity_training import THRESHOLDS_FILE, load_thresholds
+
+    rows = [(t, 1, "en") for t in TOXIC] + [(t, 0, "en") for t in NEUTRAL]
+    rows += [(f"{t} number {i}", y, lang) for i in range(30) for t, y, lang in rows[:8]]
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame(rows, columns=["text", "label", "language"]).to_csv(labels, index=False)
+    out = tmp_path / "model"
+    result = _job("--input", str(labels), "--model-out", str(out), "--max-iter", "10")
+    assert result.returncode == 0, result.stderr[-2000:]
+    thresholds = load_thresholds(str(out))
+    assert (out / THRESHOLDS_FILE).is_file() and 0.0 <= thresholds["*"] <= 1.0
+    assert f"max_model_toxicity: {thresholds['*']}" in result.stdout
+    assert "toxicity_model_path" in result.stdout
