@@ -30,6 +30,7 @@ def ingest_main(argv: list[str] | None = None) -> int:
 
     def body() -> list[str]:
         from etl.bronze.ingest import run_ingest
+        from etl.heartbeat import Heartbeat
         from etl.spark import get_spark, require_delta
 
         cfg = config_from_args(args, {"ingest.manifest_prefix": args.manifest_prefix,
@@ -37,7 +38,8 @@ def ingest_main(argv: list[str] | None = None) -> int:
         files = _preflight(cfg, args.input)
         spark = get_spark(cfg.spark)
         require_delta(spark)
-        return run_ingest(spark, cfg, files).lines()
+        with Heartbeat(print, spark) as beat:
+            return run_ingest(spark, cfg, files, beat).lines()
 
     return run_job("ingest_wet", body)
 
@@ -120,11 +122,13 @@ def silver_main(argv: list[str] | None = None) -> int:
     def body() -> list[str]:
         from etl import tables
         from etl.bronze.ingest import new_run_id
+        from etl.heartbeat import Heartbeat
         from etl.silver.build import run_silver
 
         cfg, spark = _profile_config_and_session(args)
         _require_table(spark, cfg, tables.BRONZE_DOCUMENTS, "run jobs/ingest_wet.py first")
-        return run_silver(spark, cfg, new_run_id()).lines()
+        with Heartbeat(print, spark) as beat:
+            return run_silver(spark, cfg, new_run_id(), beat).lines()
 
     return run_job("build_silver", body)
 
@@ -148,10 +152,12 @@ def gold_main(argv: list[str] | None = None) -> int:
     def body() -> list[str]:
         from etl.bronze.ingest import new_run_id
         from etl.gold.build import SILVER_DOCUMENTS, run_gold
+        from etl.heartbeat import Heartbeat
 
         cfg, spark = _profile_config_and_session(args)
         _require_table(spark, cfg, SILVER_DOCUMENTS, "run jobs/build_silver.py first")
-        return run_gold(spark, cfg, new_run_id(), rebuild=args.rebuild).lines()
+        with Heartbeat(print, spark) as beat:
+            return run_gold(spark, cfg, new_run_id(), beat, rebuild=args.rebuild).lines()
 
     return run_job("build_gold", body)
 
@@ -205,5 +211,11 @@ def train_toxicity_main(argv: list[str] | None = None) -> int:
     return train_main(argv)
 
 
+def export_main(argv: list[str] | None = None) -> int:
+    from etl.jobs_export import export_main as main
+
+    return main(argv)
+
+
 JOBS = {"ingest": ingest_main, "silver": silver_main, "gold": gold_main, "refresh": refresh_main,
-        "housekeeping": housekeeping_main, "train-toxicity": train_toxicity_main}
+        "housekeeping": housekeeping_main, "train-toxicity": train_toxicity_main, "export": export_main}

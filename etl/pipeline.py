@@ -17,6 +17,7 @@ from etl.bronze.ingest import IngestSummary, new_run_id, run_ingest
 from etl.config import PipelineConfig
 from etl.gold.build import (GOLD_CLUSTERS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX,
                             GOLD_REJECTIONS, STAGE_FILTER, GoldSummary, run_gold)
+from etl.heartbeat import Heartbeat
 from etl.silver.build import SILVER_DOCUMENTS, SilverSummary, run_silver
 
 ALL_TABLES = (tables.BRONZE_DOCUMENTS, tables.BRONZE_QUARANTINE, tables.BRONZE_INGEST_LOG, SILVER_DOCUMENTS,
@@ -114,9 +115,10 @@ def refresh(spark: SparkSession, cfg: PipelineConfig, inputs: list[str],
             progress: Callable[[str], None] = print, run_id: str | None = None) -> RefreshSummary:
     """Ingest new inputs, score new bronze rows, decide and dedup new silver rows against history."""
     run_id = run_id or new_run_id()
-    check_lake_schemas(spark, cfg.lake, progress)
-    bronze = run_ingest(spark, cfg, inputs, progress, run_id=run_id)
-    silver = run_silver(spark, cfg, run_id, progress)
-    gold = run_gold(spark, cfg, run_id, progress)
-    funnel = run_funnel(spark, cfg.lake, bronze, silver, gold)
+    with Heartbeat(progress, spark) as beat:  # a line at least every HEARTBEAT_SECONDS, however long a stage takes
+        check_lake_schemas(spark, cfg.lake, beat)
+        bronze = run_ingest(spark, cfg, inputs, beat, run_id=run_id)
+        silver = run_silver(spark, cfg, run_id, beat)
+        gold = run_gold(spark, cfg, run_id, beat)
+        funnel = run_funnel(spark, cfg.lake, bronze, silver, gold)
     return RefreshSummary(run_id, bronze, silver, gold, funnel, table_versions(spark, cfg.lake))
