@@ -77,7 +77,7 @@ def _dedup_part(report: dict, scale: bool) -> None:
                 "dedup.cost_per_doc_growth_100k_to_1m")
 
 
-PARTS = ("ingest", "silver", "minhash", "dedup", "refresh")
+PARTS = ("ingest", "silver", "urls", "minhash", "dedup", "refresh")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         report["ingest"] = _part("ingest", bench_ingest.run)
     if "silver" in parts:
         _silver_parts(report)
+    if "urls" in parts:  # URL block-list lookup with no list, the bundled UT1 lists and 5M generated domains
+        from bench import bench_urls
+
+        report["urls"] = _part("urls", bench_urls.run)
     if "minhash" in parts:
         from bench import bench_minhash
 
