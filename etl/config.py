@@ -75,6 +75,9 @@ class IngestConfig:
     max_file_seconds: float = 1800.0
     # Inputs that do not exist are an error (exit 2) unless this is set; then they are logged as unreachable.
     allow_missing_inputs: bool = False
+    # Read every input through Spark's binaryFile source (Hadoop's FileSystem) instead of Python. Paths Python cannot
+    # open (hdfs://, abfss://, gs://, dbfs:/, s3a:// other than Common Crawl's bucket) always are.
+    read_with_spark: bool = False
 
 
 @dataclass

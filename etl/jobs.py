@@ -22,7 +22,8 @@ def ingest_main(argv: list[str] | None = None) -> int:
     parser = base_parser("ingest_wet", "Read Common Crawl WET files into bronze Delta tables, exactly once.",
                          INGEST_EPILOG)
     parser.add_argument("--input", nargs="+", required=True, metavar="PATH",
-                        help="WET files, directories, globs, wet.paths(.gz) manifests, http(s):// or s3:// URLs")
+                        help="WET files, directories, globs, wet.paths(.gz) manifests, http(s):// or s3:// URLs; "
+                             "hdfs://, abfss://, gs://, dbfs:/ paths and globs are read by Spark")
     parser.add_argument("--manifest-prefix", help="prefix for relative paths in manifests")
     parser.add_argument("--files-per-batch", type=int, help="files committed together (default 64)")
     parser.add_argument("--allow-missing-inputs", action="store_true", help=ALLOW_MISSING_HELP)
@@ -175,7 +176,8 @@ def refresh_main(argv: list[str] | None = None) -> int:
     parser = base_parser("refresh", "Scheduled refresh: ingest new WET files, score them, decide and dedup "
                          "them against the lake's history.", REFRESH_EPILOG)
     parser.add_argument("--input", nargs="+", required=True, metavar="PATH",
-                        help="WET files, directories, globs, manifests or URLs (already-ingested files are skipped)")
+                        help="WET files, directories, globs, manifests or URLs, local or on any Hadoop filesystem "
+                             "(already-ingested files are skipped)")
     parser.add_argument("--report", metavar="DIR", help="write the run report (HTML, PNG charts, dataset card) here")
     parser.add_argument("--allow-missing-inputs", action="store_true", help=ALLOW_MISSING_HELP)
     _profile_args(parser)
@@ -189,12 +191,15 @@ def refresh_main(argv: list[str] | None = None) -> int:
         spark = _session(cfg)
         summary = refresh(spark, cfg, files)
         lines = summary.lines()
-        if args.report:
-            from etl.report import write_report
+        if not args.report:
+            return lines
+        from etl.report import write_report
 
-            paths = write_report(spark, cfg, args.report, summary)
-            lines.append(f"report: {paths['html']}")
-        return lines
+        for line in lines:  # the summary first: the report reads the whole lake and takes a while
+            print(line, flush=True)
+        print(f"report: writing {args.report} ...", flush=True)
+        paths = write_report(spark, cfg, args.report, summary)
+        return [f"report: {paths['html']}"]
 
     return run_job("refresh", body)
 

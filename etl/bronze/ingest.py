@@ -14,6 +14,7 @@ file, so those are the only rows a new record can collide with, and no write rea
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import uuid
@@ -28,10 +29,12 @@ from pyspark.sql import types as T
 
 from etl import schemas, tables
 from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIND_FILE, KIND_QUARANTINE,
-                                STATUS_EMPTY, STATUS_PARTIAL, STATUS_TRUNCATED, arrow_partition_parser)
+                                STATUS_EMPTY, STATUS_PARTIAL, STATUS_TRUNCATED, arrow_content_parser,
+                                arrow_partition_parser)
 from etl.config import IngestConfig, PipelineConfig
-from etl.io.sources import RetryPolicy, current_size
-from etl.preflight import check_inputs
+from etl.io import hadoop_fs
+from etl.io.sources import RetryPolicy, current_size, has_scheme, local_path
+from etl.preflight import PreflightError, check_inputs
 
 # A file's latest status decides whether a run reads it: ok, partial and empty are final, unreachable and error are
 # retried, and these are read again when the file's size changed since (a download or copy went on).
@@ -160,15 +163,27 @@ def files_to_read(files: list[str], state: LogState, icfg: IngestConfig, summary
     return todo
 
 
-def parse_files(spark: SparkSession, files: list[str], cfg: IngestConfig) -> DataFrame:
+def parse_files(spark: SparkSession, files: list[str], cfg: IngestConfig,
+                missing: frozenset[str] = frozenset()) -> DataFrame:
     """Envelope rows for `files`, one input file per Spark task (cc-pyspark's model).
 
     `spark.range` with one partition per file, not an RDD, so this also runs on Spark Connect (serverless).
+    Files on Hadoop filesystems are read by Spark (etl.io.hadoop_fs); ``missing`` ones go to the Python reader,
+    which records them as unreachable instead of failing the scan.
     """
-    names = F.array(*[F.lit(f) for f in files])
-    files_df = spark.range(0, len(files), 1, numPartitions=max(1, len(files))).select(
-        F.element_at(names, (F.col("id") + 1).cast("int")).alias("source_file"))
-    return files_df.mapInArrow(arrow_partition_parser(cfg), ENVELOPE_DDL)
+    # A missing input fails a whole Spark scan, so it goes to the Python reader, which logs it as unreachable.
+    by_spark = [f for f in files if hadoop_fs.read_by_spark(f, cfg.read_with_spark) and f not in missing
+                and (has_scheme(f) or os.path.exists(local_path(f)))]
+    by_python = [f for f in files if f not in by_spark]
+    parts = []
+    if by_python:
+        names = F.array(*[F.lit(f) for f in by_python])
+        files_df = spark.range(0, len(by_python), 1, numPartitions=len(by_python)).select(
+            F.element_at(names, (F.col("id") + 1).cast("int")).alias("source_file"))
+        parts.append(files_df.mapInArrow(arrow_partition_parser(cfg), ENVELOPE_DDL))
+    if by_spark:  # Hadoop filesystems: Spark reads the bytes, the same parser makes the same envelope
+        parts.append(hadoop_fs.read_contents(spark, by_spark).mapInArrow(arrow_content_parser(cfg), ENVELOPE_DDL))
+    return functools.reduce(DataFrame.unionByName, parts)
 
 
 def _quarantine_id(*cols) -> F.Column:
@@ -252,7 +267,7 @@ def _intent_rows(spark: SparkSession, files: list[str], run_id: str, batch: str,
 
 
 def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestConfig, run_id: str,
-                 summary: IngestSummary, batch: str, seen: set[str]) -> None:
+                 summary: IngestSummary, batch: str, seen: set[str], missing: frozenset[str] = frozenset()) -> None:
     """Parse and commit one batch of files (the unit of exactly-once).
 
     Each file is read exactly once: the parsed batch is cached (spilling to disk beyond memory) while the small
@@ -265,7 +280,7 @@ def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestCo
     tables.append(spark, tables.table_path(lake, INGEST_BATCHES), _intent_rows(spark, files, run_id, batch, now),
                   retries, txn=(batch, 0))
     reread = sorted(f for f in files if f in seen)
-    env = parse_files(spark, files, cfg).persist(StorageLevel.MEMORY_AND_DISK)
+    env = parse_files(spark, files, cfg, missing).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         docs, quarantine, log = split_envelope(env, run_id, now)
         log_rows = log.collect()  # one small row per file; reads every file of the batch, once
@@ -308,6 +323,17 @@ def _count(summary: IngestSummary, files: list[str], log_rows, quarantine_rows, 
     summary.files_processed += len(files)
 
 
+def hadoop_inputs(spark: SparkSession, files: list[str], icfg: IngestConfig) -> tuple[list[str], frozenset[str]]:
+    """Globs and directories on Hadoop filesystems expanded by Spark, and which inputs do not exist; the same
+    refusal as preflight's when something matched nothing (unless missing inputs are allowed)."""
+    files, unmatched = hadoop_fs.expand(spark, files)
+    if unmatched and not icfg.allow_missing_inputs:
+        raise PreflightError("input not found: " + "; ".join(unmatched))
+    if not files:
+        raise PreflightError("no input files found")
+    return files, frozenset(u.split(" (", 1)[0] for u in unmatched)
+
+
 def run_ingest(
     spark: SparkSession,
     cfg: PipelineConfig,
@@ -321,7 +347,7 @@ def run_ingest(
     """
     run_id = run_id or new_run_id()
     icfg = cfg.ingest
-    files = check_inputs(inputs, icfg)
+    files, missing = hadoop_inputs(spark, check_inputs(inputs, icfg), icfg)
     summary = IngestSummary(run_id=run_id, files_given=len(files))
     ensure_bronze_tables(spark, cfg.lake)
     state = log_state(spark, cfg.lake)
@@ -340,7 +366,7 @@ def run_ingest(
     seen = set(state.attempts)
     for i, (bid, batch) in enumerate(batches, 1):
         before = summary.documents_loaded
-        ingest_batch(spark, cfg.lake, batch, icfg, run_id, summary, bid, seen)
+        ingest_batch(spark, cfg.lake, batch, icfg, run_id, summary, bid, seen, missing)
         seen.update(batch)  # a later batch's file with the same name is checked against these
         progress(f"bronze: batch {i}/{len(batches)}: {len(batch)} files, "
                  f"{summary.documents_loaded - before:,} documents, {summary.quarantined:,} quarantined so far")

@@ -8,6 +8,7 @@ No Spark import here: the same code runs in Spark's Python workers, in tests and
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import time
 from datetime import datetime, timezone
@@ -195,8 +196,11 @@ def _snippet(data: bytes, limit: int) -> str:
     return data[:limit].decode("utf-8", "replace")
 
 
-def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch]:
-    """Parse one file into envelope batches: documents and quarantine rows as they come, the file row last."""
+def file_batches(source_file: str, cfg: IngestConfig, content: bytes | None = None) -> Iterator[pa.RecordBatch]:
+    """Parse one file into envelope batches: documents and quarantine rows as they come, the file row last.
+
+    ``content``: the file's bytes when Spark has read them (Hadoop filesystems); otherwise the file is opened here.
+    """
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     policy = RetryPolicy.from_config(cfg)
@@ -217,13 +221,13 @@ def file_batches(source_file: str, cfg: IngestConfig) -> Iterator[pa.RecordBatch
         )
 
     try:
-        raw = open_source(source_file, policy, cfg.s3_http_endpoint)
+        raw = io.BytesIO(content) if content is not None else open_source(source_file, policy, cfg.s3_http_endpoint)
     except SourceUnavailable as exc:
         status, error = STATUS_UNREACHABLE, str(exc)
         quarantine(None, "unreachable", str(exc))
         raw = None
     if raw is not None:
-        size = source_size(raw)
+        size = len(content) if content is not None else source_size(raw)
         try:
             with raw:
                 reader = WarcReader(raw, cfg.max_record_bytes, cfg.snippet_chars, cfg.max_decompression_ratio,
@@ -322,5 +326,16 @@ def arrow_partition_parser(cfg: IngestConfig):
         for batch in batches:
             for source_file in batch.column("source_file").to_pylist():
                 yield from file_batches(source_file, cfg)
+
+    return parse
+
+
+def arrow_content_parser(cfg: IngestConfig):
+    """For `mapInArrow` over Spark's binaryFile rows (path, content): the same envelope from bytes Spark read."""
+
+    def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for path, content in zip(batch.column("path").to_pylist(), batch.column("content").to_pylist()):
+                yield from file_batches(path, cfg, content)
 
     return parse

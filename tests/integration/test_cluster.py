@@ -210,6 +210,9 @@ def shipped_package(tmp_path_factory) -> Path:
     return build_pyfiles_zip(tmp_path_factory.mktemp("dist") / "etl.zip")
 
 
+VIEWFS_CLUSTER = "cc"
+
+
 def _submit_refresh(cluster: Cluster, package: Path, lake: Path, log: Path) -> tuple[int, str, float]:
     from etl.packaging import archive_submit_args
     from etl.spark import DELTA_CATALOG, DELTA_EXTENSION, delta_jars
@@ -225,8 +228,11 @@ def _submit_refresh(cluster: Cluster, package: Path, lake: Path, log: Path) -> t
         "--conf", f"spark.executor.memory={EXECUTOR_MEMORY}",
         "--conf", f"spark.pyspark.python={PYTHON}",
         "--conf", "spark.ui.enabled=false",
+        # The input through a non-local Hadoop filesystem URI (viewfs, mounted over the sample), as users give hdfs://
+        # or abfss:// globs: Spark lists and reads it on the workers.
+        "--conf", f"spark.hadoop.fs.viewfs.mounttable.{VIEWFS_CLUSTER}.link./crawl={SAMPLE.as_uri()}",
         *archive_submit_args(package, ARCHIVE_ALIAS),
-        str(REFRESH_JOB), "--input", str(SAMPLE), "--lake", str(lake),
+        str(REFRESH_JOB), "--input", f"viewfs://{VIEWFS_CLUSTER}/crawl/*.wet.gz", "--lake", str(lake),
     ]
     return _run_in_group(cmd, cluster.env, log, SUBMIT_TIMEOUT_S)
 
