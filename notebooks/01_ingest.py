@@ -17,8 +17,11 @@ except NameError:
 
 # COMMAND ----------
 
-dbutils.widgets.text("inputs", "data/sample", "Input paths (comma-separated files, dirs, globs, manifests, URLs)")
-dbutils.widgets.text("lake", "/tmp/cc_lake", "Lake root")
+from etl.notebook_defaults import widget_defaults
+
+DEFAULTS = widget_defaults()  # absolute paths: right on Databricks (a UC volume) and locally
+dbutils.widgets.text("inputs", DEFAULTS["inputs"], "Input paths (comma-separated files, dirs, globs, manifests, URLs)")
+dbutils.widgets.text("lake", DEFAULTS["lake"], "Lake root")
 
 # COMMAND ----------
 

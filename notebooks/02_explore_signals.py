@@ -16,7 +16,10 @@ except NameError:
 
 # COMMAND ----------
 
-dbutils.widgets.text("lake", "/tmp/cc_lake", "Lake root")
+from etl.notebook_defaults import widget_defaults
+
+DEFAULTS = widget_defaults()  # absolute paths: right on Databricks (a UC volume) and locally
+dbutils.widgets.text("lake", DEFAULTS["lake"], "Lake root")
 dbutils.widgets.text("language", "", "Language code (empty = all)")
 dbutils.widgets.text("rule", "gopher_quality:short_doc", "What-if rule (family:name)")
 dbutils.widgets.text("threshold", "100", "What-if threshold")

@@ -16,7 +16,10 @@ except NameError:
 
 # COMMAND ----------
 
-dbutils.widgets.text("lake", "/tmp/cc_lake", "Lake root")
+from etl.notebook_defaults import widget_defaults
+
+DEFAULTS = widget_defaults()  # absolute paths: right on Databricks (a UC volume) and locally
+dbutils.widgets.text("lake", DEFAULTS["lake"], "Lake root")
 dbutils.widgets.text("clusters", "10", "Clusters to show (largest first)")
 dbutils.widgets.text("per_cluster", "5", "Duplicates per cluster")
 

@@ -17,9 +17,12 @@ except NameError:
 
 # COMMAND ----------
 
-dbutils.widgets.text("inputs", "data/sample", "Input paths (comma-separated files, dirs, globs, manifests, URLs)")
-dbutils.widgets.text("lake", "/tmp/cc_lake", "Lake root")
-dbutils.widgets.text("report_dir", "/tmp/cc_report", "Report directory (local or /dbfs/... path)")
+from etl.notebook_defaults import widget_defaults
+
+DEFAULTS = widget_defaults()  # absolute paths: right on Databricks (a UC volume) and locally
+dbutils.widgets.text("inputs", DEFAULTS["inputs"], "Input paths (comma-separated files, dirs, globs, manifests, URLs)")
+dbutils.widgets.text("lake", DEFAULTS["lake"], "Lake root")
+dbutils.widgets.text("report_dir", DEFAULTS["report_dir"], "Report directory (a local or /Volumes/... path)")
 
 # COMMAND ----------
 

@@ -98,3 +98,16 @@ def test_04_refresh_writes_report(notebooks):
     paths = run.namespace["paths"]
     assert paths["html"].is_file() and paths["card"].is_file() and all(p.is_file() for p in paths["pngs"])
     assert [d.kind for d in run.display.shown] == ["figure"]
+
+
+def test_widget_defaults_are_absolute_and_right_for_each_place(tmp_path):
+    from etl.notebook_defaults import DATABRICKS_VOLUME, widget_defaults
+
+    from_notebooks = widget_defaults(cwd=ROOT / "notebooks", databricks=False)
+    assert from_notebooks == widget_defaults(cwd=ROOT, databricks=False)  # same answer from either folder
+    assert Path(from_notebooks["inputs"]) == SAMPLE and SAMPLE.is_dir()
+    assert all(Path(v).is_absolute() for v in from_notebooks.values())
+    on_databricks = widget_defaults(cwd=ROOT / "notebooks", databricks=True)
+    assert on_databricks["lake"].startswith(DATABRICKS_VOLUME) and on_databricks["report_dir"].startswith(
+        DATABRICKS_VOLUME)
+    assert "/tmp" not in " ".join(on_databricks.values())
