@@ -12,7 +12,7 @@ and the LDNOOBW hit count), so their value on real text is measured, not assumed
 (the old recipe) is scored on every set, to show what template training gives.
 
 Needs ../shared/data (or $TOXICITY_DATA_ROOT); skips cleanly without it. Run: ``python -m
-evals.toxicity_generalisation_eval`` (about 10 minutes on 2 cores) -> reports/eval_toxicity_generalisation.json.
+evals.toxicity_generalisation_eval`` (about 5 minutes on 2 cores) -> reports/eval_toxicity_generalisation.json.
 """
 
 from __future__ import annotations

@@ -140,8 +140,10 @@ def batch_id(files: list[str], attempts: dict[str, int]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def files_to_read(files: list[str], state: LogState, icfg: IngestConfig, summary: IngestSummary) -> list[str]:
-    """New files, retryable ones, and files read before whose size has changed since (stat or HTTP HEAD)."""
+def files_to_read(files: list[str], state: LogState, icfg: IngestConfig, summary: IngestSummary,
+                  spark: SparkSession | None = None) -> list[str]:
+    """New files, retryable ones, and files read before whose size has changed since (stat, HTTP HEAD, or a Hadoop
+    listing when ``spark`` is given)."""
     policy = RetryPolicy.from_config(icfg)
     todo = []
     for f in files:
@@ -150,7 +152,10 @@ def files_to_read(files: list[str], state: LogState, icfg: IngestConfig, summary
             if status not in FINAL_STATUSES:
                 todo.append(f)  # new, unreachable or error
             continue
-        now = current_size(f, policy, icfg.s3_http_endpoint)
+        if spark is not None and hadoop_fs.read_by_spark(f):
+            now = hadoop_fs.file_size(spark, f)
+        else:
+            now = current_size(f, policy, icfg.s3_http_endpoint)
         if now is not None and size is not None and now != size:
             todo.append(f)
             summary.files_reread += 1
@@ -354,7 +359,7 @@ def run_ingest(
     # Batches a crash left pending go first, with their own files and id (their appends may have committed).
     batches = list(state.pending.items())
     in_pending = {f for _b, fs in batches for f in fs}
-    todo = [f for f in files_to_read(files, state, icfg, summary) if f not in in_pending]
+    todo = [f for f in files_to_read(files, state, icfg, summary, spark) if f not in in_pending]
     summary.files_already_done = sum(1 for f in files if f not in todo and f not in in_pending)
     for i in range(0, len(todo), icfg.files_per_batch):
         chunk = todo[i : i + icfg.files_per_batch]

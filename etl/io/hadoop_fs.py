@@ -36,6 +36,17 @@ def list_files(spark: SparkSession, item: str) -> list[str] | None:
     return sorted(row.path for row in listing if row.path.endswith(WET_SUFFIXES))
 
 
+def file_size(spark: SparkSession, path: str) -> int | None:
+    """Bytes of one file on a Hadoop filesystem (a listing, not a read), or None when it is not there."""
+    try:
+        row = spark.read.format(BINARY_FILE).load(path).select("length").first()
+    except Exception as exc:
+        if "PATH_NOT_FOUND" in str(exc) or "does not exist" in str(exc):
+            return None
+        raise
+    return None if row is None else int(row.length)
+
+
 def _names_itself(item: str, listed: list[str]) -> bool:
     """True when ``item`` is one file (not a glob or directory): it keeps the user's spelling in the ingest log."""
     name = item.rstrip("/").rsplit("/", 1)[-1]

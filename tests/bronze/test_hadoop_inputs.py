@@ -74,6 +74,11 @@ def test_hadoop_inputs_load_the_same_rows_as_local_reads(spark, crawl, tmp_path)
     assert {k: v for k, v in log.items() if k in FILES} == local_log
     assert log["later.wet.gz"][0] == "unreachable"
     assert summary.files_given == len(FILES) + 1
+    # Again: the truncated file's size is known from the Hadoop listing, so it is not read blind a second time.
+    log_rows = tables.read(spark, hadoop_lake, tables.BRONZE_INGEST_LOG).count()
+    again = run_ingest(spark, cfg, [f"{MOUNT}/sub/*.wet.gz"], quiet)
+    assert again.files_reread == 0 and again.documents_loaded == 0
+    assert tables.read(spark, hadoop_lake, tables.BRONZE_INGEST_LOG).count() == log_rows
 
 
 def test_read_with_spark_on_local_paths_matches_python(spark, crawl, tmp_path):
