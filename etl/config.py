@@ -19,6 +19,7 @@ from typing import Any
 
 # A JVM memory size as Spark takes it ("512m", "4g", "4096"), and an ISO 639-1/639-3 code with an optional subtag.
 MEMORY_RE = re.compile(r"^\d+[kmgtp]?b?$", re.IGNORECASE)
+IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]+)*$")
 
 
@@ -158,6 +159,10 @@ class PipelineConfig:
     """Everything a job needs; sections mirror the layers."""
 
     lake: str = "lake"
+    # Register every table in a metastore as <catalog>.<schema>.<table> (bronze/documents -> bronze_documents): Spark's
+    # session catalog locally, Unity Catalog on Databricks. None: path-based tables only.
+    catalog: str | None = None
+    schema: str | None = None
     spark: SparkConfig = field(default_factory=SparkConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     silver: SilverConfig = field(default_factory=SilverConfig)
@@ -184,6 +189,11 @@ class PipelineConfig:
                               f"got {self.ingest.on_digest_mismatch!r}")
         if not self.lake:
             raise ConfigError("lake must be a non-empty path")
+        for key, name in (("catalog", self.catalog), ("schema", self.schema)):
+            if name is not None and not IDENTIFIER_RE.match(name):
+                raise ConfigError(f"{key} must be a plain identifier (letters, digits, _), got {name!r}")
+        if self.catalog and not self.schema:
+            raise ConfigError("catalog needs a schema too (tables are registered as catalog.schema.table)")
         if not MEMORY_RE.match(self.spark.driver_memory):
             raise ConfigError(f"spark.driver_memory must look like 512m, 4g or 1t (JVM sizes), "
                               f"got {self.spark.driver_memory!r}")

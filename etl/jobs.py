@@ -67,7 +67,8 @@ def _profile_args(parser) -> None:
 
 def _profile_overrides(args) -> dict:
     langs = [code.strip() for code in args.languages.split(",") if code.strip()] if args.languages else None
-    return {"silver.languages": langs, **_input_overrides(args)}
+    return {"silver.languages": langs, "catalog": getattr(args, "catalog", None),
+            "schema": getattr(args, "schema", None), **_input_overrides(args)}
 
 
 ALLOW_MISSING_HELP = ("log inputs that do not exist (yet) as unreachable and retry them on later runs, "
@@ -166,6 +167,7 @@ def gold_main(argv: list[str] | None = None) -> int:
 REFRESH_EPILOG = """examples:
   python jobs/refresh.py --input data/sample --lake lake --report reports/run
   python jobs/refresh.py --input 'crawl/*.wet.gz' --lake lake --preset arabic
+  python jobs/refresh.py --input /Volumes/main/cc/wet --lake /Volumes/main/cc/lake --catalog main --schema cc
   # cron, every night at 02:00:
   0 2 * * *  cd /opt/cc-etl && .venv/bin/python jobs/refresh.py --input /data/wet --lake /data/lake >> refresh.log 2>&1
 
@@ -179,6 +181,9 @@ def refresh_main(argv: list[str] | None = None) -> int:
                         help="WET files, directories, globs, manifests or URLs, local or on any Hadoop filesystem "
                              "(already-ingested files are skipped)")
     parser.add_argument("--report", metavar="DIR", help="write the run report (HTML, PNG charts, dataset card) here")
+    parser.add_argument("--schema", help="also register every table in the metastore as SCHEMA.bronze_documents, ... "
+                                         "(Spark's session catalog, or Unity Catalog on Databricks)")
+    parser.add_argument("--catalog", help="the catalog for --schema (Unity Catalog), e.g. 'main'")
     parser.add_argument("--allow-missing-inputs", action="store_true", help=ALLOW_MISSING_HELP)
     _profile_args(parser)
     args = parser.parse_args(argv)

@@ -121,4 +121,7 @@ def refresh(spark: SparkSession, cfg: PipelineConfig, inputs: list[str],
         silver = run_silver(spark, cfg, run_id, beat)
         gold = run_gold(spark, cfg, run_id, beat)
         funnel = run_funnel(spark, cfg.lake, bronze, silver, gold)
+        if cfg.schema:
+            names = tables.register_tables(spark, cfg.lake, ALL_TABLES, cfg.schema, cfg.catalog)
+            beat(f"catalog: {len(names)} tables registered in {'.'.join(filter(None, (cfg.catalog, cfg.schema)))}")
     return RefreshSummary(run_id, bronze, silver, gold, funnel, table_versions(spark, cfg.lake))

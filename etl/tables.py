@@ -6,7 +6,7 @@ import json
 import os
 import signal
 import time
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterable, Sequence, TypeVar
 from urllib.parse import urlparse
 
 from delta.exceptions import DeltaConcurrentModificationException
@@ -295,3 +295,25 @@ def version(spark: SparkSession, lake: str, name: str) -> int | None:
     if not DeltaTable.isDeltaTable(spark, path):
         return None
     return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
+
+
+def catalog_name(name: str) -> str:
+    """The metastore name of a lake table: ``bronze/documents`` -> ``bronze_documents``."""
+    return name.replace("/", "_")
+
+
+def register_tables(spark: SparkSession, lake: str, names: Iterable[str], schema: str,
+                    catalog: str | None = None) -> list[str]:
+    """Register the existing tables ``names`` as external Delta tables ``[catalog.]schema.<name>`` over their
+    paths (idempotent: an existing registration is kept); returns the qualified names registered."""
+    namespace = ".".join(f"`{part}`" for part in (catalog, schema) if part)
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS {namespace}")
+    done = []
+    for name in names:
+        if not exists(spark, lake, name):
+            continue
+        ident = f"{namespace}.`{catalog_name(name)}`"
+        location = table_path(lake, name).replace("'", "\\'")
+        spark.sql(f"CREATE TABLE IF NOT EXISTS {ident} USING DELTA LOCATION '{location}'")
+        done.append(ident.replace("`", ""))
+    return done
