@@ -6,6 +6,7 @@ with nothing new changes nothing, and a killed refresh completes on the next run
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -18,6 +19,7 @@ from etl.config import PipelineConfig
 from etl.gold.build import (GOLD_CLUSTERS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX,
                             GOLD_REJECTIONS, STAGE_FILTER, GoldSummary, run_gold)
 from etl.heartbeat import Heartbeat
+from etl.runs import StageRun, record_run
 from etl.silver.build import SILVER_DOCUMENTS, SilverSummary, run_silver
 
 ALL_TABLES = (tables.BRONZE_DOCUMENTS, tables.BRONZE_QUARANTINE, tables.BRONZE_INGEST_LOG, SILVER_DOCUMENTS,
@@ -117,10 +119,19 @@ def refresh(spark: SparkSession, cfg: PipelineConfig, inputs: list[str],
     run_id = run_id or new_run_id()
     with Heartbeat(progress, spark) as beat:  # a line at least every HEARTBEAT_SECONDS, however long a stage takes
         check_lake_schemas(spark, cfg.lake, beat)
+        t0 = time.perf_counter()
         bronze = run_ingest(spark, cfg, inputs, beat, run_id=run_id)
+        t1 = time.perf_counter()
         silver = run_silver(spark, cfg, run_id, beat)
+        t2 = time.perf_counter()
         gold = run_gold(spark, cfg, run_id, beat)
+        t3 = time.perf_counter()
         funnel = run_funnel(spark, cfg.lake, bronze, silver, gold)
+        record_run(spark, cfg.lake, run_id, [
+            StageRun("bronze", bronze.documents_loaded + bronze.quarantined, bronze.documents_loaded, t1 - t0),
+            StageRun("silver", silver.documents_in, silver.documents_in, t2 - t1),
+            StageRun("gold", gold.documents_in, gold.kept_added - gold.kept_removed, t3 - t2),
+        ])
         if cfg.schema:
             names = tables.register_tables(spark, cfg.lake, ALL_TABLES, cfg.schema, cfg.catalog)
             beat(f"catalog: {len(names)} tables registered in {'.'.join(filter(None, (cfg.catalog, cfg.schema)))}")
