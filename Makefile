@@ -64,7 +64,7 @@ bench-scale: setup  ## dedup at 100k and 1M documents: the cost growth per docum
 eval: setup  ## quality parity, toxicity, langid and dedup evaluations -> reports/eval.json
 	$(PY) -m evals.run
 
-model: setup  ## the default toxicity classifier (six real labelled sets, ../shared/data or $$TOXICITY_DATA_ROOT) -> models/toxicity
+model: setup  ## the default toxicity classifier (six real labelled sets and the Jigsaw sample, ../shared/data or $$TOXICITY_DATA_ROOT) -> models/toxicity
 	$(PY) jobs/train_toxicity.py --recipe default --model-out models/toxicity --overwrite
 
 clean:  ## remove generated lakes and reports (keeps the venv and jar cache)

@@ -19,6 +19,7 @@ from typing import Any
 
 # A JVM memory size as Spark takes it ("512m", "4g", "4096"), and an ISO 639-1/639-3 code with an optional subtag.
 MEMORY_RE = re.compile(r"^\d+[kmgtp]?b?$", re.IGNORECASE)
+VOLUMES_PREFIX = "/Volumes/"  # Unity Catalog volumes hold files, not tables
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]+)*$")
 
@@ -40,6 +41,12 @@ class SparkConfig:
     log_level: str = "WARN"
     extra_conf: dict[str, str] = field(default_factory=dict)
 
+
+# The UT1 blocklist categories RefinedWeb applied (and FineWeb after it): the default of
+# SilverConfig.url_blocklist_categories, and what etl.silver.urls may leave out while adult is not fetched.
+REFINEDWEB_UT1_CATEGORIES: tuple[str, ...] = (
+    "adult", "phishing", "dating", "gambling", "filehosting", "ddos", "agressif", "chat", "mixed_adult", "arjel",
+)
 
 DIGEST_QUARANTINE, DIGEST_FLAG = "quarantine", "flag"
 DIGEST_MISMATCH_MODES = (DIGEST_QUARANTINE, DIGEST_FLAG)
@@ -76,8 +83,9 @@ class IngestConfig:
     max_file_seconds: float = 1800.0
     # Inputs that do not exist are an error (exit 2) unless this is set; then they are logged as unreachable.
     allow_missing_inputs: bool = False
-    # Read every input through Spark's binaryFile source (Hadoop's FileSystem) instead of Python. Paths Python cannot
-    # open (hdfs://, abfss://, gs://, dbfs:/, s3a:// other than Common Crawl's bucket) always are.
+    # Read local and s3a:// inputs through Spark's binaryFile source (Hadoop's FileSystem) instead of Python, e.g. for
+    # S3A credentials or workers that do not share the driver's disk. hdfs://, abfss://, gs://, dbfs:/ always are;
+    # http(s):// and s3:// (Common Crawl over HTTPS) never are.
     read_with_spark: bool = False
 
 
@@ -98,8 +106,7 @@ class SilverConfig:
     url_allowlist: str | None = None
     # UT1 categories added to the blocklist (etl.silver.urls.ut1_list_paths): RefinedWeb's ten. All but adult are
     # bundled; adult is used once fetched (docs/url_filters.md). An empty list applies none.
-    url_blocklist_categories: list[str] = field(default_factory=lambda: [
-        "adult", "phishing", "dating", "gambling", "filehosting", "ddos", "agressif", "chat", "mixed_adult", "arjel"])
+    url_blocklist_categories: list[str] = field(default_factory=lambda: list(REFINEDWEB_UT1_CATEGORIES))
     # Extra allow-list entries for the hard-banned URL words found inside tokens (a local file, one per line).
     url_banned_allowlist: str | None = None
 
@@ -194,6 +201,9 @@ class PipelineConfig:
                 raise ConfigError(f"{key} must be a plain identifier (letters, digits, _), got {name!r}")
         if self.catalog and not self.schema:
             raise ConfigError("catalog needs a schema too (tables are registered as catalog.schema.table)")
+        if self.schema and self.lake.startswith(VOLUMES_PREFIX):
+            raise ConfigError(f"tables under {VOLUMES_PREFIX} cannot be registered in Unity Catalog: put the lake on "
+                              "an external location (abfss://, s3://, gs://) to use schema/catalog")
         if not MEMORY_RE.match(self.spark.driver_memory):
             raise ConfigError(f"spark.driver_memory must look like 512m, 4g or 1t (JVM sizes), "
                               f"got {self.spark.driver_memory!r}")
@@ -289,8 +299,8 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
 
 # Keys of earlier versions, with what replaces them, so an old config fails with a way forward.
 REPLACED_KEYS = {
-    "gold.max_badword_hits": "use gold.max_badword_ratio (LDNOOBW hits per word, default 0.045); the rule is now "
-                             "'badwords:ldnoobw_ratio'",
+    "gold.max_badword_hits": f"use gold.max_badword_ratio (LDNOOBW hits per word, default "
+                             f"{GoldConfig.max_badword_ratio}); the rule is now 'badwords:ldnoobw_ratio'",
 }
 
 REPLACED_RULES = {"badwords:ldnoobw_hits": "badwords:ldnoobw_ratio"}
@@ -395,9 +405,13 @@ def model_thresholds(model_path: str | None) -> dict[str, float] | None:
     """``{"*": t, lang: t}`` saved beside a local model, or None (no model, a remote path, or no file)."""
     if not model_path:
         return None
-    local = Path(model_path[len("file:"):] if model_path.startswith("file:") else model_path)
+    from etl.io.sources import has_scheme, local_path
+
+    if has_scheme(model_path):
+        return None  # a remote store: the job printed the thresholds to put in the config
+    local = Path(local_path(model_path))
     file = local / MODEL_THRESHOLDS_FILE
-    if "://" in model_path or not file.is_file():
+    if not file.is_file():
         return None
     try:
         return {str(k): float(v) for k, v in json.loads(file.read_text(encoding="utf-8"))["thresholds"].items()}

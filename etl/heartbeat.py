@@ -18,6 +18,8 @@ from etl.spark import classic_context
 # Quiet this long -> one "still running" line. Below the 30 s a user waits before thinking the run hangs.
 HEARTBEAT_SECONDS = 20.0
 MAX_STAGES_SHOWN = 3
+LABEL_CHARS = 80  # how much of the last line a heartbeat repeats
+CHECKS_PER_INTERVAL = 4  # the thread looks this often per interval, so a beat is at most a quarter late
 
 
 def spark_activity(spark: SparkSession | None) -> str:
@@ -52,7 +54,7 @@ class Heartbeat:
     def __call__(self, line: str) -> None:
         with self._lock:
             self._last = self._clock()
-            self._label = line.strip().split("\n", 1)[0][:80] or self._label
+            self._label = line.strip().split("\n", 1)[0][:LABEL_CHARS] or self._label
         self._progress(line)
 
     def beat_if_quiet(self) -> bool:
@@ -69,7 +71,7 @@ class Heartbeat:
         return True
 
     def _run(self) -> None:
-        while not self._stop.wait(self._every / 4):
+        while not self._stop.wait(self._every / CHECKS_PER_INTERVAL):
             self.beat_if_quiet()
 
     def __enter__(self) -> "Heartbeat":

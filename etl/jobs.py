@@ -167,7 +167,8 @@ def gold_main(argv: list[str] | None = None) -> int:
 REFRESH_EPILOG = """examples:
   python jobs/refresh.py --input data/sample --lake lake --report reports/run
   python jobs/refresh.py --input 'crawl/*.wet.gz' --lake lake --preset arabic
-  python jobs/refresh.py --input /Volumes/main/cc/wet --lake /Volumes/main/cc/lake --catalog main --schema cc
+  python jobs/refresh.py --input /Volumes/main/cc/wet --lake abfss://lake@acct.dfs.core.windows.net/cc \\
+    --catalog main --schema cc
   # cron, every night at 02:00:
   0 2 * * *  cd /opt/cc-etl && .venv/bin/python jobs/refresh.py --input /data/wet --lake /data/lake >> refresh.log 2>&1
 

@@ -19,7 +19,7 @@ from etl.config import PipelineConfig
 from etl.gold.build import (GOLD_CLUSTERS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX,
                             GOLD_REJECTIONS, STAGE_FILTER, GoldSummary, run_gold)
 from etl.heartbeat import Heartbeat
-from etl.runs import StageRun, record_run
+from etl.runs import RUNS, StageRun, record_run
 from etl.silver.build import SILVER_DOCUMENTS, SilverSummary, run_silver
 
 ALL_TABLES = (tables.BRONZE_DOCUMENTS, tables.BRONZE_QUARANTINE, tables.BRONZE_INGEST_LOG, SILVER_DOCUMENTS,
@@ -130,9 +130,9 @@ def refresh(spark: SparkSession, cfg: PipelineConfig, inputs: list[str],
         record_run(spark, cfg.lake, run_id, [
             StageRun("bronze", bronze.documents_loaded + bronze.quarantined, bronze.documents_loaded, t1 - t0),
             StageRun("silver", silver.documents_in, silver.documents_in, t2 - t1),
-            StageRun("gold", gold.documents_in, gold.kept_added - gold.kept_removed, t3 - t2),
-        ])
+            StageRun("gold", gold.documents_in, gold.kept_added, t3 - t2),
+        ], beat)
         if cfg.schema:
-            names = tables.register_tables(spark, cfg.lake, ALL_TABLES, cfg.schema, cfg.catalog)
+            names = tables.register_tables(spark, cfg.lake, (*ALL_TABLES, RUNS), cfg.schema, cfg.catalog)
             beat(f"catalog: {len(names)} tables registered in {'.'.join(filter(None, (cfg.catalog, cfg.schema)))}")
     return RefreshSummary(run_id, bronze, silver, gold, funnel, table_versions(spark, cfg.lake))

@@ -7,6 +7,7 @@ pipeline's counted commits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -28,16 +29,22 @@ RUNS_SCHEMA = T.StructType([
 
 @dataclass(frozen=True)
 class StageRun:
+    """One stage of a refresh: rows it read, rows it wrote (documents kept, for gold) and wall-clock seconds."""
+
     stage: str
     rows_in: int
     rows_out: int
     seconds: float
 
 
-def record_run(spark: SparkSession, lake: str, run_id: str, stages: list[StageRun]) -> None:
-    """Append this run's stage rows to ``<lake>/_runs``."""
+def record_run(spark: SparkSession, lake: str, run_id: str, stages: list[StageRun],
+               progress: Callable[[str], None] = print) -> None:
+    """Append this run's stage rows to ``<lake>/_runs``; a failure is reported, never raised (the data is in)."""
     path = tables.table_path(lake, RUNS)
-    tables.ensure_table(spark, path, RUNS_SCHEMA)
     now = datetime.now(timezone.utc)
     rows = [(run_id, s.stage, int(s.rows_in), int(s.rows_out), round(float(s.seconds), 3), now) for s in stages]
-    spark.createDataFrame(rows, RUNS_SCHEMA).write.format("delta").mode("append").save(path)
+    try:
+        tables.ensure_table(spark, path, RUNS_SCHEMA)
+        spark.createDataFrame(rows, RUNS_SCHEMA).write.format("delta").mode("append").save(path)
+    except Exception as exc:
+        progress(f"warning: could not record the run in {RUNS}: {tables.describe_error(exc)}")

@@ -44,7 +44,7 @@ from etl.silver.quality import GOPHER_STOP_WORDS, quality_signals, with_char_wor
 from etl.silver.text_units import split_words  # noqa: E402
 
 SAMPLE_GLOB = str(ROOT / "data/sample/*.wet.gz")
-SHARED = Path("/work/shared/data")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"  # next to the checkout; absent in a clone
 OSCAR_GLOB = str(SHARED / "cc_wet_records_2021_oscar_jsonl/*.jsonl")
 FRAGMENTS_GLOB = str(SHARED / "cc_wet_2016_fragments/*.wet.gz")
 QUALITY_FAMILIES = ("gopher_quality", "gopher_repetition", "c4", "fineweb")

@@ -20,8 +20,8 @@ def test_refresh_registers_every_table_and_the_catalog_reads_the_lake(spark, tmp
     lake = str(tmp_path / "lake")
     lines: list[str] = []
     refresh(spark, load_config(overrides={"lake": lake, "schema": SCHEMA}), [str(ONE_RECORD)], lines.append)
-    assert any(line.startswith(f"catalog: {len(ALL_TABLES)} tables registered in {SCHEMA}") for line in lines)
-    for name in ALL_TABLES:
+    assert any(line.startswith(f"catalog: {len(ALL_TABLES) + 1} tables registered in {SCHEMA}") for line in lines)
+    for name in (*ALL_TABLES, RUNS):
         registered = f"{SCHEMA}.{tables.catalog_name(name)}"
         assert spark.catalog.tableExists(registered), registered
         assert spark.table(registered).count() == tables.read(spark, lake, name).count()
@@ -40,6 +40,7 @@ def test_refresh_registers_every_table_and_the_catalog_reads_the_lake(spark, tmp
 @pytest.mark.parametrize("overrides, message", [
     ({"schema": "has space"}, "schema must be a plain identifier"),
     ({"catalog": "main"}, "catalog needs a schema"),
+    ({"lake": "/Volumes/main/cc/lake", "schema": "cc"}, "cannot be registered in Unity Catalog"),
 ])
 def test_bad_names_are_refused(overrides, message):
     with pytest.raises(ConfigError, match=message):

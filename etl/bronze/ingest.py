@@ -331,12 +331,12 @@ def _count(summary: IngestSummary, files: list[str], log_rows, quarantine_rows, 
 def hadoop_inputs(spark: SparkSession, files: list[str], icfg: IngestConfig) -> tuple[list[str], frozenset[str]]:
     """Globs and directories on Hadoop filesystems expanded by Spark, and which inputs do not exist; the same
     refusal as preflight's when something matched nothing (unless missing inputs are allowed)."""
-    files, unmatched = hadoop_fs.expand(spark, files)
+    files, unmatched, missing = hadoop_fs.expand(spark, files)
     if unmatched and not icfg.allow_missing_inputs:
         raise PreflightError("input not found: " + "; ".join(unmatched))
     if not files:
         raise PreflightError("no input files found")
-    return files, frozenset(u.split(" (", 1)[0] for u in unmatched)
+    return files, frozenset(missing)
 
 
 def run_ingest(

@@ -78,8 +78,9 @@ TOKEN_METHOD = ("words: count of regex \\w+ matches (Python re, Unicode) in the 
 SIZE_MEASURE = "uncompressed: UTF-8 bytes of each record's JSON line, as datatrove's max_file_size and the hub's " \
                "max_shard_size count before compression"
 # Helper columns riding along with the records from the executors (never written).
-H_SIZE, H_TEXT_BYTES, H_TOKENS, H_LANGUAGE, H_RUN_ID, H_LINE, H_KEY = (
-    "_size", "_text_bytes", "_tokens", "_language", "_run_id", "_line", "_key")
+HELPER_COLUMNS = H_SIZE, H_TEXT_BYTES, H_TOKENS, H_LANGUAGE, H_RUN_ID, H_LINE, H_KEY = (
+    "__export_size", "__export_text_bytes", "__export_tokens", "__export_language", "__export_run_id",
+    "__export_line", "__export_key")
 IPC_COLUMN = "ipc"
 
 
@@ -126,7 +127,7 @@ def validate(opts: ExportOptions) -> None:
         if value is not None and value <= 0:
             raise ExportUsageError(f"{name} must be positive, got {value}")
     if opts.version is not None and opts.version < 0:
-        raise ExportUsageError(f"--version must be a Delta version (0 or more), got {opts.version}")
+        raise ExportUsageError(f"--table-version must be a Delta version (0 or more), got {opts.version}")
     if not SPLIT_NAME.match(opts.split):
         raise ExportUsageError(f"--split must be letters, digits or _, got {opts.split!r}")
     out_dir(opts)
@@ -425,7 +426,7 @@ def _read_version(spark: SparkSession, lake: str, opts: ExportOptions) -> tuple[
     latest = tables.version(spark, lake, opts.table)
     version = latest if opts.version is None else opts.version
     if version > latest:
-        raise ExportUsageError(f"--version {version}: {opts.table} has versions 0 to {latest}")
+        raise ExportUsageError(f"--table-version {version}: {opts.table} has versions 0 to {latest}")
     delta = DeltaTable.forPath(spark, path)
     commit = delta.history().where(F.col("version") == version).select("timestamp").first()
     committed = commit[0].strftime(TIMESTAMP_FORMAT) if commit is not None and commit[0] is not None else None
@@ -484,7 +485,7 @@ def export_table(spark: SparkSession, lake: str, opts: ExportOptions,
     for row in frame.toLocalIterator(prefetchPartitions=False):
         table = pa.ipc.open_stream(pa.py_buffer(row[IPC_COLUMN])).read_all()
         if not record_columns:
-            record_columns = [n for n in table.column_names if not n.startswith("_")]
+            record_columns = [n for n in table.column_names if n not in HELPER_COLUMNS]
         seen.add(table)
         sizes, keys = table.column(H_SIZE).to_pylist(), table.column(H_KEY).to_pylist()
         text_bytes, tokens = table.column(H_TEXT_BYTES).to_pylist(), table.column(H_TOKENS).to_pylist()

@@ -1,4 +1,4 @@
-"""Inputs on Hadoop filesystems (hdfs://, abfss://, gs://, dbfs:/, /Volumes on Databricks, s3a:// with hadoop-aws):
+"""Inputs on Hadoop filesystems (hdfs://, abfss://, gs://, dbfs:/, viewfs://; s3a:// with ingest.read_with_spark):
 listed and read by Spark itself, so they work wherever the cluster can reach them, Spark Connect included.
 
 Python opens local files and http(s)/s3 URLs directly (streaming, never a whole file in memory); everything else goes
@@ -16,10 +16,14 @@ from etl.io.sources import WET_SUFFIXES, has_scheme, is_remote
 
 BINARY_FILE = "binaryFile"
 GLOB_CHARS = "*?[{"
+PYTHON_ONLY_SCHEMES = ("http://", "https://", "s3://")
 
 
 def read_by_spark(path: str, always: bool = False) -> bool:
-    """True for paths Python cannot open itself (a scheme other than file:, http(s) and s3); all with ``always``."""
+    """True for paths Python cannot open itself (a scheme other than file:, http(s), s3 and s3a); with ``always``
+    also local paths and s3a:// (hadoop-aws). http(s):// and s3:// stay with Python: Hadoop cannot read them."""
+    if path.startswith(PYTHON_ONLY_SCHEMES):
+        return False
     return always or (has_scheme(path) and not is_remote(path))
 
 
@@ -53,11 +57,12 @@ def _names_itself(item: str, listed: list[str]) -> bool:
     return not any(ch in item for ch in GLOB_CHARS) and len(listed) == 1 and listed[0].endswith("/" + name)
 
 
-def expand(spark: SparkSession, files: list[str]) -> tuple[list[str], list[str]]:
-    """(``files`` with each Hadoop-filesystem glob or directory replaced by its WET files, the items that matched
-    nothing). Local paths and http(s)/s3 URLs pass through: preflight already expanded them."""
+def expand(spark: SparkSession, files: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(``files`` with each Hadoop-filesystem glob or directory replaced by its WET files, why items matched nothing,
+    the items that do not exist). Local paths and http(s)/s3 URLs pass through: preflight already expanded them."""
     out: list[str] = []
     unmatched: list[str] = []
+    missing: list[str] = []
     for item in files:
         if not read_by_spark(item):
             out.append(item)
@@ -65,12 +70,13 @@ def expand(spark: SparkSession, files: list[str]) -> tuple[list[str], list[str]]
         listed = list_files(spark, item)
         if listed is None:
             unmatched.append(f"{item} (no such file or directory)")
+            missing.append(item)
             out.append(item)  # kept: a run allowed to miss inputs logs it as unreachable
         elif not listed:
             unmatched.append(f"{item} (no {', '.join(WET_SUFFIXES)} files)")
         else:
             out.extend([item] if _names_itself(item, listed) else listed)
-    return sorted(set(out)), unmatched
+    return sorted(set(out)), unmatched, missing
 
 
 def read_contents(spark: SparkSession, files: list[str]) -> DataFrame:

@@ -120,7 +120,9 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
         frame = build_silver_frame(spark, new, cfg, run_id)
         tables.ensure_table(spark, path, frame.schema, SILVER_TABLE_PROPERTIES, retries, SILVER_PARTITION_BY)
         before = tables.version(spark, lake, SILVER_DOCUMENTS)
-        tables.append(spark, path, frame, retries, txn=step.txn(SILVER_DOCUMENTS))
+        # merge_schema: a lake written by an earlier version gains the signals added since (e.g.
+        # obscenity_word_ratio); its older rows read them as null.
+        tables.append(spark, path, frame, retries, txn=step.txn(SILVER_DOCUMENTS), merge_schema=True)
         after = tables.version(spark, lake, SILVER_DOCUMENTS)
         if after is not None and before is not None and after > before:
             written = tables.changes_since(spark, lake, SILVER_DOCUMENTS, before, after)

@@ -43,7 +43,6 @@ TOXIC_CLASS = 1  # index of the toxic class in the probability vector
 PREFIX = "_toxm_"
 INPUT_COL = f"{PREFIX}input"
 LABEL_COL = f"{PREFIX}label"
-WEIGHT_COL = f"{PREFIX}weight"
 WORD_PREFIX = "w:"  # marks word features; char n-grams (space-joined chars) can never look like "w:..."
 # Links and @-mentions, as Spark SQL string literals of Java regexes (hence the doubled backslashes): a dataset's
 # own conventions ("@user" masks, t.co links) say which dataset a text came from, not whether it is toxic.
@@ -164,13 +163,9 @@ def train_toxicity_model(
     text_col: str = "text",
     label_col: str = "label",
     cfg: ToxicityModelConfig = ToxicityModelConfig(),
-    weight_col: str | None = None,
 ) -> PipelineModel:
-    """Fit the char n-gram + logistic regression pipeline on ``df`` (label 1 = toxic, 0 = not).
-
-    ``weight_col``: an optional per-row weight (e.g. so that every training dataset counts the same).
-    """
-    for column in (text_col, label_col, *([weight_col] if weight_col else [])):
+    """Fit the char n-gram + logistic regression pipeline on ``df`` (label 1 = toxic, 0 = not)."""
+    for column in (text_col, label_col):
         if column not in df.columns:
             raise ValueError(f"training data has no column {column!r} (columns: {', '.join(df.columns)})")
     regression = LogisticRegression(
@@ -185,11 +180,8 @@ def train_toxicity_model(
         elasticNetParam=cfg.elastic_net_param,
         standardization=cfg.standardization,
     )
-    weight = [F.col(weight_col).cast("double").alias(WEIGHT_COL)] if weight_col else []
-    if weight_col:
-        regression.setWeightCol(WEIGHT_COL)
     training = df.select(
-        F.col(text_col).cast("string").alias(INPUT_COL), F.col(label_col).cast("double").alias(LABEL_COL), *weight
+        F.col(text_col).cast("string").alias(INPUT_COL), F.col(label_col).cast("double").alias(LABEL_COL)
     ).where(F.col(LABEL_COL).isNotNull())
     # Fitting reads the input several times (IDF, then the regression). Persisting it also stops Spark's
     # optimiser from running the whole n-gram pipeline on the driver when df is a local (createDataFrame) frame.

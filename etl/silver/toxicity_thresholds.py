@@ -10,13 +10,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from etl.config import ANY_LANGUAGE  # the "any other language" key of a thresholds file
+
 # Candidate thresholds: the score quantiles of the validation rows (plus the ends), so the search costs
 # O(candidates x rows) whatever the score distribution.
 THRESHOLD_CANDIDATES = 199
 # A language gets its own threshold only with this much validation data of its own, of each class;
 # otherwise it uses the threshold chosen on every validation row.
 MIN_ROWS_PER_CLASS_FOR_LANGUAGE_THRESHOLD = 200
-ANY_LANGUAGE = "*"
 
 
 def roc_auc(gold, scores) -> float:

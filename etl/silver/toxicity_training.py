@@ -19,7 +19,7 @@ import pandas as pd
 from pyspark.ml import PipelineModel
 from pyspark.sql import SparkSession
 
-from etl.config import MODEL_SCORE_RULE, MODEL_THRESHOLDS_FILE as THRESHOLDS_FILE, model_thresholds
+from etl.config import MODEL_SCORE_RULE, MODEL_THRESHOLDS_FILE as THRESHOLDS_FILE
 from etl.silver.normalize import normalize_series
 from etl.silver.toxicity_datasets import DATASETS
 from etl.silver.toxicity_model import MODEL_SCORE_COL, ToxicityModelConfig, apply_model, train_toxicity_model
@@ -102,11 +102,6 @@ def save(trained: TrainedModel, path: str, overwrite: bool = False) -> None:
     local = Path(path[len("file:"):] if path.startswith("file:") else path)
     if local.is_dir():
         (local / THRESHOLDS_FILE).write_text(json.dumps(trained.metadata(), indent=2) + "\n", encoding="utf-8")
-
-
-def load_thresholds(model_path: str) -> dict[str, float] | None:
-    """Thresholds saved beside a local model by :func:`save`, or None."""
-    return model_thresholds(model_path)
 
 
 def config_lines(thresholds: dict[str, float]) -> list[str]:

@@ -47,6 +47,7 @@ from pathlib import Path
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from etl.config import REFINEDWEB_UT1_CATEGORIES
 from etl.gold.rules import Rule
 from etl.silver.toxicity import LDNOOBW_DIR, LDNOOBW_NON_LIST_SUFFIXES, RESOURCES_DIR, resource_files
 
@@ -126,9 +127,6 @@ PROBE_KEY_LABELS = 2
 
 # --- UT1 blocklists (RefinedWeb's URL blocklist) ---
 # The ten UT1 categories RefinedWeb built its 4.6M-domain blocklist from (Penedo et al. 2023).
-REFINEDWEB_UT1_CATEGORIES: tuple[str, ...] = (
-    "adult", "phishing", "dating", "gambling", "filehosting", "ddos", "agressif", "chat", "mixed_adult", "arjel",
-)
 UT1_BUNDLED_DIR = RESOURCES_DIR / "ut1"  # <category>/domains.gz, all but adult (see ATTRIBUTION.md there)
 UT1_LIST_FILE = "domains"
 UT1_DIR_ENV = "ETL_UT1_DIR"

@@ -56,7 +56,9 @@ def test_listing_globs_directories_and_missing_paths(spark, crawl):
     assert all(p.startswith(MOUNT) for p in by_glob)
     assert hadoop_fs.list_files(spark, MOUNT) == by_glob  # recursive, non-WET files left out
     assert hadoop_fs.list_files(spark, f"{MOUNT}/nope") is None
-    files, unmatched = hadoop_fs.expand(spark, [f"{MOUNT}/sub/{FILES[0]}", f"{MOUNT}/nope/*.wet.gz", "/local/x.wet"])
+    files, unmatched, missing = hadoop_fs.expand(
+        spark, [f"{MOUNT}/sub/{FILES[0]}", f"{MOUNT}/nope/*.wet.gz", "/local/x.wet"])
+    assert missing == [f"{MOUNT}/nope/*.wet.gz"]
     assert files == sorted(["/local/x.wet", f"{MOUNT}/sub/{FILES[0]}", f"{MOUNT}/nope/*.wet.gz"])
     assert unmatched == [f"{MOUNT}/nope/*.wet.gz (no such file or directory)"]
 
@@ -94,3 +96,12 @@ def test_a_hadoop_glob_matching_nothing_is_refused(spark, crawl, tmp_path):
     cfg = load_config(overrides={"lake": str(tmp_path / "lake")})
     with pytest.raises(PreflightError, match="nope"):
         run_ingest(spark, cfg, [f"{MOUNT}/nope/*.wet.gz"], quiet)
+
+
+@pytest.mark.parametrize("path, always, expected", [
+    ("hdfs:///crawl/a.wet.gz", False, True), ("dbfs:/crawl/a.wet.gz", False, True), ("/data/a.wet.gz", False, False),
+    ("/data/a.wet.gz", True, True), ("s3a://bucket/a.wet.gz", False, False), ("s3a://bucket/a.wet.gz", True, True),
+    ("https://data.commoncrawl.org/a.wet.gz", True, False), ("s3://commoncrawl/a.wet.gz", True, False),
+])
+def test_who_reads_what(path, always, expected):
+    assert hadoop_fs.read_by_spark(path, always) is expected

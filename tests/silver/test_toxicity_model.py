@@ -227,7 +227,8 @@ def test_job_bad_arguments_exit_2(args, message):
 
 def test_job_trains_saves_thresholds_and_prints_their_config(tmp_path):
     """End to end through the job: a generic CSV in two languages -> model + thresholds + the config lines."""
-    from etl.silver.toxicity_training import THRESHOLDS_FILE, load_thresholds
+    from etl.config import MODEL_THRESHOLDS_FILE as THRESHOLDS_FILE
+    from etl.config import model_thresholds as load_thresholds
 
     rows = [(t, 1, "en") for t in TOXIC] + [(t, 0, "en") for t in NEUTRAL]
     rows += [(f"{t} number {i}", y, lang) for i in range(30) for t, y, lang in rows[:8]]

@@ -141,6 +141,8 @@ def test_thresholds_saved_with_the_model_become_gold_config_unless_the_user_set_
     rule = {r.key: r for r in extra_rules(cfg.gold, [])}[MODEL_SCORE_RULE]
     assert rule.threshold == 0.37
 
+    as_uri = load_config(overrides={"silver.toxicity_model_path": model.as_uri()})  # file:///... finds it too
+    assert as_uri.gold.max_model_toxicity == 0.37
     explicit = load_config(overrides={"silver.toxicity_model_path": str(model), "gold.max_model_toxicity": 0.8})
     assert explicit.gold.max_model_toxicity == 0.8 and "ar" not in explicit.gold.language_overrides
     assert load_config().gold.max_model_toxicity == DEFAULT_MODEL_TOXICITY  # no model: the plain default
