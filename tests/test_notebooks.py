@@ -110,4 +110,4 @@ def test_widget_defaults_are_absolute_and_right_for_each_place(tmp_path):
     on_databricks = widget_defaults(cwd=ROOT / "notebooks", databricks=True)
     assert on_databricks["lake"].startswith(DATABRICKS_VOLUME) and on_databricks["report_dir"].startswith(
         DATABRICKS_VOLUME)
-    assert "/tmp" not in " ".join(on_databricks.values())
+    assert on_databricks["inputs"] == from_notebooks["inputs"]  # the sample in the Git folder either way
