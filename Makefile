@@ -7,6 +7,11 @@ JARS := .cache/jars
 DELTA_VERSION := 4.0.1
 SCALA := 2.13
 LAKE ?= lake
+# hadoop-aws must equal pyspark's Hadoop client (pyspark/jars/hadoop-client-api-*.jar), and the AWS SDK bundle the
+# one that hadoop-aws release declares. Fetched only by `make test-s3a` (the bundle is ~560 MB).
+JARS_S3A := .cache/jars-s3a
+HADOOP_AWS_VERSION := 3.4.1
+AWS_SDK_BUNDLE_VERSION := 2.24.6
 SAMPLE ?= data/sample
 PYTEST_ARGS ?=
 
@@ -35,8 +40,9 @@ $(JARS)/.fetched:
 	  mvn -q -B dependency:copy -Dartifact=$$a -DoutputDirectory=$(JARS) || exit 1; done
 	touch $@
 
+# The Spark UI is on by default for jobs; this one-minute sample run is over before anyone would open it.
 run: setup  ## the whole pipeline on the bundled real sample into $(LAKE), then the run report
-	$(PY) jobs/refresh.py --input $(SAMPLE) --lake $(LAKE) --report reports/run
+	$(PY) jobs/refresh.py --input $(SAMPLE) --lake $(LAKE) --report reports/run --set spark.ui_enabled=false
 
 test: setup  ## the fast test suite (real Spark, real Delta)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -46,6 +52,24 @@ test-slow: setup  ## the slow/large checks
 
 test-cluster: setup  ## spark-submit against a local standalone cluster (master + 2 workers on loopback)
 	$(PY) -m pytest -m cluster -o addopts="-p no:cacheprovider --import-mode=importlib" tests/integration
+
+.PHONY: test-connect test-s3a
+test-connect: setup  ## the refresh through a Spark Connect server on loopback (serverless mode), compared with a classic run
+	$(PY) -m pytest -m connect -o addopts="-p no:cacheprovider --import-mode=importlib" tests/integration/test_connect.py
+
+$(JARS_S3A)/.fetched:
+	mkdir -p $(JARS_S3A)
+	for a in org.apache.hadoop:hadoop-aws:$(HADOOP_AWS_VERSION) software.amazon.awssdk:bundle:$(AWS_SDK_BUNDLE_VERSION); do \
+	  mvn -q -B dependency:copy -Dartifact=$$a -DoutputDirectory=$(JARS_S3A) || exit 1; done
+	touch $@
+
+test-s3a: setup $(JARS_S3A)/.fetched  ## ingest from s3a:// on moto's S3 server on loopback, compared with a local read
+	$(PY) -m pytest -m s3a -o addopts="-p no:cacheprovider --import-mode=importlib" tests/integration/test_s3a.py
+
+.PHONY: lint
+lint: setup  ## pyflakes over etl jobs bench evals tests, then the import graph (no cycles, layers import downward)
+	$(PY) -m pyflakes etl jobs bench evals tests
+	$(PY) -m pytest -q tests/test_imports.py
 
 dist: setup  ## wheel + dist/etl.zip (ship the zip with --archives dist/etl.zip#etl_pkg, see etl/packaging.py)
 	rm -rf build dist

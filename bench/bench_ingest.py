@@ -1,10 +1,14 @@
 """Ingest benchmark: our bronze ingest against, on the same generated WET files in the same run,
 - the Parquet floor: one process per core reading with fastwarc and writing the same bronze columns to Parquet with
   pyarrow (what any columnar lake must at least do), giving `ratio_vs_parquet_floor`;
-- a bare fastwarc loop (reads, writes nothing), giving `ratio_vs_bare_parser`; and bare zlib."""
+- a bare fastwarc loop (reads, writes nothing), giving `ratio_vs_bare_parser`; and bare zlib.
+Our Spark ingest is also run on MARGINAL_FACTOR times the files: the difference between the two runs is the cost of
+the extra records alone, without the fixed cost per run (jobs, Delta commits, MERGE planning), giving
+`ratio_vs_parquet_floor_marginal`."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import zlib
@@ -18,12 +22,15 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 from bench.gen_wet import CACHE, generate
 from bench.memory import PeakMemory
 from etl import schemas
-from etl.bronze.records import (KIND_DOCUMENT, crawl_id_from, decode_text, doc_id_for, file_batches, host_of,
+from etl.bronze.reading import file_batches
+from etl.bronze.records import (KIND_DOCUMENT, crawl_id_from, decode_text, doc_id_for, host_of,
                                 parse_warc_date, split_languages)
 from etl.config import IngestConfig, load_config
 
 GZIP_WBITS = 31
 FEED_BYTES = 64 * 1024
+MARGINAL_FACTOR = 3  # the second, larger ingest: this many times the files (extra files of another seed)
+EXTRA_SEED = 8  # seed of the extra generated files, so the base files are reused as they are
 
 
 def bare_gzip(paths: list[Path]) -> tuple[int, float]:
@@ -125,6 +132,19 @@ def our_spark(paths: list[Path], cores: int) -> tuple[int, float, dict]:
     return summary.documents_loaded, elapsed, mem.as_dict()
 
 
+def marginal(paths: list[Path], base: tuple[int, float], files: int, mb_per_file: float, cores: int) -> dict:
+    """Our Spark ingest on MARGINAL_FACTOR x the files; per-record cost = extra records / extra seconds."""
+    extra = generate(CACHE / f"wet-extra-seed{EXTRA_SEED}", files * (MARGINAL_FACTOR - 1), mb_per_file,
+                     seed=EXTRA_SEED)
+    n1, t1 = base
+    n2, t2, _ = our_spark(paths + extra, cores)
+    if t2 <= t1:  # noise larger than the extra work (tiny inputs): no per-record cost to report
+        return {"records": n2, "wall_s": round(t2, 2), "marginal_records_per_s_per_core": None, "fixed_cost_s": None}
+    per_core = (n2 - n1) / (t2 - t1) / cores
+    return {"records": n2, "wall_s": round(t2, 2), "marginal_records_per_s_per_core": round(per_core, 1),
+            "fixed_cost_s": round(t1 - n1 / (per_core * cores), 2)}
+
+
 def run(files: int = 8, mb_per_file: float = 26.0, cores: int = 2) -> dict:
     paths = generate(CACHE / "wet", files, mb_per_file)
     compressed = sum(p.stat().st_size for p in paths)
@@ -133,6 +153,8 @@ def run(files: int = 8, mb_per_file: float = 26.0, cores: int = 2) -> dict:
     floor_records, floor_s = parquet_floor(paths, CACHE / "parquet-floor")
     py_records, py_s = our_parser(paths)
     sp_records, sp_s, mem = our_spark(paths, cores)
+    load_1x = os.getloadavg()
+    big = marginal(paths, (sp_records, sp_s), files, mb_per_file, cores)
     assert fw_records == floor_records == py_records == sp_records, (fw_records, floor_records, py_records, sp_records)
     mb = raw_bytes / 1e6
     ours_per_core = sp_records / sp_s / cores
@@ -150,6 +172,13 @@ def run(files: int = 8, mb_per_file: float = 26.0, cores: int = 2) -> dict:
         "our_parser_only_records_per_s": round(py_records / py_s, 1),
         "parquet_floor_records_per_s": round(floor_per_core, 1),
         "ratio_vs_parquet_floor": round(ours_per_core / floor_per_core, 3),
+        f"ours_{MARGINAL_FACTOR}x": {**big, "data": f"GENERATED: the {files} files above plus "
+                                     f"{files * (MARGINAL_FACTOR - 1)} more of seed {EXTRA_SEED}",
+                                     "load_avg_after_1x": load_1x, "load_avg_after": os.getloadavg()},
+        "ours_marginal_records_per_s_per_core": big["marginal_records_per_s_per_core"],
+        "ours_fixed_cost_s": big["fixed_cost_s"],
+        "ratio_vs_parquet_floor_marginal": (round(big["marginal_records_per_s_per_core"] / floor_per_core, 3)
+                                            if big["marginal_records_per_s_per_core"] else None),
         "parser_only_ratio_vs_parquet_floor": round((py_records / py_s) / floor_per_core, 3),
         "bare_fastwarc_records_per_s": round(bare_per_core, 1),
         "bare_fastwarc_mb_per_s": round(mb / fw_s, 2),

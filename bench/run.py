@@ -77,7 +77,7 @@ def _dedup_part(report: dict, scale: bool) -> None:
                 "dedup.cost_per_doc_growth_100k_to_1m")
 
 
-PARTS = ("ingest", "silver", "urls", "minhash", "dedup", "refresh")
+PARTS = ("ingest", "silver", "urls", "minhash", "dedup", "refresh", "pipeline")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=PARTS, help="run these parts and keep the others' last results")
     parser.add_argument("--scale", action="store_true",
                         help=f"dedup at {SCALE_SIZES[0]:,} and {SCALE_SIZES[1]:,} documents only (the cost growth)")
+    parser.add_argument("--pipeline-mb", type=float, default=None,
+                        help="uncompressed MB of generated WET for the pipeline part (default: bench_pipeline's)")
     args = parser.parse_args(argv)
     parts = ["dedup"] if args.scale else (args.only or list(PARTS))
     report: dict = json.loads(REPORT.read_text()) if REPORT.exists() and len(parts) < len(PARTS) else {}
@@ -109,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import bench_refresh
 
         report["refresh"] = _part("refresh", bench_refresh.run)
+    if "pipeline" in parts:  # end to end against datatrove on the same generated WET files
+        from bench import bench_pipeline
+
+        report["pipeline"] = _part("pipeline", lambda: bench_pipeline.run(args.pipeline_mb))
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, default=str))
     print(f"bench: wrote {REPORT}")

@@ -16,12 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from etl.catalog import FAMILY_ORDER, RULES_BY_KEY, TOXICITY_TIERS, Rule
+
 
 # A JVM memory size as Spark takes it ("512m", "4g", "4096"), and an ISO 639-1/639-3 code with an optional subtag.
 MEMORY_RE = re.compile(r"^\d+[kmgtp]?b?$", re.IGNORECASE)
 VOLUMES_PREFIX = "/Volumes/"  # Unity Catalog volumes hold files, not tables
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]+)*$")
+
+
+EXTRA_RULE_KEYS = frozenset({"family", "name", "signal", "op", "threshold", "description"})
 
 
 class ConfigError(ValueError):
@@ -37,7 +42,9 @@ class SparkConfig:
     driver_memory: str = "4g"
     shuffle_partitions: int = 8
     arrow_batch_rows: int = 2000
-    ui_enabled: bool = False
+    # The Spark UI (jobs, stages, SQL plans) while a run lasts; the jobs print its URL. The test session and
+    # `make run` (a one-minute sample) turn it off.
+    ui_enabled: bool = True
     log_level: str = "WARN"
     extra_conf: dict[str, str] = field(default_factory=dict)
 
@@ -50,6 +57,13 @@ REFINEDWEB_UT1_CATEGORIES: tuple[str, ...] = (
 
 DIGEST_QUARANTINE, DIGEST_FLAG = "quarantine", "flag"
 DIGEST_MISMATCH_MODES = (DIGEST_QUARANTINE, DIGEST_FLAG)
+# HTML -> text for WARC input (etl.bronze.formats.warc_html): resiliparse's main-content mode, or trafilatura
+# (an optional install).
+EXTRACTOR_RESILIPARSE, EXTRACTOR_TRAFILATURA = "resiliparse", "trafilatura"
+EXTRACTORS = (EXTRACTOR_RESILIPARSE, EXTRACTOR_TRAFILATURA)
+FORMAT_AUTO = "auto"  # ingest.format: each input file's format chosen from its name and first bytes
+# A field of a JSONL/Parquet text dataset: a name, or names joined by dots into nested objects ("metadata.url").
+FIELD_PATH_RE = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
 
 
 @dataclass
@@ -87,6 +101,37 @@ class IngestConfig:
     # S3A credentials or workers that do not share the driver's disk. hdfs://, abfss://, gs://, dbfs:/ always are;
     # http(s):// and s3:// (Common Crawl over HTTPS) never are.
     read_with_spark: bool = False
+    # How input files are read (etl.bronze.formats, docs/sources.md): "auto" chooses per file from its name and
+    # first bytes; or a registered format's name: wet, warc (HTML responses -> text), jsonl, parquet.
+    format: str = FORMAT_AUTO
+    # HTML -> text for WARC input: one of EXTRACTORS.
+    extractor: str = EXTRACTOR_RESILIPARSE
+    # Fields of JSONL/Parquet text datasets (datatrove's and Dolma's layout: text, id, metadata{url, ...}). A name
+    # is looked up at the top level, then under "metadata"; a dotted path names nested fields. Rows without an id
+    # get source_file + row number as identity.
+    text_field: str = "text"
+    id_field: str = "id"
+    url_field: str = "url"
+
+
+@dataclass(frozen=True)
+class NormalizeOptions:
+    """Switches for :func:`normalize_text`; the defaults are the silver-layer recipe."""
+
+    nfkc: bool = True
+    collapse_whitespace: bool = True
+    strip_control: bool = True
+    max_repeated_punct: int = 3
+    arabic_remove_tatweel: bool = True
+    arabic_remove_diacritics: bool = True
+    arabic_unify_alef: bool = True
+    arabic_alef_maqsura_to_yeh: bool = False
+    arabic_teh_marbuta_to_heh: bool = False
+    digits_to_ascii: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_repeated_punct < 0:
+            raise ValueError(f"max_repeated_punct must be >= 0, got {self.max_repeated_punct}")
 
 
 @dataclass
@@ -109,6 +154,11 @@ class SilverConfig:
     url_blocklist_categories: list[str] = field(default_factory=lambda: list(REFINEDWEB_UT1_CATEGORIES))
     # Extra allow-list entries for the hard-banned URL words found inside tokens (a local file, one per line).
     url_banned_allowlist: str | None = None
+    # A Spark ML model saved by jobs/train_quality.py; None leaves quality_model_score null.
+    quality_model_path: str | None = None
+    # Your own scorers, as "package.module:factory" (factory(cfg) returns an etl.silver.scorers.Scorer); silver
+    # keeps every column they declare, and gold.extra_rules can drop on them.
+    scorers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -141,11 +191,10 @@ class DedupConfig:
 class GoldConfig:
     """Decisions: which rule families run, thresholds (global and per language), dedup."""
 
-    families: list[str] = field(default_factory=lambda: [
-        "language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity"])
+    families: list[str] = field(default_factory=lambda: list(FAMILY_ORDER))
     rule_overrides: dict[str, float] = field(default_factory=dict)
     language_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
-    min_language_score: float = 0.65
+    min_language_score: float = RULES_BY_KEY["language:low_score"].threshold
     # Languages whose word-based rules read the character-split signals (silver's *_charwords columns): scripts
     # written without spaces, where an English tokenizer sees a whole sentence as one word.
     char_word_languages: list[str] = field(default_factory=lambda: ["zh", "ja", "th"])
@@ -154,11 +203,36 @@ class GoldConfig:
     # Drop when LDNOOBW hits / words (silver's obscenity_word_ratio) is above this: Data-Juicer's
     # flagged_word_filter default max_ratio. A ratio, not a count, so a long article is not dropped for a few
     # words ("domination" x12 in 5,000 words is 0.0024) while a short page made of them is.
-    max_badword_ratio: float = 0.045
+    max_badword_ratio: float = RULES_BY_KEY["badwords:ldnoobw_ratio"].threshold
     # Drop when tox_model_score > this. None: the thresholds chosen on validation data and saved beside the model
     # by jobs/train_toxicity.py (global and per language, filled in by load_config), else DEFAULT_MODEL_TOXICITY.
     max_model_toxicity: float | None = None
+    # Drop when quality_model_score < this; None (the default) stores the score and drops nothing.
+    min_quality_score: float | None = None
+    # Rules over any silver column, your scorers' included: {family, name, signal, op, threshold[, description]}.
+    # They run after the built-in families, in the order given; gold.families need not list their family.
+    extra_rules: list[dict[str, Any]] = field(default_factory=list)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+
+    def custom_rules(self) -> tuple[Rule, ...]:
+        """gold.extra_rules as catalog Rules, checked: known keys, an operator, a new family:name."""
+        rules = []
+        for i, spec in enumerate(self.extra_rules):
+            where = f"gold.extra_rules[{i}]"
+            unknown = set(spec) - EXTRA_RULE_KEYS
+            missing = EXTRA_RULE_KEYS - {"description"} - set(spec)
+            if unknown or missing:
+                raise ConfigError(f"{where}: needs {sorted(EXTRA_RULE_KEYS - {'description'})}"
+                                  f"{f', unknown {sorted(unknown)}' if unknown else ''}")
+            try:
+                rule = Rule(str(spec["family"]), str(spec["name"]), str(spec["signal"]), str(spec["op"]),
+                            spec["threshold"], str(spec.get("description", "")))
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+            if rule.key in RULES_BY_KEY or rule.key in {r.key for r in rules}:
+                raise ConfigError(f"{where}: rule {rule.key} already exists")
+            rules.append(rule)
+        return tuple(rules)
 
 
 @dataclass
@@ -191,6 +265,15 @@ class PipelineConfig:
                 raise ConfigError(f"{key} must be > 0, got {value}")
         if self.ingest.http_max_retries < 0:
             raise ConfigError(f"ingest.http_max_retries must be >= 0, got {self.ingest.http_max_retries}")
+        if not IDENTIFIER_RE.match(self.ingest.format):
+            raise ConfigError(f"ingest.format must be auto or a format name (wet, warc, jsonl, parquet), "
+                              f"got {self.ingest.format!r}")
+        if self.ingest.extractor not in EXTRACTORS:
+            raise ConfigError(f"ingest.extractor must be one of {EXTRACTORS}, got {self.ingest.extractor!r}")
+        for key in ("text_field", "id_field", "url_field"):
+            if not FIELD_PATH_RE.match(getattr(self.ingest, key)):
+                raise ConfigError(f"ingest.{key} must be a field name or a dotted path, "
+                                  f"got {getattr(self.ingest, key)!r}")
         if self.ingest.on_digest_mismatch not in DIGEST_MISMATCH_MODES:
             raise ConfigError(f"ingest.on_digest_mismatch must be one of {DIGEST_MISMATCH_MODES}, "
                               f"got {self.ingest.on_digest_mismatch!r}")
@@ -220,15 +303,11 @@ class PipelineConfig:
         return self
 
     def _validate_layers(self) -> None:
-        from etl.gold.decisions import extra_rules
-        from etl.gold.rules import DEFAULT_RULES
-        from etl.silver.normalize import NormalizeOptions
-
         known_options = {f.name for f in dataclasses.fields(NormalizeOptions)}
         for key in self.silver.normalize:
             if key not in known_options:
                 raise ConfigError(f"unknown key 'silver.normalize.{key}' (known: {', '.join(sorted(known_options))})")
-        known_rules = {r.key for r in DEFAULT_RULES} | {r.key for r in extra_rules(self.gold, ["any"])}
+        known_rules = set(RULES_BY_KEY) | {r.key for r in self.gold.custom_rules()}
         for where, overrides in [("gold.rule_overrides", self.gold.rule_overrides),
                                  *[(f"gold.language_overrides.{lang}", o)
                                    for lang, o in self.gold.language_overrides.items()]]:
@@ -237,7 +316,15 @@ class PipelineConfig:
                     raise ConfigError(f"rule '{key}' in {where} was replaced by '{REPLACED_RULES[key]}'")
                 if key not in known_rules:
                     raise ConfigError(f"unknown rule '{key}' in {where} (rules look like 'c4:too_few_sentences')")
-        families = {"language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity"}
+        for threshold_key, optional in (("gold.min_quality_score", self.gold.min_quality_score),):
+            if optional is not None and not 0.0 <= optional <= 1.0:
+                raise ConfigError(f"{threshold_key} must be between 0 and 1, got {optional}")
+        self.gold.custom_rules()  # raises ConfigError on a malformed rule
+        for tier in self.gold.toxicity_drop_tiers:
+            if tier not in TOXICITY_TIERS[1:]:
+                raise ConfigError(f"unknown tier '{tier}' in gold.toxicity_drop_tiers "
+                                  f"(known: {', '.join(TOXICITY_TIERS[1:])})")
+        families = set(FAMILY_ORDER) | {r.family for r in self.gold.custom_rules()}
         for fam in self.gold.families:
             if fam not in families:
                 raise ConfigError(f"unknown rule family '{fam}' in gold.families (known: {', '.join(sorted(families))})")
@@ -397,7 +484,8 @@ def load_config(
 
 MODEL_THRESHOLDS_FILE = "etl_thresholds.json"  # written beside a toxicity model by jobs/train_toxicity.py
 MODEL_SCORE_RULE = "toxicity:model_score"
-DEFAULT_MODEL_TOXICITY = 0.5  # only for a model saved without thresholds
+MODEL_SCORE_RULE_DEFAULT = RULES_BY_KEY[MODEL_SCORE_RULE]
+DEFAULT_MODEL_TOXICITY = MODEL_SCORE_RULE_DEFAULT.threshold  # only for a model saved without thresholds
 ANY_LANGUAGE = "*"
 
 

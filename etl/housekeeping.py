@@ -12,7 +12,7 @@ Z-order: `--zorder` also clusters gold/documents by `language`, the column its c
 language), so such reads skip the other languages' files. It is opt-in because, unlike compaction, which only
 rewrites small files, Z-ordering rewrites the whole table on every run.
 
-See docs/HOUSEKEEPING.md.
+See docs/HOUSEKEEPING.md; the command line (jobs/housekeeping.py, `cc-etl housekeeping`) is etl.cli.housekeeping.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
 from etl import tables
-from etl.cli import UsageError, base_parser, config_from_args, run_job
 from etl.gold.build import (GOLD_CLUSTERS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX,
                             SILVER_DOCUMENTS)
 from etl.pipeline import ALL_TABLES
@@ -44,6 +43,10 @@ CONFLICT_RETRIES = 5
 HOURS_PER_UNIT = {"week": 168.0, "day": 24.0, "hour": 1.0, "minute": 1 / 60, "second": 1 / 3600,
                   "millisecond": 1 / 3_600_000, "microsecond": 1 / 3_600_000_000}
 _INTERVAL_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(week|day|hour|minute|second|millisecond|microsecond)s?", re.I)
+
+
+class RetentionError(ValueError):
+    """A VACUUM retention shorter than a table promises its readers (the caller did not force it)."""
 
 
 def retention_hours(interval: str | None) -> float:
@@ -111,7 +114,7 @@ def check_retention(spark: SparkSession, paths: dict[str, str], hours: float, fo
         _, properties = _detail(spark, path)
         floor = retention_hours(properties.get(RETENTION_PROPERTY))
         if hours < floor:
-            raise UsageError(f"--retention-hours {hours:g} is below {name}'s {floor:g}h "
+            raise RetentionError(f"--retention-hours {hours:g} is below {name}'s {floor:g}h "
                              f"({RETENTION_PROPERTY}): concurrent or time-travel reads could lose files; "
                              "pass --force if no reader can be running")
 
@@ -140,54 +143,3 @@ def run_housekeeping(spark: SparkSession, lake: str, names: tuple[str, ...] = HO
     finally:
         spark.conf.set(RETENTION_CHECK_CONF, previous_check)
     return summary
-
-
-HOUSEKEEPING_EPILOG = """examples:
-  python jobs/housekeeping.py --lake lake
-  python jobs/housekeeping.py --lake lake --dry-run
-  python jobs/housekeeping.py --lake lake --zorder --tables gold/documents
-  python jobs/housekeeping.py --lake lake --retention-hours 24 --force   # only when nothing else reads the lake
-  # weekly, Sunday 04:00, after the nightly refresh:
-  0 4 * * 0  cd /opt/cc-etl && .venv/bin/python jobs/housekeeping.py --lake /data/lake >> housekeeping.log 2>&1
-
-Changes no rows. Files removed by VACUUM can no longer be read with time travel (versionAsOf)."""
-
-
-def housekeeping_main(argv: list[str] | None = None) -> int:
-    parser = base_parser("housekeeping", "Compact small files (OPTIMIZE) and delete unreferenced ones (VACUUM) "
-                         "in every table of the lake.", HOUSEKEEPING_EPILOG)
-    parser.add_argument("--tables", help="comma-separated table names (default: all); known: "
-                        + ", ".join(HOUSEKEPT_TABLES))
-    parser.add_argument("--retention-hours", type=float, default=DEFAULT_RETENTION_HOURS,
-                        help=f"VACUUM keeps files removed less than this long ago (default {DEFAULT_RETENTION_HOURS:g})")
-    parser.add_argument("--force", action="store_true",
-                        help="allow a retention below the tables' delta.deletedFileRetentionDuration (default 1 week)")
-    parser.add_argument("--zorder", action="store_true",
-                        help="Z-order by lookup key (" + ", ".join(f"{t}: {', '.join(c)}" for t, c in
-                                                            ZORDER_COLUMNS.items())
-                        + "; rewrites those tables)")
-    parser.add_argument("--no-optimize", dest="optimize", action="store_false", help="VACUUM only")
-    parser.add_argument("--no-vacuum", dest="vacuum", action="store_false", help="OPTIMIZE only")
-    parser.add_argument("--dry-run", action="store_true", help="change nothing; report what VACUUM would delete")
-    args = parser.parse_args(argv)
-
-    def body() -> list[str]:
-        from etl.spark import get_spark, require_delta
-
-        if args.retention_hours < 0:
-            raise UsageError("--retention-hours must be >= 0")
-        names = HOUSEKEPT_TABLES
-        if args.tables:
-            names = tuple(n.strip() for n in args.tables.split(",") if n.strip())
-            unknown = sorted(set(names) - set(HOUSEKEPT_TABLES))
-            if unknown:
-                raise UsageError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(HOUSEKEPT_TABLES)}")
-        cfg = config_from_args(args)
-        spark = get_spark(cfg.spark)
-        require_delta(spark)
-        if not any(tables.exists(spark, cfg.lake, name) for name in names):
-            raise UsageError(f"no Delta tables under {cfg.lake}")
-        return run_housekeeping(spark, cfg.lake, names, args.retention_hours, args.force, args.zorder,
-                                args.optimize, args.vacuum, args.dry_run).lines()
-
-    return run_job("housekeeping", body)

@@ -16,14 +16,12 @@ from pyspark.sql import functions as F
 from etl import tables
 from etl.bronze.ingest import IngestSummary, new_run_id, run_ingest
 from etl.config import PipelineConfig
-from etl.gold.build import (GOLD_CLUSTERS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX,
-                            GOLD_REJECTIONS, STAGE_FILTER, GoldSummary, run_gold)
+from etl.gold.build import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, STAGE_FILTER, GoldSummary, run_gold
 from etl.heartbeat import Heartbeat
 from etl.runs import RUNS, StageRun, record_run
 from etl.silver.build import SILVER_DOCUMENTS, SilverSummary, run_silver
 
-ALL_TABLES = (tables.BRONZE_DOCUMENTS, tables.BRONZE_QUARANTINE, tables.BRONZE_INGEST_LOG, SILVER_DOCUMENTS,
-              GOLD_DOCUMENTS, GOLD_REJECTIONS, GOLD_DUPLICATES, GOLD_MINHASH_INDEX, GOLD_MINHASH_EDGES, GOLD_CLUSTERS)
+ALL_TABLES = tables.DATA_TABLES
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pyspark.sql import types as T
 
 from etl import tables
 
-PROGRESS = "_state/progress"
+PROGRESS = tables.PROGRESS
 STARTED, DONE, RESET = "started", "done", "reset"
 SCHEMA = T.StructType([
     T.StructField("stage", T.StringType(), False),

@@ -16,7 +16,7 @@ from pyspark.sql import types as T
 
 from etl import tables
 
-RUNS = "_runs"
+RUNS = tables.RUNS
 RUNS_SCHEMA = T.StructType([
     T.StructField("run_id", T.StringType(), False),
     T.StructField("stage", T.StringType(), False),

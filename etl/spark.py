@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from pyspark.sql import SparkSession
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
 
 from etl.config import SparkConfig
 
@@ -16,7 +17,16 @@ DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 # Maven coordinates of what `make setup` caches; the fallback when no local jar cache exists.
 DELTA_PACKAGES = "io.delta:delta-spark_2.13:4.0.1"
 JAR_CACHE_ENV = "ETL_JAR_CACHE"
+# Spark Connect: `sc://host:port` in this variable makes get_spark build a Connect client (pyspark's own convention).
+SPARK_REMOTE_ENV = "SPARK_REMOTE"
+# Databricks serverless forbids persist/cache; "1"/"true" forces that mode anywhere (tests, other restricted hosts),
+# "0"/"false" turns it off. Unset: detected from the Databricks runtime version (serverless ones are "client.N").
+SERVERLESS_ENV = "ETL_SERVERLESS"
+SERVERLESS_RUNTIME_PREFIX = "client."
+TRUE_WORDS = ("1", "true", "yes", "on")
 DEFAULT_JAR_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "jars"
+# Quieter local logs (WARN, no startup noise); sessions under spark-submit or on Databricks keep their own logging.
+LOG4J_CONFIG = Path(__file__).resolve().parent / "resources" / "log4j2.properties"
 
 
 def delta_jars(cache_dir: str | os.PathLike | None = None) -> list[str]:
@@ -33,12 +43,16 @@ def get_spark(cfg: SparkConfig | None = None) -> SparkSession:
     """Reuse the active session (Databricks, spark-submit, tests) or build a local one with Delta configured.
 
     A session we did not build is returned as is: on Databricks Delta is built in, under spark-submit the
-    user passes `--jars`/`--packages` and the two Delta confs (see README).
+    user passes `--jars`/`--packages` and the two Delta confs (see README). With SPARK_REMOTE=sc://host:port set,
+    a Spark Connect client to that server is built instead.
     """
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
     cfg = cfg or SparkConfig()
+    remote = os.environ.get(SPARK_REMOTE_ENV)
+    if remote:
+        return _remote_session(remote, cfg)
     # Local workers must run the driver's interpreter (the venv), not whatever `python3` is first on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # spark-submit (and the pyspark shell) started the JVM with the user's --master and --jars/--packages already:
@@ -47,6 +61,9 @@ def get_spark(cfg: SparkConfig | None = None) -> SparkSession:
     builder = SparkSession.builder.appName(cfg.app_name)
     if not launched_by_spark_submit:
         builder = builder.master(cfg.master)
+        if LOG4J_CONFIG.is_file():  # read when the driver JVM starts: only a session we launch uses it
+            builder = builder.config("spark.driver.extraJavaOptions",
+                                     f"-Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}")
     builder = (
         builder.config("spark.sql.extensions", DELTA_EXTENSION)
         .config("spark.sql.catalog.spark_catalog", DELTA_CATALOG)
@@ -79,11 +96,61 @@ def get_spark(cfg: SparkConfig | None = None) -> SparkSession:
     return spark
 
 
+def _runtime_conf(cfg: SparkConfig) -> dict[str, str]:
+    """Session confs a Connect client can set at runtime (the server owns master, memory, jars and Delta's setup)."""
+    return {
+        "spark.sql.shuffle.partitions": str(cfg.shuffle_partitions),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(cfg.arrow_batch_rows),
+        "spark.databricks.delta.snapshotPartitions": str(cfg.shuffle_partitions),
+        "spark.databricks.delta.schema.autoMerge.enabled": "false",
+    }
+
+
+def _remote_session(remote: str, cfg: SparkConfig) -> SparkSession:
+    """A Spark Connect client for ``remote`` (sc://host:port) with the pipeline's runtime confs set on the server
+    session; the server must have been started with Delta's jars and its two confs (README "Spark Connect")."""
+    spark = SparkSession.builder.remote(remote).getOrCreate()
+    for key, value in {**_runtime_conf(cfg), **cfg.extra_conf}.items():
+        try:
+            spark.conf.set(key, value)
+        except Exception:  # a static conf (fixed when the server started) or one the host does not allow
+            pass
+    return spark
+
+
+def is_connect(spark: SparkSession) -> bool:
+    """True for a Spark Connect session (Databricks serverless and shared access mode, `sc://` clients)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
 def classic_context(spark: SparkSession):
     """The SparkContext of a classic session; None on Spark Connect (Databricks serverless, shared access mode)."""
-    if type(spark).__module__.startswith("pyspark.sql.connect"):
+    if is_connect(spark):
         return None
     return spark.sparkContext
+
+
+def serverless() -> bool:
+    """True where persist/cache are forbidden: Databricks serverless, or ETL_SERVERLESS=1 (persist_or_checkpoint)."""
+    forced = os.environ.get(SERVERLESS_ENV)
+    if forced is not None and forced.strip():
+        return forced.strip().lower() in TRUE_WORDS
+    return os.environ.get("DATABRICKS_RUNTIME_VERSION", "").startswith(SERVERLESS_RUNTIME_PREFIX)
+
+
+def persist_or_checkpoint(df: DataFrame) -> DataFrame:
+    """``df`` materialised once for several actions: persisted (memory, spilling to disk) where Spark allows it,
+    else a local checkpoint (serverless forbids persist; the checkpoint is computed now and read by later plans)."""
+    if serverless():
+        return df.localCheckpoint(eager=True)
+    return df.persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def release(df: DataFrame | None) -> None:
+    """Undo persist_or_checkpoint: unpersist where persist was used (serverless has nothing to unpersist)."""
+    if df is not None and not serverless():
+        df.unpersist()
 
 
 def on_databricks() -> bool:
@@ -95,6 +162,14 @@ def require_delta(spark: SparkSession) -> None:
     """Fail early with a clear message when a session cannot write Delta tables (e.g. spark-submit without jars)."""
     if on_databricks():
         return
+    if is_connect(spark):  # no JVM on this side: the server's confs say whether Delta is configured
+        if _has_delta(spark):
+            return
+        raise RuntimeError(
+            "The Spark Connect server has no Delta Lake: start it with --jars from .cache/jars (or "
+            f"--packages {DELTA_PACKAGES}) and --conf spark.sql.extensions={DELTA_EXTENSION} "
+            f"--conf spark.sql.catalog.spark_catalog={DELTA_CATALOG}"
+        )
     from py4j.java_gateway import JavaClass
 
     # py4j resolves classes through Spark's context class loader (which sees --jars); an unknown class comes back

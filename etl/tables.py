@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import time
+import uuid
 from typing import Callable, Iterable, Sequence, TypeVar
 from urllib.parse import urlparse
 
@@ -15,14 +16,53 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from etl.catalog import column_comment
 from etl.io.sources import has_scheme
+from etl.spark import is_connect
 
 T_ = TypeVar("T_")
 
-# Table names under the lake root (the README lists their schemas).
+# Every table name under the lake root, in one place (the README lists their schemas); the metastore name is the
+# same with "_" for "/" (catalog_name). Each stage's own modules re-export the names they write.
 BRONZE_DOCUMENTS = "bronze/documents"
 BRONZE_QUARANTINE = "bronze/quarantine"
 BRONZE_INGEST_LOG = "bronze/ingest_log"
+SILVER_DOCUMENTS = "silver/documents"
+GOLD_DOCUMENTS = "gold/documents"
+GOLD_REJECTIONS = "gold/rejections"
+GOLD_DUPLICATES = "gold/duplicates"
+GOLD_MINHASH_INDEX = "gold/minhash_index"
+GOLD_MINHASH_EDGES = "gold/minhash_edges"
+GOLD_CLUSTERS = "gold/clusters"
+INGEST_BATCHES = "_state/ingest_batches"
+PROGRESS = "_state/progress"
+RUNS = "_runs"
+GOLD_TABLES = (GOLD_DOCUMENTS, GOLD_REJECTIONS, GOLD_DUPLICATES, GOLD_MINHASH_INDEX, GOLD_MINHASH_EDGES, GOLD_CLUSTERS)
+DATA_TABLES = (BRONZE_DOCUMENTS, BRONZE_QUARANTINE, BRONZE_INGEST_LOG, SILVER_DOCUMENTS, *GOLD_TABLES)
+# Stage names: the keys of _state/progress and of _runs rows.
+STAGE_BRONZE, STAGE_SILVER, STAGE_GOLD = "bronze", "silver", "gold"
+# Table comments (Delta and the metastore show them); column comments come from etl.catalog.
+TABLE_COMMENTS = {
+    BRONZE_DOCUMENTS: "One row per Common Crawl WET conversion record (or other source document), as read.",
+    BRONZE_QUARANTINE: "Every bad record or file, with the reason and where: nothing is dropped silently.",
+    BRONZE_INGEST_LOG: "One row per input file and run: what happened to it; makes refreshes incremental.",
+    SILVER_DOCUMENTS: "Normalised text with one column per signal (scores only; thresholds decide in gold).",
+    GOLD_DOCUMENTS: "Kept documents: passed every active rule and survived exact and near-duplicate removal.",
+    GOLD_REJECTIONS: "Documents set aside, with the first rule that dropped each (drop_reason).",
+    GOLD_DUPLICATES: "Documents removed as exact or near duplicates, with the copy that was kept.",
+    GOLD_MINHASH_INDEX: "LSH band keys of every kept document: the incremental near-duplicate index.",
+    GOLD_MINHASH_EDGES: "Candidate pairs that passed verification (Jaccard), per refresh.",
+    GOLD_CLUSTERS: "Near-duplicate clusters: member -> the kept representative.",
+    RUNS: "One row per refresh and stage: rows in, rows out, seconds.",
+}
+
+
+def new_run_id() -> str:
+    """A run id: UTC time to the second, then 8 random hex digits (sortable, unique across parallel runs)."""
+    import uuid
+    from datetime import datetime, timezone
+
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 # Test-only fault injection: SIGKILL this process after N successful commits, to prove crash safety.
 KILL_AFTER_COMMITS_ENV = "ETL_KILL_AFTER_COMMITS"
@@ -31,6 +71,8 @@ _commits = 0
 # Delta's optimistic-concurrency errors (another writer committed first) are recognised by type: re-reading and
 # retrying is safe for our idempotent writes; every other error is raised at once.
 CONFLICT_JAVA_MARKERS = ("Concurrent", "MetadataChangedException", "ProtocolChangedException")
+# The same family as Delta's error conditions: all a Spark Connect client sees of a server-side exception.
+CONFLICT_ERROR_CONDITIONS = ("DELTA_CONCURRENT_", "DELTA_METADATA_CHANGED", "DELTA_PROTOCOL_CHANGED")
 
 
 # Layout and features per table: Change Data Feed where a later stage reads what changed, deletion vectors where
@@ -41,6 +83,68 @@ DELETION_VECTORS = {"delta.enableDeletionVectors": "true"}
 # hold a key) up to this many keys; larger key sets go through a semi-join.
 LOOKUP_IN_LIST_MAX = 10_000
 SCHEMA_PROPERTY = "etl.schema"  # the columns the pipeline created a table with (JSON); any others are a user's
+# Over Spark Connect, Delta operations are issued as SQL on `delta.`<path>``: a Connect server then needs only
+# delta-spark and its two confs, not the Delta Connect plugin that Python's DeltaTable needs there.
+CONNECT_VIEW_PREFIX = "_etl_src_"
+
+
+def _sql_ident(path: str) -> str:
+    """The path-based Delta table identifier delta.`path` (backticks in the path doubled)."""
+    return "delta.`" + path.replace("`", "``") + "`"
+
+
+def _sql_string(value: str) -> str:
+    """A Spark SQL string literal (backslash and quote escaped)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _sql_literal(value) -> str:
+    """A key value as SQL: strings quoted, numbers as they are (the only key types the pipeline deletes by)."""
+    if isinstance(value, str):
+        return _sql_string(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"cannot write {type(value).__name__} keys as SQL literals")
+    return repr(value)
+
+
+def _connect_is_delta(spark: SparkSession, path: str) -> bool:
+    """DeltaTable.isDeltaTable over Connect: DESCRIBE DETAIL answers only for a Delta table."""
+    try:
+        row = spark.sql(f"DESCRIBE DETAIL {_sql_ident(path)}").select("format").first()
+    except Exception:  # no table, no directory, or not Delta
+        return False
+    return row is not None and (row.format or "").lower() == "delta"
+
+
+def _connect_create(spark: SparkSession, path: str, schema: T.StructType, properties: dict[str, str],
+                    partition_by: Sequence[str], comment: str | None = None) -> None:
+    """DeltaTable.createIfNotExists over Connect, as CREATE TABLE IF NOT EXISTS (same columns, nullability,
+    comments, partitioning and properties)."""
+    def column(f: T.StructField) -> str:
+        text = (f.metadata or {}).get("comment")
+        return (f"`{f.name.replace('`', '``')}` {f.dataType.simpleString()}" + ("" if f.nullable else " NOT NULL")
+                + (f" COMMENT {_sql_string(text)}" if text else ""))
+
+    columns = ", ".join(column(f) for f in schema.fields)
+    parts = f" PARTITIONED BY ({', '.join(f'`{c}`' for c in partition_by)})" if partition_by else ""
+    props = ", ".join(f"{_sql_string(k)} = {_sql_string(v)}" for k, v in properties.items())
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {_sql_ident(path)} ({columns}) USING DELTA{parts}"
+              + (f" COMMENT {_sql_string(comment)}" if comment else "")
+              + (f" TBLPROPERTIES ({props})" if props else ""))
+
+
+def _connect_detail(spark: SparkSession, path: str):
+    return spark.sql(f"DESCRIBE DETAIL {_sql_ident(path)}").first()
+
+
+def _connect_merge_insert(spark: SparkSession, path: str, df: DataFrame, cond: str) -> None:
+    """merge().whenNotMatchedInsertAll() over Connect: MERGE INTO from a temporary view of ``df``."""
+    view = CONNECT_VIEW_PREFIX + uuid.uuid4().hex
+    df.createOrReplaceTempView(view)
+    try:
+        spark.sql(f"MERGE INTO {_sql_ident(path)} t USING `{view}` s ON {cond} WHEN NOT MATCHED THEN INSERT *")
+    finally:
+        spark.catalog.dropTempView(view)
 
 
 def lake_root(lake: str) -> str:
@@ -60,6 +164,9 @@ def table_path(lake: str, name: str) -> str:
 def is_conflict(exc: BaseException) -> bool:
     """True for Delta's concurrent-modification family, by Python type or by the Java exception's class."""
     if isinstance(exc, DeltaConcurrentModificationException):
+        return True
+    condition = getattr(exc, "getCondition", None)
+    if callable(condition) and (condition() or "").startswith(CONFLICT_ERROR_CONDITIONS):
         return True
     java = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
     try:
@@ -93,14 +200,31 @@ def committed() -> None:
 def ensure_table(
     spark: SparkSession, path: str, schema: T.StructType, properties: dict[str, str] | None = None, retries: int = 5,
     partition_by: Sequence[str] = (),
-) -> DeltaTable:
-    """Create an empty Delta table at `path` if there is none (safe when two runs race to create it).
+) -> DeltaTable | None:
+    """Create an empty Delta table at `path` if there is none (safe when two runs race to create it); returns it
+    (None over Spark Connect, where the table is created with SQL).
 
     The schema is also stored as a table property, so a later run can tell the pipeline's columns from a user's.
     """
+    if is_connect(spark):
+        comment = next((text for name, text in TABLE_COMMENTS.items() if path.endswith("/" + name)), None)
+        for attempt in range(retries + 1):
+            try:
+                _connect_create(spark, path, with_column_comments(schema),
+                                {**(properties or {}), SCHEMA_PROPERTY: schema.json()}, partition_by, comment)
+                return None
+            except Exception:
+                if _connect_is_delta(spark, path):  # another run created it first
+                    return None
+                if attempt == retries:
+                    raise
+                time.sleep(0.2 * (2**attempt))
 
     def create() -> DeltaTable:
-        builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema)
+        builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(with_column_comments(schema))
+        comment = next((text for name, text in TABLE_COMMENTS.items() if path.endswith("/" + name)), None)
+        if comment:
+            builder = builder.comment(comment)
         if partition_by:
             builder = builder.partitionedBy(*partition_by)
         for key, value in {**(properties or {}), SCHEMA_PROPERTY: schema.json()}.items():
@@ -122,6 +246,16 @@ def ensure_table(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def with_column_comments(schema: T.StructType) -> T.StructType:
+    """``schema`` with each column's catalog description as its comment (Delta and the metastore show them)."""
+    fields = []
+    for f in schema.fields:
+        text = column_comment(f.name)
+        metadata = {**(f.metadata or {}), "comment": text} if text and "comment" not in (f.metadata or {}) else f.metadata
+        fields.append(T.StructField(f.name, f.dataType, f.nullable, metadata))
+    return T.StructType(fields)
+
+
 class SchemaDrift(ValueError):
     """A lake table lost or retyped a column the pipeline writes, or gained one it cannot write (NOT NULL)."""
 
@@ -132,14 +266,14 @@ def check_schema(spark: SparkSession, lake: str, name: str) -> list[str]:
     Tables created before the schema property existed are not checked.
     """
     path = table_path(lake, name)
-    if not DeltaTable.isDeltaTable(spark, path):
+    if not exists(spark, lake, name):
         return []
-    table = DeltaTable.forPath(spark, path)
-    stored = (table.detail().first().properties or {}).get(SCHEMA_PROPERTY)
+    detail = _connect_detail(spark, path) if is_connect(spark) else DeltaTable.forPath(spark, path).detail().first()
+    stored = (detail.properties or {}).get(SCHEMA_PROPERTY)
     if not stored:
         return []
     ours = T.StructType.fromJson(json.loads(stored))
-    actual = {f.name: f for f in table.toDF().schema.fields}
+    actual = {f.name: f for f in spark.read.format("delta").load(path).schema.fields}
     for field in ours.fields:
         now = actual.get(field.name)
         if now is None:
@@ -169,6 +303,9 @@ def merge_insert_only(
     cond = " AND ".join(f"t.{k} = s.{k}" for k in keys)
 
     def merge() -> None:
+        if is_connect(spark):
+            _connect_merge_insert(spark, path, df, cond)
+            return
         (
             DeltaTable.forPath(spark, path).alias("t")
             .merge(df.alias("s"), cond)
@@ -252,11 +389,19 @@ def lookup(df: DataFrame, keys: DataFrame, key: str, limit: int = LOOKUP_IN_LIST
 
 
 def delete_keys(spark: SparkSession, path: str, keys: DataFrame, key: str, txn: tuple[str, int],
-                extra: F.Column | None = None, retries: int = 5, limit: int = LOOKUP_IN_LIST_MAX) -> None:
-    """Delete rows whose `key` is in `keys` (and `extra` holds), idempotently: IN-list delete or a MERGE."""
+                extra: F.Column | str | None = None, retries: int = 5, limit: int = LOOKUP_IN_LIST_MAX) -> None:
+    """Delete rows whose `key` is in `keys` (and `extra` holds), idempotently: IN-list delete or a MERGE.
+
+    `extra` as a SQL string works on every session; a Column cannot be turned into SQL, so Spark Connect needs a string.
+    """
     values = small_key_list(keys, limit)
     if values == []:
         return
+    if is_connect(spark):
+        _connect_delete_keys(spark, path, keys, key, txn, values, extra, retries)
+        return
+    if isinstance(extra, str):
+        extra = F.expr(extra)
     if values is not None:
         cond = F.col(key).isin(values)
         cond = cond & extra if extra is not None else cond
@@ -272,12 +417,43 @@ def delete_keys(spark: SparkSession, path: str, keys: DataFrame, key: str, txn: 
     idempotent_dml(spark, txn, action, retries, f"delete from {path}")
 
 
+def _connect_delete_keys(spark: SparkSession, path: str, keys: DataFrame, key: str, txn: tuple[str, int],
+                         values: list | None, extra: F.Column | str | None, retries: int) -> None:
+    """delete_keys over Connect: DELETE ... WHERE key IN (...) for a small key set, else MERGE ... THEN DELETE."""
+    if extra is not None and not isinstance(extra, str):
+        raise TypeError("over Spark Connect, delete_keys needs `extra` as a SQL string")
+    if values is not None:
+        cond = f"`{key}` IN ({', '.join(_sql_literal(v) for v in values)})" + (f" AND ({extra})" if extra else "")
+
+        def action() -> None:
+            spark.sql(f"DELETE FROM {_sql_ident(path)} WHERE {cond}")
+    else:
+        def action() -> None:
+            view = CONNECT_VIEW_PREFIX + uuid.uuid4().hex
+            keys.select(F.col(keys.columns[0]).alias("_k")).distinct().createOrReplaceTempView(view)
+            matched = f"WHEN MATCHED AND ({extra}) THEN DELETE" if extra else "WHEN MATCHED THEN DELETE"
+            try:
+                spark.sql(f"MERGE INTO {_sql_ident(path)} t USING `{view}` s ON t.`{key}` = s._k {matched}")
+            finally:
+                spark.catalog.dropTempView(view)
+    idempotent_dml(spark, txn, action, retries, f"delete from {path}")
+
+
 def read(spark: SparkSession, lake: str, name: str) -> DataFrame:
     return spark.read.format("delta").load(table_path(lake, name))
 
 
 def drop_table(spark: SparkSession, lake: str, name: str) -> None:
-    """Delete a table's directory through Hadoop's FileSystem, so it works on any filesystem (file:, s3a:, dbfs:)."""
+    """Delete a table's directory through Hadoop's FileSystem, so it works on any filesystem (file:, s3a:, dbfs:).
+
+    A Spark Connect client has no Hadoop FileSystem (and its local disk need not be the server's), so there the
+    table is emptied in place with one Delta DELETE instead: it keeps its schema and history, the next writes start
+    from no rows, and VACUUM (jobs/housekeeping.py) removes the old files once they leave the retention period.
+    """
+    if is_connect(spark):
+        if exists(spark, lake, name):
+            spark.sql(f"DELETE FROM {_sql_ident(table_path(lake, name))}")
+        return
     jvm = spark._jvm
     path = jvm.org.apache.hadoop.fs.Path(table_path(lake, name))
     fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
@@ -286,14 +462,17 @@ def drop_table(spark: SparkSession, lake: str, name: str) -> None:
 
 
 def exists(spark: SparkSession, lake: str, name: str) -> bool:
-    return DeltaTable.isDeltaTable(spark, table_path(lake, name))
+    path = table_path(lake, name)
+    return _connect_is_delta(spark, path) if is_connect(spark) else DeltaTable.isDeltaTable(spark, path)
 
 
 def version(spark: SparkSession, lake: str, name: str) -> int | None:
     """Latest Delta version of a table (None if absent): reports name the version they describe."""
     path = table_path(lake, name)
-    if not DeltaTable.isDeltaTable(spark, path):
+    if not exists(spark, lake, name):
         return None
+    if is_connect(spark):
+        return spark.sql(f"DESCRIBE HISTORY {_sql_ident(path)} LIMIT 1").select("version").first()[0]
     return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
 
 

@@ -2,13 +2,13 @@
 
 import os
 import sys
+from importlib.util import find_spec
 
-try:
-    import etl  # noqa: F401  (installed, or shipped with --archives: see etl/packaging.py)
-except ImportError:  # running from a checkout without installing
+# Installed, or shipped with --archives (see etl/packaging.py); else running from a checkout without installing.
+if find_spec("etl") is None:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from etl.jobs_export import export_main
+from etl.cli.export import export_main
 
 if __name__ == "__main__":
     sys.exit(export_main())

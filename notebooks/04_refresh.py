@@ -28,7 +28,7 @@ dbutils.widgets.text("report_dir", DEFAULTS["report_dir"], "Report directory (a 
 
 from etl.config import load_config
 from etl.pipeline import refresh
-from etl.report import plot_funnel, write_report
+from etl.report import plot_funnel, plot_runs, run_history, write_report
 
 inputs = [p.strip() for p in dbutils.widgets.get("inputs").split(",") if p.strip()]
 cfg = load_config(overrides={"lake": dbutils.widgets.get("lake")})
@@ -40,3 +40,14 @@ print("\n".join(summary.lines()))
 paths = write_report(spark, cfg, dbutils.widgets.get("report_dir"), summary)
 print(f"report: {paths['html']}\ndataset card: {paths['card']}")
 display(plot_funnel(summary.funnel))
+
+# COMMAND ----------
+
+# MAGIC %md
+# MAGIC Refreshes so far (the lake's `_runs` table): seconds per stage and rows each stage read. A stage that costs more
+# MAGIC than before shows here first.
+
+# COMMAND ----------
+
+history = run_history(spark, cfg.lake)
+display(plot_runs(history))

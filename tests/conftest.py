@@ -26,6 +26,7 @@ def spark(tmp_path_factory):
         app_name="cc-wet-etl-tests",
         shuffle_partitions=2,
         driver_memory="2g",
+        ui_enabled=False,  # no web server or port per test run
         extra_conf={
             "spark.sql.warehouse.dir": str(warehouse),
             "spark.default.parallelism": "2",

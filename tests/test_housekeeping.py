@@ -10,9 +10,10 @@ import pytest
 from delta.tables import DeltaTable
 
 from etl import tables
-from etl.cli import EXIT_OK, EXIT_USAGE
+from etl.cli.common import EXIT_OK, EXIT_USAGE
+from etl.cli.housekeeping import housekeeping_main
 from etl.gold.build import GOLD_DOCUMENTS, SILVER_DOCUMENTS
-from etl.housekeeping import DEFAULT_RETENTION_HOURS, housekeeping_main, retention_hours, run_housekeeping
+from etl.housekeeping import DEFAULT_RETENTION_HOURS, RetentionError, retention_hours, run_housekeeping
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each append is one commit of one file, so a table starts as this many small files.
@@ -75,6 +76,12 @@ def test_short_retention_without_force_is_refused(spark, small_lake, capsys):
     assert housekeeping_main(["--lake", small_lake, "--retention-hours", "1"]) == EXIT_USAGE
     assert "--force" in capsys.readouterr().err
     assert all(_num_files(spark, small_lake, name) == SMALL_APPENDS for name in LAKE_TABLES)  # untouched
+
+
+def test_library_refuses_short_retention_with_its_own_error(spark, small_lake):
+    with pytest.raises(RetentionError, match="--force"):  # the CLI maps it to exit code 2 (above)
+        run_housekeeping(spark, small_lake, hours=1)
+    assert all(_num_files(spark, small_lake, name) == SMALL_APPENDS for name in LAKE_TABLES)
 
 
 def test_unknown_table_and_empty_lake_are_usage_errors(spark, lake, small_lake):

@@ -97,7 +97,9 @@ def test_04_refresh_writes_report(notebooks):
     assert summary.silver.documents_in == 1
     paths = run.namespace["paths"]
     assert paths["html"].is_file() and paths["card"].is_file() and all(p.is_file() for p in paths["pngs"])
-    assert [d.kind for d in run.display.shown] == ["figure"]
+    assert [d.kind for d in run.display.shown] == ["figure", "figure"]
+    history = run.namespace["history"]  # the fixture's refresh, then this one (01 only ingests)
+    assert len(history) == 2 and history[-1]["run_id"] == summary.run_id
 
 
 def test_widget_defaults_are_absolute_and_right_for_each_place(tmp_path):

@@ -201,10 +201,10 @@ def test_bad_config_exits_2_with_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "refresh: error: unknown rule family 'nonsense' in gold.families "
-        "(known: badwords, c4, fineweb, gopher_quality, gopher_repetition, language, toxicity, url)"]
+        "(known: badwords, c4, fineweb, gopher_quality, gopher_repetition, language, quality_model, toxicity, url)"]
 
 
-@pytest.mark.parametrize("job", ["ingest_wet", "build_silver", "build_gold", "refresh"])
+@pytest.mark.parametrize("job", ["ingest_wet", "build_silver", "build_gold", "refresh", "train_quality", "export"])
 def test_every_job_answers_help(job):
     proc = subprocess.run([sys.executable, str(ROOT / "jobs" / f"{job}.py"), "--help"], capture_output=True,
                           text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))

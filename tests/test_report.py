@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,19 @@ from etl.bronze.ingest import ensure_bronze_tables
 from etl.config import PipelineConfig
 from etl.gold.build import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, SILVER_DOCUMENTS, STAGE_FILTER
 from etl.pipeline import ALL_TABLES, refresh
-from etl.report import DATASET_CARD, SIGNAL_HISTOGRAMS, signal_thresholds, what_if, write_report
+from etl.report import (DATASET_CARD, PNG_RUNS, SIGNAL_HISTOGRAMS, collect_report_data, render_card, render_html,
+                        save_charts, signal_thresholds, what_if, write_report)
+from etl.runs import RUNS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 # One real page plus the generated file with planted exact and near duplicates: small, but every chart has data.
 INPUTS = [str(SAMPLE / "CC-MAIN-2024-22-whirlwind.warc.wet.gz"),
           str(SAMPLE / "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz")]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+PNG_COUNT = 6
+# A second, tiny refresh (one 2014 WET file of a few records) for the run history.
+SECOND_INPUT = str(Path(__file__).resolve().parent / "data" / "cc_2014"
+                   / "CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc.wet")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +43,7 @@ def built(spark, tmp_path_factory):
 def _assert_files(paths: dict) -> None:
     for key in ("html", "card", "json"):
         assert paths[key].is_file() and paths[key].stat().st_size > 0, key
-    assert len(paths["pngs"]) == 5
+    assert len(paths["pngs"]) == PNG_COUNT
     for png in paths["pngs"]:
         assert png.read_bytes()[:8] == PNG_MAGIC, png
         with Image.open(png) as img:
@@ -134,3 +141,39 @@ def test_empty_and_missing_tables(spark, tmp_path):
     assert data["versions"][tables.BRONZE_DOCUMENTS] == 0 and data["versions"][GOLD_DOCUMENTS] is None
     assert all(h["total"] == 0 for h in data["histograms"].values())
     assert "does not exist yet" in (tmp_path / "out" / DATASET_CARD).read_text()
+
+
+def test_one_run_is_charted_but_not_tabled_in_the_card(built):
+    _, paths, data = built
+    assert len(data["runs"]) == 1 and data["runs"][0]["run_id"] == data["run"]["run_id"]
+    assert list(data["runs"][0]["stages"]) == ["bronze", "silver", "gold"]
+    assert f'src="{PNG_RUNS}"' in paths["html"].read_text()
+    assert "## Refreshes" not in paths["card"].read_text()  # nothing to compare with yet
+
+
+def test_run_history_across_two_refreshes(spark, built, tmp_path):
+    cfg, _, first = built
+    lake = tmp_path / "lake"
+    shutil.copytree(cfg.lake, lake)  # the shared lake stays as other tests expect it
+    cfg2 = PipelineConfig(lake=str(lake))
+    summary = refresh(spark, cfg2, [SECOND_INPUT], progress=lambda _: None)
+    data = collect_report_data(spark, cfg2, summary)
+    runs = data["runs"]
+    assert [r["run_id"] for r in runs] == [first["run"]["run_id"], summary.run_id]  # oldest first
+    stored = {(r.run_id, r.stage): r for r in tables.read(spark, cfg2.lake, RUNS).collect()}
+    assert len(stored) == 6
+    for run in runs:
+        for stage, figures in run["stages"].items():
+            row = stored[(run["run_id"], stage)]
+            assert figures == {"rows_in": row.rows_in, "rows_out": row.rows_out, "seconds": row.seconds}
+    assert runs[1]["stages"]["bronze"]["rows_in"] < runs[0]["stages"]["bronze"]["rows_in"]
+
+    pngs = save_charts(data, tmp_path)
+    assert pngs[PNG_RUNS].read_bytes()[:8] == PNG_MAGIC
+    page = render_html(data, pngs)
+    card = render_card(data)
+    assert "## Refreshes" in card
+    for run in runs:
+        assert run["run_id"] in page and run["run_id"] in card
+        bronze_in = run["stages"]["bronze"]["rows_in"]
+        assert re.search(rf"\| {run['run_id']} \| [^|]+ \| {bronze_in:,} \|", card), run["run_id"]

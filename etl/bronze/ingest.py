@@ -17,24 +17,24 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl import schemas, tables
+from etl.bronze import formats
+from etl.bronze.reading import arrow_content_parser, arrow_partition_parser
 from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIND_FILE, KIND_QUARANTINE,
-                                STATUS_EMPTY, STATUS_PARTIAL, STATUS_TRUNCATED, arrow_content_parser,
-                                arrow_partition_parser)
+                                STATUS_EMPTY, STATUS_PARTIAL, STATUS_TRUNCATED)
 from etl.config import IngestConfig, PipelineConfig
 from etl.io import hadoop_fs
 from etl.io.sources import RetryPolicy, current_size, has_scheme, local_path
 from etl.preflight import PreflightError, check_inputs
+from etl.spark import persist_or_checkpoint, release
 
 # A file's latest status decides whether a run reads it: ok, partial and empty are final, unreachable and error are
 # retried, and these are read again when the file's size changed since (a download or copy went on).
@@ -42,7 +42,7 @@ RECHECK_STATUSES = (STATUS_PARTIAL, STATUS_EMPTY, STATUS_TRUNCATED)
 # A truncated file whose size cannot be told now (HTTP without Content-Length) is read again at most this often.
 MAX_BLIND_RETRIES = 3
 # Batch intents: (batch_id, source_file) written before a batch's appends; a batch without ingest_log rows is pending.
-INGEST_BATCHES = "_state/ingest_batches"
+INGEST_BATCHES = tables.INGEST_BATCHES
 INGEST_BATCHES_SCHEMA = T.StructType([T.StructField(name, kind, False) for name, kind in (
     ("batch_id", T.StringType()), ("source_file", T.StringType()), ("ingest_run_id", T.StringType()),
     ("started_at", T.TimestampType()))])
@@ -87,8 +87,7 @@ class IngestSummary:
         return out
 
 
-def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+new_run_id = tables.new_run_id
 
 
 def ensure_bronze_tables(spark: SparkSession, lake: str) -> None:
@@ -285,7 +284,7 @@ def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestCo
     tables.append(spark, tables.table_path(lake, INGEST_BATCHES), _intent_rows(spark, files, run_id, batch, now),
                   retries, txn=(batch, 0))
     reread = sorted(f for f in files if f in seen)
-    env = parse_files(spark, files, cfg, missing).persist(StorageLevel.MEMORY_AND_DISK)
+    env = persist_or_checkpoint(parse_files(spark, files, cfg, missing))  # each file read once (see above)
     try:
         docs, quarantine, log = split_envelope(env, run_id, now)
         log_rows = log.collect()  # one small row per file; reads every file of the batch, once
@@ -304,7 +303,7 @@ def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestCo
                           spark.createDataFrame(quarantine_rows, schemas.BRONZE_QUARANTINE), retries, txn=(batch, 0))
         tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), docs, retries, txn=(batch, 0))
     finally:
-        env.unpersist()
+        release(env)
     names = schemas.BRONZE_INGEST_LOG.fieldNames()
     final = [tuple({**row.asDict(), "batch_id": batch}[n] for n in names) for row in log_rows]
     tables.append(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG),
@@ -331,7 +330,7 @@ def _count(summary: IngestSummary, files: list[str], log_rows, quarantine_rows, 
 def hadoop_inputs(spark: SparkSession, files: list[str], icfg: IngestConfig) -> tuple[list[str], frozenset[str]]:
     """Globs and directories on Hadoop filesystems expanded by Spark, and which inputs do not exist; the same
     refusal as preflight's when something matched nothing (unless missing inputs are allowed)."""
-    files, unmatched, missing = hadoop_fs.expand(spark, files)
+    files, unmatched, missing = hadoop_fs.expand(spark, files, s3a_with_spark=icfg.read_with_spark)
     if unmatched and not icfg.allow_missing_inputs:
         raise PreflightError("input not found: " + "; ".join(unmatched))
     if not files:
@@ -352,6 +351,9 @@ def run_ingest(
     """
     run_id = run_id or new_run_id()
     icfg = cfg.ingest
+    if icfg.format != formats.AUTO and formats.get(icfg.format) is None:
+        raise PreflightError(f"ingest.format={icfg.format!r} names no input format "
+                             f"(known: {formats.AUTO}, {', '.join(formats.registered())})")
     files, missing = hadoop_inputs(spark, check_inputs(inputs, icfg), icfg)
     summary = IngestSummary(run_id=run_id, files_given=len(files))
     ensure_bronze_tables(spark, cfg.lake)

@@ -1,24 +1,26 @@
-"""One WET file -> Arrow record batches of documents, quarantine rows and one file-status row.
+"""One input file -> Arrow record batches of documents, quarantine rows and one file-status row.
 
 The three kinds share one "envelope" schema (a `kind` column plus the union of their fields) so a single
 `mapInArrow` pass parses each file exactly once; the Spark side splits the envelope into the bronze tables.
 No Spark import here: the same code runs in Spark's Python workers, in tests and in the benchmark.
+The WET format lives here (its hot path); the other formats, and how a file's format is chosen, are in
+etl.bronze.formats.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import BinaryIO, Iterator
 from urllib.parse import urlsplit
 
 import pyarrow as pa
 
 from etl.config import DIGEST_FLAG, IngestConfig
-from etl.io.sources import RetryPolicy, SourceUnavailable, open_source, source_size
+from etl.io.sources import SourceUnavailable
 from etl.io.wet import Damage, Record, WarcReader, crawl_id_from
 
 KIND_DOCUMENT, KIND_QUARANTINE, KIND_FILE = "document", "quarantine", "file"
@@ -27,6 +29,9 @@ KIND_DOCUMENT, KIND_QUARANTINE, KIND_FILE = "document", "quarantine", "file"
 STATUS_OK, STATUS_PARTIAL, STATUS_EMPTY = "ok", "partial", "empty"
 STATUS_TRUNCATED = "truncated"  # the data ended inside a record: maybe still being written, so read again
 STATUS_UNREACHABLE, STATUS_ERROR = "unreachable", "error"
+# No format reads the file (or it is not the one ingest.format names): retried by later runs, like unreachable, so
+# a file refused under one configuration is read once the configuration allows it.
+STATUS_REFUSED = "refused"
 FINAL_STATUSES = (STATUS_OK, STATUS_PARTIAL, STATUS_EMPTY)
 # Damage at the very end of a file that a complete copy would not have.
 TRUNCATION_REASONS = ("truncated_record", "truncated_gzip")
@@ -196,21 +201,39 @@ def _snippet(data: bytes, limit: int) -> str:
     return data[:limit].decode("utf-8", "replace")
 
 
-def file_batches(source_file: str, cfg: IngestConfig, content: bytes | None = None) -> Iterator[pa.RecordBatch]:
-    """Parse one file into envelope batches: documents and quarantine rows as they come, the file row last.
+@dataclass
+class OpenedFile:
+    """One input file as a format receives it: its name, a binary stream at byte 0, its size when known, and when
+    reading began (for the file row's started_at and duration_s)."""
 
-    ``content``: the file's bytes when Spark has read them (Hadoop filesystems); otherwise the file is opened here.
-    """
-    started = datetime.now(timezone.utc)
-    t0 = time.perf_counter()
-    policy = RetryPolicy.from_config(cfg)
+    path: str
+    stream: BinaryIO
+    size: int | None
+    started_at: datetime
+    t0: float  # time.perf_counter() when reading began
+
+
+def whole_file_batch(source_file: str, status: str, reason: str, detail: str, started: datetime, t0: float,
+                     snippet: str = "", size: int | None = None) -> pa.RecordBatch:
+    """The rows of a file that was not read at all (unreachable, refused): one quarantine row and the file row."""
+    rows = [
+        dict(kind=KIND_QUARANTINE, source_file=source_file, reason=reason, detail=detail, snippet=snippet),
+        dict(kind=KIND_FILE, source_file=source_file, status=status, error=detail, records_total=0, documents=0,
+             quarantined=1, skipped_other_types=0, bytes_read=0, bytes_decompressed=0, source_size=size,
+             started_at=started, duration_s=time.perf_counter() - t0),
+    ]
+    return pa.RecordBatch.from_pylist(rows, schema=ENVELOPE)
+
+
+def wet_file_batches(src: OpenedFile, cfg: IngestConfig) -> Iterator[pa.RecordBatch]:
+    """The WET format: conversion records -> documents, damage -> quarantine rows, the file row last."""
+    source_file, raw, size, started, t0 = src.path, src.stream, src.size, src.started_at, src.t0
     counts = {"records_total": 0, "documents": 0, "quarantined": 0, "skipped_other_types": 0}
     cols = _Batch()
     seen: dict[str, int] = {}  # doc id -> offset of its first record in this file
     crawl_id = crawl_id_from(source_file)
     status, error = STATUS_OK, None
     reader: WarcReader | None = None
-    size: int | None = None
     last_damage: str | None = None  # the reason of the last item if it was damage: a cut-off end shows here
 
     def quarantine(offset, reason, detail, snippet=b"", record_id=None):
@@ -221,34 +244,25 @@ def file_batches(source_file: str, cfg: IngestConfig, content: bytes | None = No
         )
 
     try:
-        raw = io.BytesIO(content) if content is not None else open_source(source_file, policy, cfg.s3_http_endpoint)
-    except SourceUnavailable as exc:
+        reader = WarcReader(raw, cfg.max_record_bytes, cfg.snippet_chars, cfg.max_decompression_ratio,
+                            cfg.max_file_seconds)
+        for item in reader:
+            if isinstance(item, Damage):
+                quarantine(item.offset, item.reason, item.detail, item.snippet, item.record_id)
+                last_damage = item.reason
+                continue
+            last_damage = None
+            counts["records_total"] += 1
+            crawl_id = _handle_record(item, source_file, crawl_id, cols, counts, quarantine, cfg, seen)
+            if cols.rows >= cfg.batch_rows or cols.text_bytes >= cfg.batch_text_bytes:
+                yield from cols.batches()
+                cols = _Batch()
+    except SourceUnavailable as exc:  # the connection broke for good mid-file
         status, error = STATUS_UNREACHABLE, str(exc)
         quarantine(None, "unreachable", str(exc))
-        raw = None
-    if raw is not None:
-        size = len(content) if content is not None else source_size(raw)
-        try:
-            with raw:
-                reader = WarcReader(raw, cfg.max_record_bytes, cfg.snippet_chars, cfg.max_decompression_ratio,
-                                    cfg.max_file_seconds)
-                for item in reader:
-                    if isinstance(item, Damage):
-                        quarantine(item.offset, item.reason, item.detail, item.snippet, item.record_id)
-                        last_damage = item.reason
-                        continue
-                    last_damage = None
-                    counts["records_total"] += 1
-                    crawl_id = _handle_record(item, source_file, crawl_id, cols, counts, quarantine, cfg, seen)
-                    if cols.rows >= cfg.batch_rows or cols.text_bytes >= cfg.batch_text_bytes:
-                        yield from cols.batches()
-                        cols = _Batch()
-        except SourceUnavailable as exc:  # the connection broke for good mid-file
-            status, error = STATUS_UNREACHABLE, str(exc)
-            quarantine(None, "unreachable", str(exc))
-        except Exception as exc:  # never let one file kill the task: record it and move on
-            status, error = STATUS_ERROR, f"{type(exc).__name__}: {exc}"
-            quarantine(None, "reader_error", error)
+    except Exception as exc:  # never let one file kill the task: record it and move on
+        status, error = STATUS_ERROR, f"{type(exc).__name__}: {exc}"
+        quarantine(None, "reader_error", error)
     stats = reader.stats if reader else None
     read_whole = stats is not None and status == STATUS_OK and last_damage not in LIMIT_REASONS
     if size is None and read_whole:
@@ -317,25 +331,3 @@ def _handle_record(rec: Record, source_file, crawl_id, cols: _Batch, counts, qua
         h.get("warc-refers-to"), h.get("warc-block-digest"), source_file, rec.offset,
     )
     return crawl_id
-
-
-def arrow_partition_parser(cfg: IngestConfig):
-    """The function handed to `mapInArrow`: each input row names one file; output is envelope batches."""
-
-    def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            for source_file in batch.column("source_file").to_pylist():
-                yield from file_batches(source_file, cfg)
-
-    return parse
-
-
-def arrow_content_parser(cfg: IngestConfig):
-    """For `mapInArrow` over Spark's binaryFile rows (path, content): the same envelope from bytes Spark read."""
-
-    def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            for path, content in zip(batch.column("path").to_pylist(), batch.column("content").to_pylist()):
-                yield from file_batches(path, cfg, content)
-
-    return parse

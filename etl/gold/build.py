@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -26,16 +25,13 @@ from etl.config import PipelineConfig
 from etl.gold.decisions import decide
 from etl.gold.dedup import (CLUSTERS_SCHEMA, DUPLICATES_SCHEMA, EDGES_SCHEMA, INDEX_SCHEMA, History,
                             survivor_columns, update)
+from etl.spark import persist_or_checkpoint, release
 
-SILVER_DOCUMENTS = "silver/documents"
-GOLD_DOCUMENTS = "gold/documents"
-GOLD_REJECTIONS = "gold/rejections"
-GOLD_DUPLICATES = "gold/duplicates"
-GOLD_MINHASH_INDEX = "gold/minhash_index"
-GOLD_MINHASH_EDGES = "gold/minhash_edges"
-GOLD_CLUSTERS = "gold/clusters"
-GOLD_TABLES = (GOLD_DOCUMENTS, GOLD_REJECTIONS, GOLD_DUPLICATES, GOLD_MINHASH_INDEX, GOLD_MINHASH_EDGES, GOLD_CLUSTERS)
-STAGE = "gold"
+# The names live in etl.tables; these are the ones gold reads and writes.
+SILVER_DOCUMENTS, GOLD_DOCUMENTS, GOLD_REJECTIONS = tables.SILVER_DOCUMENTS, tables.GOLD_DOCUMENTS, tables.GOLD_REJECTIONS
+GOLD_DUPLICATES, GOLD_MINHASH_INDEX = tables.GOLD_DUPLICATES, tables.GOLD_MINHASH_INDEX
+GOLD_MINHASH_EDGES, GOLD_CLUSTERS, GOLD_TABLES = tables.GOLD_MINHASH_EDGES, tables.GOLD_CLUSTERS, tables.GOLD_TABLES
+STAGE = tables.STAGE_GOLD
 STAGE_FILTER = "filter"
 GOLD_DOCUMENT_COLUMNS = (
     "doc_id", "url", "url_host", "url_domain", "crawl_id", "warc_date", "language", "language_score",
@@ -140,7 +136,7 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
     pinned = step.pinned
     silver = tables.read_at(spark, lake, SILVER_DOCUMENTS, step.upto_version, "doc_id string")
     new_silver = tables.changes_since(spark, lake, SILVER_DOCUMENTS, step.after_version, step.upto_version)
-    new = decide(new_silver, g, cfg.silver.languages).persist(StorageLevel.MEMORY_AND_DISK)
+    new = persist_or_checkpoint(decide(new_silver, g, cfg.silver.languages))  # read by several actions
     upd = None
     try:
         counts = {r.drop_reason: r["count"] for r in new.groupBy("drop_reason").count().collect()}
@@ -182,7 +178,7 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
         progress(f"gold: dedup touched {summary.touched:,} documents in "
                  f"{upd.clusters.select('cluster_id').distinct().count():,} clusters")
     finally:
-        new.unpersist()
+        release(new)
         if upd is not None:
             upd.release()
     stage_progress.finish(spark, lake, step, run_id, retries)
@@ -207,7 +203,7 @@ def _write_dedup(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.
                   txn=step.txn(GOLD_DUPLICATES, 1))
     path = tables.table_path(lake, GOLD_REJECTIONS)
     tables.delete_keys(spark, path, upd.touched, "doc_id", step.txn(GOLD_REJECTIONS, 1),
-                       extra=F.col("stage") != F.lit(STAGE_FILTER), retries=retries)
+                       extra=f"stage != '{STAGE_FILTER}'", retries=retries)  # SQL: also runs over Connect
     reason = F.when(F.col("stage") == "exact_dedup", F.lit("dedup:exact_duplicate")) \
         .otherwise(F.lit("dedup:near_duplicate"))
     tables.append(spark, path, _rejection_rows(upd.duplicates, F.col("stage"), reason, run_id, now), retries,

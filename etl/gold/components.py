@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from etl.spark import classic_context
+from etl.spark import classic_context, persist_or_checkpoint, release
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +81,16 @@ def connected_components(
         edges.where(src.isNotNull() & dst.isNotNull() & (src != dst))
         .select(F.least(src, dst).alias("lo"), F.greatest(src, dst).alias("hi"))
         .distinct()
-        .persist(StorageLevel.MEMORY_AND_DISK)
     )
+    current = persist_or_checkpoint(current)
     for iteration in range(1, max_iter + 1):
         following = _small_star(_large_star(current))
         if iteration % checkpoint_interval == 0:
             following = following.checkpoint(eager=True) if checkpoint_dir else following.localCheckpoint(eager=True)
         else:
-            following = following.persist(StorageLevel.MEMORY_AND_DISK)
+            following = persist_or_checkpoint(following)
         unsettled = _unsettled(following)  # also materialises `following` before `current` is dropped
-        current.unpersist()
+        release(current)
         current = following
         log.info("connected components: round %d, %d unsettled nodes", iteration, unsettled)
         if unsettled == 0:

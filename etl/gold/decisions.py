@@ -1,25 +1,29 @@
 """Rules over silver signals -> one `drop_reason` per document ("family:rule"), as native Spark SQL.
 
-Quality rules come from etl.gold.rules (datatrove's order and defaults); language, url, badwords and toxicity rules
-are defined here over derived columns. Per-language overrides become CASE WHEN thresholds, and word-based rules
+Every rule comes from etl.catalog (the quality families in datatrove's order and defaults); the language and
+toxicity-tier rules read boolean columns derived here, and a rule whose threshold is a config value takes it from
+GoldConfig. Per-language overrides become CASE WHEN thresholds, and word-based rules
 read the character-split signals for GoldConfig.char_word_languages, so one pass decides every language. Families
 run cheap and decisive first: language, url, then quality, then toxicity.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterable, Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from etl.config import DEFAULT_MODEL_TOXICITY, GoldConfig
+from etl.catalog import (
+    BADWORDS_RULES, CHAR_WORDS_SUFFIX, DEFAULT_RULES, FAMILY_ORDER, LANGUAGE_RULES, QUALITY_MODEL_RULES,
+    TOXICITY_RULES, URL_RULES,
+    WORD_SIGNALS, Rule,
+)
+from etl.config import DEFAULT_MODEL_TOXICITY, MODEL_SCORE_RULE, GoldConfig
 from etl.gold.language_thresholds import FINEWEB2_THRESHOLDS, fineweb2_rule_overrides
-from etl.gold.rules import DEFAULT_RULES, Rule, with_overrides
-from etl.silver.quality import CHAR_WORDS_SUFFIX, WORD_SIGNALS
-from etl.silver.urls import URL_RULES
+from etl.gold.rules import with_overrides
 
-FAMILY_ORDER = ("language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity")
 ANY_OTHER_LANGUAGE = "*"
 # Defaults a multilingual run needs (user overrides merge on top, key by key). Gopher's stop words are English, so
 # the stop-word rule is off for other languages; in GoldConfig.char_word_languages words are single characters
@@ -39,39 +43,47 @@ _OPS = {
 }
 
 
+def _configured(rule: Rule, cfg: GoldConfig) -> Rule:
+    """The rule with its threshold from GoldConfig when the catalog says a config value sets it."""
+    if rule.config_key is None:
+        return rule
+    value = getattr(cfg, rule.config_key.split(".", 1)[1])
+    if value is None and rule.key == MODEL_SCORE_RULE:
+        value = DEFAULT_MODEL_TOXICITY
+    return dataclasses.replace(rule, threshold=value)
+
+
 def extra_rules(cfg: GoldConfig, languages: list[str]) -> tuple[Rule, ...]:
-    """Rules for the families that are not datatrove's: their signals are derived in `with_derived_signals`."""
-    rules = []
-    if languages:
-        rules.append(Rule("language", "not_wanted", "_language_unwanted", "==", True))
-    rules.append(Rule("language", "undetected", "_language_missing", "==", True))
-    rules.append(Rule("language", "low_score", "language_score", "<", cfg.min_language_score))
-    rules.extend(URL_RULES)
-    # On the ratio, not the raw count (obscenity_hits stays in silver as a signal): see GoldConfig.max_badword_ratio.
-    rules.append(Rule("badwords", "ldnoobw_ratio", "obscenity_word_ratio", ">", cfg.max_badword_ratio))
-    for tier in cfg.toxicity_drop_tiers:
-        rules.append(Rule("toxicity", f"tier_{tier}", f"_tox_tier_{tier}", "==", True))
-    model_cut = DEFAULT_MODEL_TOXICITY if cfg.max_model_toxicity is None else cfg.max_model_toxicity
-    rules.append(Rule("toxicity", "model_score", "tox_model_score", ">", model_cut))
-    return tuple(rules)
+    """The catalog's rules outside datatrove's families that this config enables, with config thresholds."""
+    wanted_tiers = {f"tier_{tier}" for tier in cfg.toxicity_drop_tiers}
+    rules = [r for r in LANGUAGE_RULES if languages or r.name != "not_wanted"]
+    rules += URL_RULES + BADWORDS_RULES
+    rules += [r for r in TOXICITY_RULES if r.name in wanted_tiers or not r.name.startswith("tier_")]
+    rules += QUALITY_MODEL_RULES
+    return tuple(_configured(rule, cfg) for rule in rules)
 
 
 def active_rules(cfg: GoldConfig, languages: list[str]) -> list[Rule]:
-    """Enabled rules in evaluation order, with global threshold overrides applied."""
-    quality = with_overrides(DEFAULT_RULES, cfg.rule_overrides)
-    everything = list(extra_rules(cfg, languages)) + list(quality)
-    by_family = {fam: [r for r in everything if r.family == fam] for fam in FAMILY_ORDER}
-    return [r for fam in FAMILY_ORDER if fam in cfg.families for r in by_family[fam]]
+    """Enabled rules in evaluation order (catalog families in FAMILY_ORDER, then gold.extra_rules), with
+    gold.rule_overrides applied (an override of a rule whose family is off has nothing to change)."""
+    everything = list(extra_rules(cfg, languages)) + list(DEFAULT_RULES)
+    ordered = [r for fam in FAMILY_ORDER if fam in cfg.families for r in everything if r.family == fam]
+    ordered += cfg.custom_rules()
+    active = {r.key for r in ordered}
+    return list(with_overrides(ordered, {k: v for k, v in cfg.rule_overrides.items() if k in active}))
 
 
 def with_derived_signals(df: DataFrame, cfg: GoldConfig, languages: list[str]) -> DataFrame:
-    """Boolean helper columns the extra rules read (dropped again after deciding)."""
-    out = df.withColumn("_language_missing", F.col("language").isNull())
-    if languages:
-        out = out.withColumn("_language_unwanted",
-                             F.col("language").isNull() | ~F.col("language").isin(*languages))
-    for tier in cfg.toxicity_drop_tiers:
-        out = out.withColumn(f"_tox_tier_{tier}", F.col("tox_tier") == F.lit(tier))
+    """Boolean helper columns the active rules read (catalog DERIVED_SIGNALS; dropped again after deciding)."""
+    needed = {rule.signal for rule in active_rules(cfg, languages)}
+    derived = {"_language_missing": lambda: F.col("language").isNull(),
+               "_language_unwanted": lambda: F.col("language").isNull() | ~F.col("language").isin(*languages)}
+    derived.update({f"_tox_tier_{tier}": (lambda tier=tier: F.col("tox_tier") == F.lit(tier))
+                    for tier in cfg.toxicity_drop_tiers})
+    out = df
+    for name, expr in derived.items():
+        if name in needed:
+            out = out.withColumn(name, expr())
     return out
 
 
@@ -81,6 +93,16 @@ def effective_language_overrides(user: dict[str, dict[str, float]]) -> dict[str,
     for lang, rules in user.items():
         merged.setdefault(lang, {}).update(rules)
     return merged
+
+
+def threshold_for(rule: Rule, language: str | None, language_overrides: dict[str, dict[str, float]]):
+    """The threshold gold applies to documents of ``language``: its own override, else "*" (any detected
+    language), else the rule's global one. `_threshold` is the same precedence as a column expression."""
+    if language is not None:
+        for key in (language, ANY_OTHER_LANGUAGE):
+            if rule.key in language_overrides.get(key, {}):
+                return language_overrides[key][rule.key]
+    return rule.threshold
 
 
 def _threshold(rule: Rule, language_overrides: dict[str, dict[str, float]]) -> Column:

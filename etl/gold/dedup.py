@@ -24,6 +24,7 @@ from etl import tables
 from etl.config import DedupConfig
 from etl.gold.components import connected_components
 from etl.gold.lsh import LSHConfig, exact_jaccard, minhash_bands, shingle_sets
+from etl.spark import release
 
 EXACT_BAND = -1  # band id of the exact-text bucket
 STAGE_EXACT, STAGE_NEAR = "exact_dedup", "near_dedup"
@@ -119,7 +120,7 @@ class DedupUpdate:
     def release(self) -> None:
         for df in (self.new_index, self.dropped_buckets, self.new_edges, self.touched, self.clusters,
                    self.duplicates):
-            df.unpersist()
+            release(df)
 
 
 def _verify(pairs: DataFrame, texts: DataFrame, cfg: DedupConfig) -> DataFrame:

@@ -349,6 +349,15 @@ class _Shard:
             self._parquet = pq.ParquetWriter(self.path, records.schema, compression=codec)
         self._parquet.write_table(records, row_group_size=max(1, records.num_rows))  # one row group per call
 
+    def discard(self) -> None:
+        """Close the file handles of a shard that will not be published, ignoring errors (the write failed)."""
+        for handle in (self._parquet, self._stream, self._raw):
+            try:
+                if handle is not None:
+                    handle.close()
+            except Exception:
+                pass
+
     def close(self) -> ShardStats:
         if self._parquet is not None:
             self._parquet.close()
@@ -482,38 +491,45 @@ def export_table(spark: SparkSession, lake: str, opts: ExportOptions,
                  f"(total {total_rows:,} rows, {time.perf_counter() - t0:.1f}s)")
         current = None
 
-    for row in frame.toLocalIterator(prefetchPartitions=False):
-        table = pa.ipc.open_stream(pa.py_buffer(row[IPC_COLUMN])).read_all()
-        if not record_columns:
-            record_columns = [n for n in table.column_names if n not in HELPER_COLUMNS]
-        seen.add(table)
-        sizes, keys = table.column(H_SIZE).to_pylist(), table.column(H_KEY).to_pylist()
-        text_bytes, tokens = table.column(H_TEXT_BYTES).to_pylist(), table.column(H_TOKENS).to_pylist()
-        start = 0
-        for i, weight in enumerate(sizes):
-            if starts_new_shard(shard_rows, shard_bytes, weight, target_rows, target_bytes):
-                pending.append(table.slice(start, i - start))
-                close_shard()
-                start, shard_rows, shard_bytes, group_rows, group_bytes = i, 0, 0, 0, 0
-            elif starts_new_shard(group_rows, group_bytes, weight, ROW_GROUP_ROWS, ROW_GROUP_BYTES):
-                pending.append(table.slice(start, i - start))
-                flush()
-                start, group_rows, group_bytes = i, 0, 0
-            if current is None:
-                current = _Shard(os.path.join(staging, f"part-{len(shards):0{SHARD_INDEX_DIGITS}d}{extension}"),
-                                 opts)
-            st = current.stats
-            st.rows, st.uncompressed_bytes = st.rows + 1, st.uncompressed_bytes + weight
-            st.text_bytes, st.tokens = st.text_bytes + text_bytes[i], st.tokens + tokens[i]
-            st.first_id = st.first_id if st.first_id is not None else keys[i]
-            st.last_id = keys[i]
-            shard_rows, shard_bytes = shard_rows + 1, shard_bytes + weight
-            group_rows, group_bytes = group_rows + 1, group_bytes + weight
-        pending.append(table.slice(start))
-    if current is not None:
-        close_shard()
+    # A failure anywhere before the shards are published (a read error, a full or read-only disk mid-shard) leaves
+    # no staging folder behind, and the previous export in `out` untouched; the error itself propagates.
+    try:
+        for row in frame.toLocalIterator(prefetchPartitions=False):
+            table = pa.ipc.open_stream(pa.py_buffer(row[IPC_COLUMN])).read_all()
+            if not record_columns:
+                record_columns = [n for n in table.column_names if n not in HELPER_COLUMNS]
+            seen.add(table)
+            sizes, keys = table.column(H_SIZE).to_pylist(), table.column(H_KEY).to_pylist()
+            text_bytes, tokens = table.column(H_TEXT_BYTES).to_pylist(), table.column(H_TOKENS).to_pylist()
+            start = 0
+            for i, weight in enumerate(sizes):
+                if starts_new_shard(shard_rows, shard_bytes, weight, target_rows, target_bytes):
+                    pending.append(table.slice(start, i - start))
+                    close_shard()
+                    start, shard_rows, shard_bytes, group_rows, group_bytes = i, 0, 0, 0, 0
+                elif starts_new_shard(group_rows, group_bytes, weight, ROW_GROUP_ROWS, ROW_GROUP_BYTES):
+                    pending.append(table.slice(start, i - start))
+                    flush()
+                    start, group_rows, group_bytes = i, 0, 0
+                if current is None:
+                    current = _Shard(os.path.join(staging, f"part-{len(shards):0{SHARD_INDEX_DIGITS}d}{extension}"),
+                                     opts)
+                st = current.stats
+                st.rows, st.uncompressed_bytes = st.rows + 1, st.uncompressed_bytes + weight
+                st.text_bytes, st.tokens = st.text_bytes + text_bytes[i], st.tokens + tokens[i]
+                st.first_id = st.first_id if st.first_id is not None else keys[i]
+                st.last_id = keys[i]
+                shard_rows, shard_bytes = shard_rows + 1, shard_bytes + weight
+                group_rows, group_bytes = group_rows + 1, group_bytes + weight
+            pending.append(table.slice(start))
+        if current is not None:
+            close_shard()
 
-    _publish(out, staging, shards, opts.split, extension)
+        _publish(out, staging, shards, opts.split, extension)
+    finally:
+        if current is not None:
+            current.discard()
+        shutil.rmtree(staging, ignore_errors=True)
     summary = ExportSummary(out=out, table=opts.table, version=version, files=shards,
                             languages=dict(sorted(seen.languages.items())), run_ids=sorted(seen.run_ids))
     manifest = build_manifest(summary, opts, lake, df.schema, record_columns, committed)

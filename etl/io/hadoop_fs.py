@@ -17,6 +17,7 @@ from etl.io.sources import WET_SUFFIXES, has_scheme, is_remote
 BINARY_FILE = "binaryFile"
 GLOB_CHARS = "*?[{"
 PYTHON_ONLY_SCHEMES = ("http://", "https://", "s3://")
+S3A_SCHEME = "s3a://"
 
 
 def read_by_spark(path: str, always: bool = False) -> bool:
@@ -57,14 +58,15 @@ def _names_itself(item: str, listed: list[str]) -> bool:
     return not any(ch in item for ch in GLOB_CHARS) and len(listed) == 1 and listed[0].endswith("/" + name)
 
 
-def expand(spark: SparkSession, files: list[str]) -> tuple[list[str], list[str], list[str]]:
+def expand(spark: SparkSession, files: list[str], s3a_with_spark: bool = False) -> tuple[list[str], list[str], list[str]]:
     """(``files`` with each Hadoop-filesystem glob or directory replaced by its WET files, why items matched nothing,
-    the items that do not exist). Local paths and http(s)/s3 URLs pass through: preflight already expanded them."""
+    the items that do not exist). Local paths and http(s)/s3 URLs pass through: preflight already expanded them.
+    ``s3a_with_spark`` (ingest.read_with_spark): s3a:// items are listed through hadoop-aws too."""
     out: list[str] = []
     unmatched: list[str] = []
     missing: list[str] = []
     for item in files:
-        if not read_by_spark(item):
+        if not (read_by_spark(item) or (s3a_with_spark and item.startswith(S3A_SCHEME))):
             out.append(item)
             continue
         listed = list_files(spark, item)

@@ -14,27 +14,20 @@ from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 from etl import progress as stage_progress
 from etl import tables
 from etl.config import PipelineConfig
-from etl.silver.signals import arrow_signal_mapper, signal_schema, spark_ddl
-from etl.silver.urls import with_url_filters
+from etl.catalog import RUN_COLUMNS
+from etl.silver.scorers import BuiltinSignals, Scorer, declared_columns, scorers_for
 
-SILVER_DOCUMENTS = "silver/documents"
-# Added by etl.silver.urls (url_host is recomputed there from the URL).
-URL_SIGNAL_COLUMNS = (
-    "url_scheme", "url_domain", "url_tld", "url_path_depth", "url_hard_banned_hits", "url_soft_banned_hits",
-    "url_banned", "url_blocklisted", "url_allowlisted", "url_blocklisted_effective", "url_banned_effective",
-)
-BRONZE_COLUMNS = ("doc_id", "url", "url_host", "crawl_id", "warc_date", "cc_languages", "content_length", "text")
+SILVER_DOCUMENTS = tables.SILVER_DOCUMENTS
 SILVER_TABLE_PROPERTIES = {
     "delta.dataSkippingStatsColumns": "doc_id,language,warc_date,url_host,gopher_n_words",
     **tables.CDF,
 }
 SILVER_PARTITION_BY = ("crawl_id",)
-STAGE = "silver"
+STAGE = tables.STAGE_SILVER
 
 
 @dataclass
@@ -54,36 +47,27 @@ class SilverSummary:
 
 
 def with_signals(bronze: DataFrame, cfg: PipelineConfig) -> DataFrame:
-    """Bronze rows -> rows with normalised text and every Python-side signal (one vectorised pass)."""
-    s = cfg.silver
-    mapper = arrow_signal_mapper(s.languages, s.use_header_language, s.langid_max_chars, s.normalize)
-    return bronze.select(*BRONZE_COLUMNS).mapInArrow(mapper, spark_ddl(signal_schema()))
+    """Bronze rows -> rows with normalised text and every Python-side built-in signal (one vectorised pass)."""
+    return BuiltinSignals(cfg).apply(bronze)
 
 
-def with_model_score(df: DataFrame, model_path: str | None) -> DataFrame:
-    """The trained toxicity classifier's probability, or null when no model is configured."""
-    if not model_path:
-        return df.withColumn("tox_model_score", F.lit(None).cast(T.DoubleType()))
-    from etl.silver.toxicity_model import score_with_model
-
-    return score_with_model(df, model_path, text_col="text", out_col="tox_model_score")
-
-
-def silver_columns() -> list[str]:
-    """The silver table's column order (its schema contract)."""
-    base = [f.name for f in signal_schema()]
-    return base + list(URL_SIGNAL_COLUMNS) + ["tox_model_score", "silver_run_id", "scored_at"]
+def silver_columns(scorers: list[Scorer] | None = None) -> list[str]:
+    """The silver table's column order (its schema contract): document columns, every scorer's declared columns
+    (the built-in scorers' by default), run metadata."""
+    if scorers is None:
+        scorers = scorers_for(PipelineConfig())
+    return declared_columns(scorers) + [c.name for c in RUN_COLUMNS]
 
 
 def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConfig, run_id: str) -> DataFrame:
-    df = with_signals(bronze, cfg)
-    df = with_url_filters(df, spark, "url", cfg.silver.url_blocklist, cfg.silver.url_allowlist,
-                          ut1_categories=cfg.silver.url_blocklist_categories,
-                          banned_allowlist_path=cfg.silver.url_banned_allowlist)
-    df = with_model_score(df, cfg.silver.toxicity_model_path)
+    """Bronze rows -> silver rows: every scorer in turn, then run metadata; a select keeps the declared columns."""
+    scorers = scorers_for(cfg)
+    df = bronze
+    for scorer in scorers:
+        df = scorer.apply(df)
     df = df.withColumn("silver_run_id", F.lit(run_id)).withColumn(
         "scored_at", F.lit(datetime.now(timezone.utc)).cast("timestamp"))
-    return df.select(*silver_columns())
+    return df.select(*silver_columns(scorers))
 
 
 def run_silver(spark: SparkSession, cfg: PipelineConfig, run_id: str,

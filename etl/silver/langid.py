@@ -230,7 +230,7 @@ def detect_language(
             return by_script
     try:
         detector = _factory().create()
-        detector.append(prefix)
+        langdetect_fast.append_text(detector, prefix)
         candidates = langdetect_fast.get_probabilities(detector, _profiles())
     except LangDetectException:
         return NO_LANGUAGE

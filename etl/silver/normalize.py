@@ -62,9 +62,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import pandas as pd
+
+from etl.config import NormalizeOptions
 
 REPLACEMENT_CHAR = "\ufffd"
 UNICODE_MAX = 0x110000
@@ -115,29 +116,13 @@ _HSPACE_RE = re.compile(
 _EDGE_SPACE_RE = re.compile(r" *\n *")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
 _ARABIC_RE = re.compile("[\u0600-\u06ff]")
+# Runs of Arabic-block characters (with the spaces between words, so a line is one run): the only text that the
+# per-character table, whose keys are all in the Arabic block, can change.
+_ARABIC_RUN_RE = re.compile("[\u0600-\u06ff][\u0600-\u06ff \t]*")
 _REPEAT_RE = re.compile(r"([^\w\s])\1+")
 
 
-@dataclass(frozen=True)
-class NormalizeOptions:
-    """Switches for :func:`normalize_text`; the defaults are the silver-layer recipe."""
-
-    nfkc: bool = True
-    collapse_whitespace: bool = True
-    strip_control: bool = True
-    max_repeated_punct: int = 3
-    arabic_remove_tatweel: bool = True
-    arabic_remove_diacritics: bool = True
-    arabic_unify_alef: bool = True
-    arabic_alef_maqsura_to_yeh: bool = False
-    arabic_teh_marbuta_to_heh: bool = False
-    digits_to_ascii: bool = True
-
-    def __post_init__(self) -> None:
-        if self.max_repeated_punct < 0:
-            raise ValueError(f"max_repeated_punct must be >= 0, got {self.max_repeated_punct}")
-
-
+# The options live in config (a lower layer), which validates silver.normalize against them.
 DEFAULT_OPTIONS = NormalizeOptions()
 
 
@@ -194,7 +179,14 @@ def _char_table(opts: NormalizeOptions) -> dict[int, str | None]:
         for i, (arabic, persian) in enumerate(zip(ARABIC_INDIC_DIGITS, PERSIAN_DIGITS)):
             table[ord(arabic)] = table[ord(persian)] = str(i)
         table.update({ord(ch): repl for ch, repl in ARABIC_NUMBER_PUNCT.items()})
+    assert all(ARABIC_BLOCK[0] <= cp <= ARABIC_BLOCK[1] for cp in table), "_translate_arabic needs Arabic-block keys"
     return table
+
+
+def _translate_arabic(text: str, table: dict[int, str | None]) -> str:
+    """``text.translate(table)`` applied to the Arabic runs only: translate looks up every character in a dict, which
+    costs more than finding the runs when most of a document is in another script."""
+    return _ARABIC_RUN_RE.sub(lambda m: m.group().translate(table), text)
 
 
 def _collapse_punct(match: re.Match[str], limit: int) -> str:
@@ -232,7 +224,7 @@ def normalize_text(text: str | None, opts: NormalizeOptions = DEFAULT_OPTIONS) -
             text = _nfkc_safe(text)
         table = _char_table(opts)
         if table and _ARABIC_RE.search(text):
-            text = text.translate(table)
+            text = _translate_arabic(text, table)
         # Deletions above can leave base + combining mark side by side; settle them now.
         rounds = 0
         while (
@@ -240,7 +232,7 @@ def normalize_text(text: str | None, opts: NormalizeOptions = DEFAULT_OPTIONS) -
         ):
             text = unicodedata.normalize("NFC", text)
             if table:
-                text = text.translate(table)
+                text = _translate_arabic(text, table)
             rounds += 1
     if opts.collapse_whitespace:
         text = _collapse_whitespace(text)

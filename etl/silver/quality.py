@@ -9,10 +9,17 @@ drops the same documents as the filter does. The tokenisation is done once per d
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 
+try:  # pandas' hash table factorises a uint64 array at a third of pd.factorize's per-call overhead
+    from pandas._libs.hashtable import UInt64HashTable
+except ImportError:  # pragma: no cover - a pandas without it: the public, slower path
+    UInt64HashTable = None
+
+from etl.catalog import CHAR_WORDS_SUFFIX, QUALITY_SIGNAL_TYPES, WORD_SIGNALS
 from etl.silver.text_units import (
     NO_SPACE_UNIT,
     SYMBOL_CHARS,
@@ -23,59 +30,9 @@ from etl.silver.text_units import (
     split_words,
 )
 
-# name -> Spark SQL type, in column order.
-QUALITY_SIGNALS: dict[str, str] = {
-    "n_chars": "int",
-    # Gopher quality
-    "gopher_n_words": "int",
-    "gopher_mean_word_len": "double",
-    "gopher_hash_word_ratio": "double",
-    "gopher_ellipsis_word_ratio": "double",
-    "gopher_bullet_line_frac": "double",
-    "gopher_ellipsis_line_frac": "double",
-    "gopher_alpha_word_frac": "double",
-    "gopher_n_stop_words": "int",
-    # Gopher repetition
-    "gopher_rep_dup_para_frac": "double",
-    "gopher_rep_dup_para_char_frac": "double",
-    "gopher_rep_dup_line_frac": "double",
-    "gopher_rep_dup_line_char_frac": "double",
-    **{f"gopher_rep_top_{n}gram_char_frac": "double" for n in (2, 3, 4)},
-    **{f"gopher_rep_dup_{n}gram_char_frac": "double" for n in range(5, 11)},
-    # C4
-    "c4_n_lines": "int",
-    "c4_n_lines_kept": "int",
-    "c4_n_sentences": "int",
-    "c4_has_lorem_ipsum": "boolean",
-    "c4_has_curly_bracket": "boolean",
-    "c4_lines_too_long_word": "int",
-    "c4_lines_no_terminal_punct": "int",
-    "c4_lines_too_few_words": "int",
-    "c4_lines_javascript": "int",
-    "c4_lines_policy": "int",
-    # FineWeb
-    "fineweb_n_lines": "int",
-    "fineweb_line_punct_frac": "double",
-    "fineweb_short_line_frac": "double",
-    "fineweb_dup_line_char_frac": "double",
-    "fineweb_newline_word_ratio": "double",
-}
-
-# Signals whose value depends on how text is split into words. Each is stored twice: under datatrove's English
-# word splitting (the plain name, what datatrove's filters compute with their default parameters) and under
-# character splitting of scripts written without spaces (the same name + CHAR_WORDS_SUFFIX: each Han/Kana character
-# and each Thai/Lao/Khmer cluster is a word). Gold picks the second for the languages it lists in
-# `char_word_languages` (zh, ja, th by default), the way FineWeb2 picks a tokenizer per language, so switching a
-# language needs no recompute. Documents without such characters get the same value twice.
-CHAR_WORDS_SUFFIX = "_charwords"
-WORD_SIGNALS: tuple[str, ...] = (
-    "gopher_n_words", "gopher_mean_word_len", "gopher_hash_word_ratio", "gopher_ellipsis_word_ratio",
-    "gopher_alpha_word_frac", "gopher_n_stop_words",
-    *(f"gopher_rep_top_{n}gram_char_frac" for n in (2, 3, 4)),
-    *(f"gopher_rep_dup_{n}gram_char_frac" for n in range(5, 11)),
-    "c4_n_sentences", "fineweb_newline_word_ratio",
-)
-QUALITY_SIGNALS.update({name + CHAR_WORDS_SUFFIX: QUALITY_SIGNALS[name] for name in WORD_SIGNALS})
+# name -> Spark SQL type, in column order (etl.catalog: datatrove's order, then the *_charwords copies of
+# WORD_SIGNALS, the same value with each Han/Kana character or Thai/Lao/Khmer cluster a word).
+QUALITY_SIGNALS: dict[str, str] = QUALITY_SIGNAL_TYPES
 
 _PANDAS_DTYPES = {"int": "int32", "double": "float64", "boolean": "bool"}
 _EMPTY_VALUE = {"int": 0, "double": 0.0, "boolean": False}
@@ -125,7 +82,7 @@ def quality_signals(text: str | None) -> dict:
     try:
         out = _signals(text, split_no_space_scripts=False)
         if NO_SPACE_UNIT.search(text):
-            by_char = _signals(text, split_no_space_scripts=True)
+            by_char = _signals(text, split_no_space_scripts=True, word_signals_only=True)
             out.update({name + CHAR_WORDS_SUFFIX: by_char[name] for name in WORD_SIGNALS})
         else:  # nothing to split differently: the same words, so the same values
             out.update({name + CHAR_WORDS_SUFFIX: out[name] for name in WORD_SIGNALS})
@@ -152,11 +109,19 @@ def quality_signals_frame(texts: pd.Series) -> pd.DataFrame:
 _EMPTY_SIGNALS = {name: _EMPTY_VALUE[kind] for name, kind in QUALITY_SIGNALS.items()}
 
 
-def _signals(text: str, split_no_space_scripts: bool) -> dict:
+def _signals(text: str, split_no_space_scripts: bool, word_signals_only: bool = False) -> dict:
+    """The signals of one tokenisation; ``word_signals_only`` (the *_charwords pass) skips the line and paragraph
+    signals, which do not depend on how words are split, and returns at least every WORD_SIGNALS key."""
     words = split_words(text, split_no_space_scripts)
+    counts = Counter(words)  # distinct tokens in first-appearance order, shared by the Gopher signals
     out = {"n_chars": len(text)}
-    out.update(_gopher_quality(text, words))
-    out.update(_gopher_repetition(text, words))
+    out.update(_gopher_quality(text, words, counts, with_lines=not word_signals_only))
+    if word_signals_only:
+        out.update(_ngram_signals(words, len(text), counts))
+        out["c4_n_sentences"] = _c4(text, split_no_space_scripts)["c4_n_sentences"]
+        out["fineweb_newline_word_ratio"] = _ratio(text.count("\n"), len(words))
+        return out
+    out.update(_gopher_repetition(text, words, counts))
     out.update(_c4(text, split_no_space_scripts))
     out.update(_fineweb(text, len(words)))
     return out
@@ -166,31 +131,40 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def _gopher_quality(text: str, words: list[str]) -> dict:
+def _gopher_quality(text: str, words: list[str], counts: Counter, with_lines: bool = True) -> dict:
     n_tokens = len(words)
     n_words = word_chars = n_alpha = 0
-    counts: dict[str, int] = {}
-    for word in words:  # count each distinct token once, then weight by its count
-        counts[word] = counts.get(word, 0) + 1
-    for word, count in counts.items():
-        if word.strip(_SYMBOLS):
+    flags_of = _token_flags
+    if len(flags_of) > _TOKEN_FLAGS_MAX:
+        flags_of.clear()
+    for word, count in counts.items():  # each distinct token once, weighted by its count
+        flags = flags_of.get(word)
+        if flags is None:
+            flags = flags_of[word] = (bool(word.strip(_SYMBOLS)), _has_letter(word))
+        if flags[0]:
             n_words += count
             word_chars += count * len(word)
-        if _has_letter(word):
+        if flags[1]:
             n_alpha += count
-    lines = text.splitlines()
-    bullets = sum(1 for line in lines if line.lstrip().startswith(_BULLETS))
-    ellipsis_lines = sum(1 for line in lines if line.rstrip().endswith(_ELLIPSES))
-    return {
+    out = {
         "gopher_n_words": n_words,
         "gopher_mean_word_len": _ratio(word_chars, n_words),
         "gopher_hash_word_ratio": _ratio(text.count("#"), n_tokens),
         "gopher_ellipsis_word_ratio": _ratio(text.count("...") + text.count("…"), n_tokens),
-        "gopher_bullet_line_frac": _ratio(bullets, len(lines)),
-        "gopher_ellipsis_line_frac": _ratio(ellipsis_lines, len(lines)),
-        "gopher_alpha_word_frac": _ratio(n_alpha, n_tokens),
-        "gopher_n_stop_words": len(GOPHER_STOP_WORDS.intersection(counts)),
     }
+    if with_lines:  # keys in QUALITY_SIGNALS order
+        lines = text.splitlines()
+        bullets = sum(1 for line in lines if line.lstrip().startswith(_BULLETS))
+        ellipsis_lines = sum(1 for line in lines if line.rstrip().endswith(_ELLIPSES))
+        out["gopher_bullet_line_frac"] = _ratio(bullets, len(lines))
+        out["gopher_ellipsis_line_frac"] = _ratio(ellipsis_lines, len(lines))
+    out["gopher_alpha_word_frac"] = _ratio(n_alpha, n_tokens)
+    out["gopher_n_stop_words"] = len(GOPHER_STOP_WORDS.intersection(counts))
+    return out
+
+
+_TOKEN_FLAGS_MAX = 500_000  # tokens remembered per worker process; cleared when full to bound memory
+_token_flags: dict[str, tuple[bool, bool]] = {}  # token -> (has a non-symbol character, has a letter)
 
 
 def _has_letter(word: str) -> bool:
@@ -209,7 +183,7 @@ def _duplicates(items: list[str]) -> tuple[int, int]:
     return len(items) - len(unique), sum(map(len, items)) - sum(map(len, unique))
 
 
-def _gopher_repetition(text: str, words: list[str]) -> dict:
+def _gopher_repetition(text: str, words: list[str], counts: Counter | None = None) -> dict:
     n_chars = len(text)
     paragraphs = split_paragraphs(text)
     para_dups, para_dup_chars = _duplicates(paragraphs)
@@ -221,19 +195,32 @@ def _gopher_repetition(text: str, words: list[str]) -> dict:
         "gopher_rep_dup_line_frac": line_dups / len(lines),
         "gopher_rep_dup_line_char_frac": line_dup_chars / n_chars,
     }
-    out.update(_ngram_signals(words, n_chars))
+    out.update(_ngram_signals(words, n_chars, counts))
     return out
 
 
-def _ngram_signals(words: list[str], n_chars: int) -> dict:
-    """Top n-gram and duplicated n-gram character fractions over word n-grams, with integer n-gram ids."""
+def _factorize(values: np.ndarray) -> np.ndarray:
+    """Codes numbered by first appearance (pd.factorize's), through pandas' hash table directly when it has one."""
+    if UInt64HashTable is None:
+        return pd.factorize(values, sort=False)[0]
+    return UInt64HashTable(len(values)).factorize(values)[1]
+
+
+def _ngram_signals(words: list[str], n_chars: int, counts: Counter | None = None) -> dict:
+    """Top n-gram and duplicated n-gram character fractions over word n-grams, with integer n-gram ids.
+
+    Word ids are the first-appearance ranks of the distinct words (``counts`` keeps that order), the codes
+    pd.factorize gives. Once no n-gram repeats, no longer one can either, so the remaining fractions stay 0.
+    """
     out = {f"gopher_rep_top_{n}gram_char_frac": 0.0 for n in _TOP_NGRAM_SIZES}
     out.update({f"gopher_rep_dup_{n}gram_char_frac": 0.0 for n in _DUP_NGRAM_SIZES})
     n_words = len(words)
     if n_words < min(_TOP_NGRAM_SIZES):
         return out
-    codes, _ = pd.factorize(pd.Series(words, dtype=object), sort=False)
-    ids = codes.astype(np.uint64) + np.uint64(1)
+    if counts is None:
+        counts = Counter(words)
+    rank = dict(zip(counts, range(1, len(counts) + 1)))
+    ids = np.fromiter(map(rank.__getitem__, words), dtype=np.uint64, count=n_words)
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=n_words)
     cum = np.concatenate(([0], np.cumsum(lengths)))
     hashes = ids.copy()
@@ -246,42 +233,50 @@ def _ngram_signals(words: list[str], n_chars: int) -> dict:
         if n in _TOP_NGRAM_SIZES:
             out[f"gopher_rep_top_{n}gram_char_frac"] = _top_ngram_chars(hashes, window_chars, n) / n_chars
         else:
-            out[f"gopher_rep_dup_{n}gram_char_frac"] = _greedy_dup_chars(hashes, window_chars, n) / n_chars
+            repeated = _greedy_dup_chars(hashes, window_chars, n)
+            if repeated is None:
+                break  # no repeated n-gram: none of the longer ones repeats either
+            out[f"gopher_rep_dup_{n}gram_char_frac"] = repeated / n_chars
     return out
 
 
 def _top_ngram_chars(hashes: np.ndarray, window_chars: np.ndarray, n: int) -> int:
     """Characters covered by the most frequent n-gram (the first seen among ties), spaces between words included."""
-    codes, _ = pd.factorize(hashes, sort=False)  # codes follow first appearance, like a Counter's insertion order
+    codes = _factorize(hashes)  # codes follow first appearance, like a Counter's insertion order
     counts = np.bincount(codes)
     top = int(np.argmax(counts))
     first = int(np.argmax(codes == top))
     return (int(window_chars[first]) + n - 1) * int(counts[top])
 
 
-def _greedy_dup_chars(hashes: np.ndarray, window_chars: np.ndarray, n: int) -> int:
-    """Characters in n-grams that repeat an earlier one, scanning left to right and jumping past each repeat."""
-    codes, _ = pd.factorize(hashes, sort=False)
+def _greedy_dup_chars(hashes: np.ndarray, window_chars: np.ndarray, n: int) -> int | None:
+    """Characters in n-grams that repeat an earlier one, scanning left to right and jumping past each repeat;
+    None when no n-gram repeats at all."""
+    codes = _factorize(hashes)
     # codes are numbered by first appearance, so an n-gram is new exactly when its code exceeds all before it
     running_max = np.maximum.accumulate(codes)
     first_seen = np.empty(len(codes), dtype=bool)
     first_seen[0] = True
     first_seen[1:] = codes[1:] > running_max[:-1]
     if first_seen.all():
-        return 0
+        return None
     start = int(np.argmin(first_seen))  # before the first repeat every n-gram is simply remembered
     seen = set(codes[:start].tolist())
-    codes_list = codes.tolist()
-    chars = window_chars.tolist()
-    repeated, idx, end = 0, start, len(codes_list)
-    while idx < end:
-        code = codes_list[idx]
+    # An n-gram that occurs once in the document is never found in `seen` and causes no jump, so the scan visits
+    # only the positions of n-grams that occur more than once (the same result as stepping through every one).
+    occurs = np.bincount(codes)
+    candidates = np.flatnonzero(occurs[codes[start:]] > 1) + start
+    codes_list = codes[candidates].tolist()
+    chars = window_chars[candidates].tolist()
+    repeated, next_idx = 0, start
+    for idx, code, size in zip(candidates.tolist(), codes_list, chars):
+        if idx < next_idx:
+            continue  # inside the n-gram just counted
         if code in seen:
-            repeated += chars[idx]
-            idx += n
+            repeated += size
+            next_idx = idx + n
         else:
             seen.add(code)
-            idx += 1
     return repeated
 
 
@@ -291,9 +286,10 @@ def _c4(text: str, split_no_space_scripts: bool) -> dict:
     has_lorem = has_curly = False
     kept = sentences = 0
     for raw in lines:
-        line = raw.strip()
-        words = _c4_line_words(line, split_no_space_scripts)
-        if any(len(word) > C4_MAX_WORD_LEN for word in words):
+        line = stripped = raw.strip()
+        # a word longer than C4_MAX_WORD_LEN needs a longer line, so shorter lines skip the word split here
+        if len(line) > C4_MAX_WORD_LEN and any(
+                len(word) > C4_MAX_WORD_LEN for word in _c4_line_words(line, split_no_space_scripts)):
             counts["too_long_word"] += 1
             continue
         if "[" in line:
@@ -301,7 +297,7 @@ def _c4(text: str, split_no_space_scripts: bool) -> dict:
         if not _c4_line_ended(line, split_no_space_scripts):
             counts["no_terminal_punct"] += 1
             continue
-        if len(words) < C4_MIN_WORDS_PER_LINE:
+        if len(_c4_line_words(stripped, split_no_space_scripts)) < C4_MIN_WORDS_PER_LINE:
             counts["too_few_words"] += 1
             continue
         lower = line.lower()

@@ -14,41 +14,29 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from etl.catalog import DOCUMENT_COLUMNS, LANGUAGE_SIGNALS, QUALITY_SIGNALS, TOXICITY_SIGNALS
 from etl.silver.langid import cc_to_langdetect, detect_series, header_rules_out, normalise_lang
 from etl.silver.normalize import NormalizeOptions, normalize_series
-from etl.silver.quality import QUALITY_SIGNALS, quality_signals_frame
-from etl.silver.toxicity import FLOAT_COLUMNS as TOXICITY_FLOAT_COLUMNS
-from etl.silver.toxicity import OUTPUT_COLUMNS as TOXICITY_COLUMNS
-from etl.silver.toxicity import STRING_COLUMNS as TOXICITY_STRING_COLUMNS
+from etl.silver.quality import quality_signals_frame
 from etl.silver.toxicity import score_toxicity_series
 
-# Bronze columns carried into silver unchanged.
-PASSTHROUGH = (
-    ("doc_id", pa.string()), ("url", pa.string()), ("url_host", pa.string()), ("crawl_id", pa.string()),
-    ("warc_date", pa.timestamp("us", tz="UTC")), ("cc_languages", pa.list_(pa.string())),
-    ("content_length", pa.int64()),
-)
-ARROW_TYPES = {"int": pa.int32(), "double": pa.float64(), "boolean": pa.bool_(), "string": pa.string()}
-TOXICITY_TYPES = {
-    c: "string" if c in TOXICITY_STRING_COLUMNS else "double" if c in TOXICITY_FLOAT_COLUMNS else "int"
-    for c in TOXICITY_COLUMNS}
+ARROW_TYPES = {"int": pa.int32(), "bigint": pa.int64(), "double": pa.float64(), "boolean": pa.bool_(),
+               "string": pa.string(), "timestamp": pa.timestamp("us", tz="UTC"), "array<string>": pa.list_(pa.string())}
+# Bronze columns carried into silver unchanged (text is replaced by its normalised form).
+PASSTHROUGH = tuple((c.name, ARROW_TYPES[c.type]) for c in DOCUMENT_COLUMNS if c.name != "text")
+# The columns this pass declares, in order (the catalog describes each).
+BUILTIN_SIGNALS = LANGUAGE_SIGNALS + QUALITY_SIGNALS + TOXICITY_SIGNALS
+TOXICITY_TYPES = {c.name: c.type for c in TOXICITY_SIGNALS}
 LANGUAGE_SOURCE_DETECTED, LANGUAGE_SOURCE_HEADER, LANGUAGE_SOURCE_NONE = "langdetect", "cc_header", "none"
 
 
 def signal_schema() -> pa.Schema:
     """Arrow schema of what `compute_signals` returns (the silver table minus run metadata and Spark-side signals)."""
-    fields = [pa.field(n, t) for n, t in PASSTHROUGH]
-    fields += [pa.field("text", pa.string()), pa.field("language", pa.string()),
-               pa.field("language_score", pa.float64()), pa.field("language_source", pa.string()),
-               pa.field("header_language", pa.string())]
-    fields += [pa.field(n, ARROW_TYPES[t]) for n, t in QUALITY_SIGNALS.items()]
-    fields += [pa.field(n, ARROW_TYPES[t]) for n, t in TOXICITY_TYPES.items()]
-    return pa.schema(fields)
+    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in DOCUMENT_COLUMNS + BUILTIN_SIGNALS])
 
 
 def spark_ddl(schema: pa.Schema) -> str:
-    names = {pa.string(): "string", pa.float64(): "double", pa.int32(): "int", pa.int64(): "bigint",
-             pa.bool_(): "boolean", pa.timestamp("us", tz="UTC"): "timestamp", pa.list_(pa.string()): "array<string>"}
+    names = {arrow: spark for spark, arrow in ARROW_TYPES.items()}
     return ", ".join(f"{f.name} {names[f.type]}" for f in schema)
 
 
@@ -86,8 +74,8 @@ def compute_signals(pdf: pd.DataFrame, languages: frozenset[str], use_header: bo
         pa.array(source, pa.string()),
         pa.array(header_langs, pa.string()),
     ]
-    for name, kind in QUALITY_SIGNALS.items():
-        arrays.append(pa.array(quality[name].to_numpy(), ARROW_TYPES[kind], mask=skip))
+    for signal in QUALITY_SIGNALS:
+        arrays.append(pa.array(quality[signal.name].to_numpy(), ARROW_TYPES[signal.type], mask=skip))
     for name, kind in TOXICITY_TYPES.items():
         # Obscenity columns are null (NA/NaN) for a language without a list; object values keep ints exact.
         column = tox[name]

@@ -24,6 +24,7 @@ import re
 import sys
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 # --- character classes -------------------------------------------------------------------------------------
 
@@ -395,16 +396,16 @@ def split_words(text: str, split_no_space_scripts: bool = True) -> list[str]:
     cache = _chunk_caches[split_no_space_scripts]
     if len(cache) > _CACHE_MAX:
         cache.clear()
-    words: list[str] = []
-    extend = words.extend
-    for chunk in text.split():
-        tokens = cache.get(chunk)
-        if tokens is None:
-            tokens = _split_chunk(chunk, split_no_space_scripts)
-            if len(chunk) <= _LONG_CHUNK:
-                cache[chunk] = tokens
-        extend(tokens)
-    return words
+    chunks = text.split()
+    found = list(map(cache.get, chunks))  # one C-level pass; only chunks never seen before take the Python path
+    if None in found:
+        for i, tokens in enumerate(found):
+            if tokens is None:
+                chunk = chunks[i]
+                found[i] = tokens = _split_chunk(chunk, split_no_space_scripts)
+                if len(chunk) <= _LONG_CHUNK:
+                    cache[chunk] = tokens
+    return list(chain.from_iterable(found))
 
 
 # --- lines, paragraphs, sentences -----------------------------------------------------------------------------

@@ -48,7 +48,6 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from etl.config import REFINEDWEB_UT1_CATEGORIES
-from etl.gold.rules import Rule
 from etl.silver.toxicity import LDNOOBW_DIR, LDNOOBW_NON_LIST_SUFFIXES, RESOURCES_DIR, resource_files
 
 # --- URL anatomy (Java regex syntax; regexp_extract returns "" when the pattern does not match) ---
@@ -607,10 +606,3 @@ def with_url_filters(
     """:func:`with_url_signals` then :func:`with_domain_lists`: every column the URL rules read."""
     signals = with_url_signals(df, url_col, banned_allowlist_path)
     return with_domain_lists(signals, spark, blocklist_path, allowlist_path, ut1_categories=ut1_categories)
-
-
-# Gold rules (family "url"), same polarity as etl.gold.rules: the document is dropped when the rule fires.
-URL_RULES: tuple[Rule, ...] = (
-    Rule("url", "blocklisted_domain", "url_blocklisted_effective", "==", True),
-    Rule("url", "banned_word", "url_banned_effective", "==", True),
-)

@@ -14,13 +14,13 @@ from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
 from etl import tables
-from etl.cli import EXIT_OK, EXIT_USAGE
+from etl.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from etl.cli.export import export_main
 from etl.config import PipelineConfig
 from etl.gold.build import GOLD_DOCUMENTS, GOLD_DOCUMENT_COLUMNS, GOLD_DUPLICATES
 from etl.gold.export import (DATA_DIR, ID_COLUMN, MANIFEST, TEXT_COLUMN, TIMESTAMP_FORMAT, WORD_RE, plan_shards,
                              shard_name, starts_new_shard)
 from etl.gold import export
-from etl.jobs_export import export_main
 from etl.pipeline import refresh
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -238,3 +238,30 @@ def test_shard_planning_is_exact_by_rows_and_near_the_byte_target():
         start += n
     assert plan_shards([500, 1, 1], target_bytes=100) == [1, 2]  # a row larger than the target is a shard alone
     assert not starts_new_shard(0, 0, 10**9, target_rows=1, target_bytes=1)  # never an empty shard
+
+
+def test_a_failure_mid_shard_cleans_staging_and_keeps_the_previous_export(spark, built, tmp_path, monkeypatch,
+                                                                          capsys):
+    out = tmp_path / "o"
+    assert run("--lake", built["lake"], "--out", out, "--shard-rows", 10) == EXIT_OK
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    opened = []
+    real_init = export._Shard.__init__
+
+    def second_shard_fails(self, path, opts):  # as a read-only or full disk would, once the first shard is written
+        opened.append(path)
+        if len(opened) == 2:
+            raise PermissionError(13, "Read-only file system", path)
+        real_init(self, path, opts)
+
+    monkeypatch.setattr(export._Shard, "__init__", second_shard_fails)
+    opts = export.ExportOptions(out=str(out), shard_rows=10, overwrite=True)
+    with pytest.raises(PermissionError, match="Read-only"):
+        export.export_table(spark, built["lake"], opts, progress=lambda _: None)
+    assert len(opened) == 2
+    assert not (out / export.STAGING_DIR).exists()
+    assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    opened.clear()
+    capsys.readouterr()
+    assert run("--lake", built["lake"], "--out", out, "--shard-rows", 10, "--overwrite") == EXIT_FAILURE
+    assert "export: failed" in capsys.readouterr().err and not (out / export.STAGING_DIR).exists()

@@ -244,7 +244,7 @@ class Outcome:
 
 
 def judge(base: Base, mutant: Mutant, rows: list[dict]) -> Outcome:
-    """Compare the envelope rows of one mutant (etl.bronze.records.file_batches) with the oracle."""
+    """Compare the envelope rows of one mutant (etl.bronze.reading.file_batches) with the oracle."""
     docs = [r for r in rows if r["kind"] == "document"]
     quarantine = [r for r in rows if r["kind"] == "quarantine"]
     status = next(r["status"] for r in rows if r["kind"] == "file")
@@ -262,7 +262,7 @@ def judge(base: Base, mutant: Mutant, rows: list[dict]) -> Outcome:
 
 def read_mutant(mutant: Mutant, workdir: Path) -> list[dict]:
     """Write the mutant to a file and read it the way bronze does."""
-    from etl.bronze.records import file_batches
+    from etl.bronze.reading import file_batches
     from etl.config import IngestConfig
 
     path = workdir / f"mutant-{mutant.name.split(':')[0]}.wet"

@@ -11,12 +11,12 @@ from urllib.parse import quote
 import pytest
 from pyspark.sql import types as T
 
+from etl.catalog import URL_RULES
 from etl.gold.rules import first_failure, with_overrides
 from etl.silver.urls import (
     HARD_BANNED_TERMS,
     MULTI_LABEL_PUBLIC_SUFFIXES,
     REFINEDWEB_UT1_CATEGORIES,
-    URL_RULES,
     WHOLE_TOKEN_HARD_TERMS,
     banned_url_terms,
     load_banned_allowlist,

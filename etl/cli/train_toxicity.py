@@ -1,11 +1,11 @@
-"""The job behind jobs/train_toxicity.py: train the toxicity classifier on labelled tables, evaluate, save."""
+"""`train_toxicity` / `cc-etl train-toxicity`: train the toxicity classifier on labelled tables, evaluate, save."""
 
 from __future__ import annotations
 
 import os
 from urllib.parse import urlparse
 
-from etl.cli import UsageError, base_parser, config_from_args, run_job
+from etl.cli.common import UsageError, base_parser, config_from_args, run_job, session
 
 TRAIN_EPILOG = """examples:
   python jobs/train_toxicity.py --recipe default --model-out models/toxicity        # the six real sets + Jigsaw sample
@@ -69,7 +69,6 @@ def train_main(argv: list[str] | None = None) -> int:
         from etl.silver.toxicity_datasets import load_dataset
         from etl.silver.toxicity_model import ToxicityModelConfig, load_labelled
         from etl.silver.toxicity_training import config_lines, fit, save
-        from etl.spark import get_spark
 
         overrides = {k: v for k, v in (("reg_param", args.reg_param), ("max_iter", args.max_iter)) if v is not None}
         try:
@@ -77,7 +76,7 @@ def train_main(argv: list[str] | None = None) -> int:
             frames = [load_dataset(name, args.data_root) for name in names]
         except (ValueError, FileNotFoundError) as exc:
             raise UsageError(str(exc)) from None
-        spark = get_spark(config_from_args(args).spark)
+        spark = session(config_from_args(args), delta=False)
         for path in args.input:
             try:  # labelled sets are small (thousands to a few million rows): the driver holds them
                 frames.append(load_labelled(spark, path).toPandas().assign(dataset=path))

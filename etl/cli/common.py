@@ -1,4 +1,4 @@
-"""Command-line plumbing shared by every job: arguments, config loading, exit codes, summaries.
+"""Command-line plumbing shared by every job: the common arguments, config loading, the session, exit codes.
 
 Exit codes (the contract in DESIGN.md): 0 success (also when bad input was quarantined), 2 bad arguments or config
 (one line naming the problem), 1 failure.
@@ -51,6 +51,27 @@ def config_from_args(args: argparse.Namespace, extra: dict | None = None) -> Pip
     return cfg
 
 
+def session(cfg: PipelineConfig, delta: bool = True):
+    """The job's SparkSession (checked for Delta unless `delta` is False); prints where its UI is, if it has one."""
+    from etl.spark import classic_context, get_spark, require_delta
+
+    spark = get_spark(cfg.spark)
+    if delta:
+        require_delta(spark)
+    context = classic_context(spark)
+    url = context.uiWebUrl if context is not None else None
+    if url:  # None when the UI is off (spark.ui_enabled=false) and on Spark Connect
+        print(f"spark UI: {url}", file=sys.stderr, flush=True)
+    return spark
+
+
+def require_table(spark, cfg: PipelineConfig, name: str, hint: str) -> None:
+    from etl import tables
+
+    if not tables.exists(spark, cfg.lake, name):
+        raise UsageError(f"no {name} table under {cfg.lake}: {hint}")
+
+
 def run_job(name: str, body: Callable[[], list[str]]) -> int:
     """Run a job body, print its summary lines, map errors to exit codes."""
     t0 = time.perf_counter()
@@ -71,21 +92,3 @@ def run_job(name: str, body: Callable[[], list[str]]) -> int:
         print(line)
     print(f"{name}: done in {time.perf_counter() - t0:.1f}s")
     return EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`cc-etl <job> ...`: the wheel's single entry point (used by Databricks jobs and cron)."""
-    from etl.jobs import JOBS
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    names = ", ".join(sorted(JOBS))
-    if argv and argv[0] == "--version":
-        print(f"cc-etl {__version__}")
-        return EXIT_OK
-    if argv and argv[0] not in JOBS and argv[0] not in ("-h", "--help"):
-        print(f"cc-etl: unknown job {argv[0]!r} (known: {names})", file=sys.stderr)
-        return EXIT_USAGE
-    if not argv or argv[0] in ("-h", "--help"):
-        print(f"usage: cc-etl {{{names}}} [options]   (cc-etl <job> --help for each)")
-        return EXIT_OK if argv else EXIT_USAGE
-    return JOBS[argv[0]](argv[1:])

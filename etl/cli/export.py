@@ -1,10 +1,10 @@
-"""The job behind jobs/export.py: a lake table (gold/documents by default) -> JSONL/Parquet shards + manifest."""
+"""`export` / `cc-etl export`: a lake table (gold/documents by default) -> JSONL/Parquet shards + manifest."""
 
 from __future__ import annotations
 
 import re
 
-from etl.cli import UsageError, base_parser, config_from_args, run_job
+from etl.cli.common import UsageError, base_parser, config_from_args, run_job, session
 from etl.gold.export import (DATA_DIR, DEFAULT_SHARD_BYTES, DEFAULT_SPLIT, DEFAULT_TABLE, EXTENSIONS, FORMATS,
                              MANIFEST, SIZE_MEASURE, TOKEN_METHOD, ExportOptions, ExportUsageError, validate)
 
@@ -82,11 +82,8 @@ def export_main(argv: list[str] | None = None) -> int:
         try:
             validate(opts)  # before Spark starts: seconds to a clear error
             from etl.gold.export import export_table
-            from etl.spark import get_spark, require_delta
 
-            spark = get_spark(cfg.spark)
-            require_delta(spark)
-            return export_table(spark, cfg.lake, opts).lines()
+            return export_table(session(cfg), cfg.lake, opts).lines()
         except ExportUsageError as exc:
             raise UsageError(str(exc)) from None
 

@@ -1,0 +1,322 @@
+"""The catalog: every silver signal and every gold rule, with its type, family and meaning, kept as plain data.
+
+The bottom of the package (it imports nothing from etl), so every layer may read it: silver's schema, gold's
+decisions, config validation, the report's "drops when" column, the dataset card and the Delta column comments.
+Adding a rule over an existing signal is one entry in RULES; a rule over a new signal is that plus one entry in
+SIGNALS and the function that computes it (CONTRIBUTING.md walks through both).
+
+Polarity: a rule DROPS a document when ``signal op threshold`` holds; a null signal never fires.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+             "!=": operator.ne}
+# Column types as Spark SQL spells them; silver's Arrow schema maps them (etl.silver.signals).
+SIGNAL_TYPES = ("int", "bigint", "double", "boolean", "string", "timestamp", "array<string>")
+
+# Families in evaluation order: cheap and decisive first, so the first rule that fires names the cheapest reason.
+FAMILY_ORDER = ("language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity",
+                "quality_model")
+FAMILY_DESCRIPTIONS = {
+    "language": "language identification: unwanted, undetected or unsure",
+    "url": "RefinedWeb-style URL filters: blocklisted domains and banned words in the URL",
+    "gopher_quality": "Gopher (MassiveText) quality heuristics, datatrove's GopherQualityFilter",
+    "gopher_repetition": "Gopher repetition heuristics, datatrove's GopherRepetitionFilter",
+    "c4": "C4 document rules, datatrove's C4QualityFilter",
+    "fineweb": "FineWeb's extra quality rules, datatrove's FineWebQualityFilter",
+    "badwords": "LDNOOBW obscene-word ratio in the document's own language",
+    "toxicity": "toxicity lexicon tier and the trained classifier's score",
+    "quality_model": "a trained quality classifier (reference text vs the crawl), DCLM / FineWeb-Edu style",
+}
+
+# Word-splitting-dependent signals are stored twice; this suffix names the character-split copy (etl.silver.quality).
+CHAR_WORDS_SUFFIX = "_charwords"
+TOXICITY_DIMENSIONS = ("race_origin", "gender_sex", "religion", "ability", "violence")
+TOXICITY_TIERS = ("none", "mild", "toxic")
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One silver column: name, Spark SQL type, the family that computes it, and what it means."""
+
+    name: str
+    type: str
+    family: str
+    description: str
+
+    def __post_init__(self) -> None:
+        if self.type not in SIGNAL_TYPES:
+            raise ValueError(f"signal {self.name}: unknown type {self.type!r} (use one of {SIGNAL_TYPES})")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One drop condition: the document is dropped when ``signals[signal] <op> threshold`` holds.
+
+    ``config_key`` names the config value that sets the threshold when the rule's default lives in config
+    (e.g. gold.min_language_score); every other threshold is overridden by ``gold.rule_overrides``.
+    """
+
+    family: str
+    name: str
+    signal: str
+    op: str
+    threshold: float | int | bool | None
+    description: str = ""
+    config_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.op not in OPERATORS:
+            raise ValueError(f"rule {self.key}: unknown operator {self.op!r} (use one of {sorted(OPERATORS)})")
+
+    @property
+    def key(self) -> str:
+        """``family:name``, the id used in drop reasons and overrides."""
+        return f"{self.family}:{self.name}"
+
+    def fires(self, signals) -> bool:
+        """True when this rule drops the document; a missing or None signal (or threshold) never fires."""
+        value = signals.get(self.signal)
+        return value is not None and self.threshold is not None and bool(OPERATORS[self.op](value, self.threshold))
+
+
+def _signals(family: str, rows) -> tuple[Signal, ...]:
+    return tuple(Signal(name, kind, family, text) for name, kind, text in rows)
+
+
+def _rules(family: str, rows) -> tuple[Rule, ...]:
+    return tuple(Rule(family, name, signal, op, threshold, text) for name, signal, op, threshold, text in rows)
+
+
+# --- signals, in silver's column order --------------------------------------------------------------------------
+
+DOCUMENT_COLUMNS = _signals("document", [
+    ("doc_id", "string", "blake2b-128 of the WARC-Record-ID (or of the source's own id), hex: the key everywhere"),
+    ("url", "string", "WARC-Target-URI of the page"),
+    ("url_host", "string", "host of the URL: lower case, no userinfo or port, www. kept"),
+    ("crawl_id", "string", "Common Crawl crawl, e.g. CC-MAIN-2024-22 (from warcinfo or the file path)"),
+    ("warc_date", "timestamp", "WARC-Date: when the page was fetched"),
+    ("cc_languages", "array<string>", "Common Crawl's CLD2 languages (ISO 639-3), most likely first"),
+    ("content_length", "bigint", "payload bytes as declared (and verified) in the WARC header"),
+    ("text", "string", "the page text after silver's Unicode normalisation"),
+])
+
+LANGUAGE_SIGNALS = _signals("language", [
+    ("language", "string", "detected language (ISO 639-1 where one exists); Common Crawl's when it rules the page out"),
+    ("language_score", "double", "langdetect's probability of `language`; null when taken from the header"),
+    ("language_source", "string", "where `language` came from: langdetect, cc_header or none"),
+    ("header_language", "string", "Common Crawl's most likely language, as a canonical code"),
+])
+
+_QUALITY_ROWS = [
+    ("n_chars", "int", "characters in the normalised text", "gopher_repetition"),
+    ("gopher_n_words", "int", "words (datatrove's English word splitting, punctuation tokens removed)",
+     "gopher_quality"),
+    ("gopher_mean_word_len", "double", "mean characters per word", "gopher_quality"),
+    ("gopher_hash_word_ratio", "double", "'#' symbols per word", "gopher_quality"),
+    ("gopher_ellipsis_word_ratio", "double", "ellipses ('...', '…') per word", "gopher_quality"),
+    ("gopher_bullet_line_frac", "double", "share of lines that start with a bullet", "gopher_quality"),
+    ("gopher_ellipsis_line_frac", "double", "share of lines that end with an ellipsis", "gopher_quality"),
+    ("gopher_alpha_word_frac", "double", "share of words with at least one alphabetic character",
+     "gopher_quality"),
+    ("gopher_n_stop_words", "int", "Gopher's English stop words present (the, be, to, of, and, that, have, with)",
+     "gopher_quality"),
+    ("gopher_rep_dup_para_frac", "double", "share of paragraphs that repeat an earlier one", "gopher_repetition"),
+    ("gopher_rep_dup_para_char_frac", "double", "share of characters in repeated paragraphs", "gopher_repetition"),
+    ("gopher_rep_dup_line_frac", "double", "share of lines that repeat an earlier one", "gopher_repetition"),
+    ("gopher_rep_dup_line_char_frac", "double", "share of characters in repeated lines", "gopher_repetition"),
+    *[(f"gopher_rep_top_{n}gram_char_frac", "double",
+       f"share of characters covered by the most frequent word {n}-gram", "gopher_repetition") for n in (2, 3, 4)],
+    *[(f"gopher_rep_dup_{n}gram_char_frac", "double",
+       f"share of characters covered by repeated word {n}-grams", "gopher_repetition") for n in range(5, 11)],
+    ("c4_n_lines", "int", "lines in the text", "c4"),
+    ("c4_n_lines_kept", "int", "lines C4's line filters would keep", "c4"),
+    ("c4_n_sentences", "int", "sentences in the lines C4 keeps", "c4"),
+    ("c4_has_lorem_ipsum", "boolean", "the text contains 'lorem ipsum'", "c4"),
+    ("c4_has_curly_bracket", "boolean", "the text contains '{' (code or templates)", "c4"),
+    ("c4_lines_too_long_word", "int", "lines dropped for a word over 1000 characters", "c4"),
+    ("c4_lines_no_terminal_punct", "int", "lines dropped for not ending in terminal punctuation", "c4"),
+    ("c4_lines_too_few_words", "int", "lines dropped for having fewer than 3 words", "c4"),
+    ("c4_lines_javascript", "int", "lines dropped for mentioning javascript", "c4"),
+    ("c4_lines_policy", "int", "lines dropped for cookie/terms/privacy policy phrases", "c4"),
+    ("fineweb_n_lines", "int", "non-empty lines", "fineweb"),
+    ("fineweb_line_punct_frac", "double", "share of lines that end with terminal punctuation", "fineweb"),
+    ("fineweb_short_line_frac", "double", "share of lines of at most 30 characters", "fineweb"),
+    ("fineweb_dup_line_char_frac", "double", "share of characters in duplicated lines", "fineweb"),
+    ("fineweb_newline_word_ratio", "double", "newlines per word (list-like pages)", "fineweb"),
+]
+# Stored twice: datatrove's English word splitting under the plain name, character splitting of scripts written
+# without spaces under name + CHAR_WORDS_SUFFIX; gold reads the second for GoldConfig.char_word_languages.
+WORD_SIGNALS: tuple[str, ...] = (
+    "gopher_n_words", "gopher_mean_word_len", "gopher_hash_word_ratio", "gopher_ellipsis_word_ratio",
+    "gopher_alpha_word_frac", "gopher_n_stop_words",
+    *(f"gopher_rep_top_{n}gram_char_frac" for n in (2, 3, 4)),
+    *(f"gopher_rep_dup_{n}gram_char_frac" for n in range(5, 11)),
+    "c4_n_sentences", "fineweb_newline_word_ratio",
+)
+_quality_by_name = {name: (kind, text, family) for name, kind, text, family in _QUALITY_ROWS}
+QUALITY_SIGNALS = tuple(Signal(name, kind, family, text) for name, kind, text, family in _QUALITY_ROWS) + tuple(
+    Signal(name + CHAR_WORDS_SUFFIX, _quality_by_name[name][0], _quality_by_name[name][2],
+           _quality_by_name[name][1] + ", with each Han/Kana character or Thai/Lao/Khmer cluster a word")
+    for name in WORD_SIGNALS)
+
+TOXICITY_SIGNALS = _signals("toxicity", [
+    *[(f"tox_{d}", "int", f"lexicon weight of {d.replace('_', '/')} terms near a hostile cue")
+      for d in TOXICITY_DIMENSIONS],
+    ("tox_total", "int", "sum of the tox_* dimension weights"),
+    ("tox_tier", "string", "lexicon tier: none, mild or toxic"),
+]) + _signals("badwords", [
+    ("obscenity_hits", "int", "LDNOOBW words of the document's language; null without a list for it"),
+    ("obscenity_per_1k_words", "double", "obscenity_hits per 1000 words"),
+    ("obscenity_word_ratio", "double", "obscenity_hits per word (the badwords rule's signal)"),
+])
+
+URL_SIGNALS = _signals("url", [
+    ("url_scheme", "string", "URL scheme, lower case"),
+    ("url_domain", "string", "registered domain (eTLD+1); the host for an IP address"),
+    ("url_tld", "string", "last label of the host"),
+    ("url_path_depth", "int", "non-empty path segments"),
+    ("url_hard_banned_hits", "int", "URL tokens holding a hard-banned word (RefinedWeb), minus the allow-list"),
+    ("url_soft_banned_hits", "int", "URL tokens that are a soft-banned word"),
+    ("url_banned", "boolean", "RefinedWeb's verdict on words alone (>= 1 hard or >= 2 soft words)"),
+    ("url_blocklisted", "boolean", "the host or a parent domain is on a blocklist"),
+    ("url_allowlisted", "boolean", "the host or a parent domain is on an allowlist"),
+    ("url_blocklisted_effective", "boolean", "blocklisted and not allowlisted (the allowlist wins)"),
+    ("url_banned_effective", "boolean", "banned by URL words and not allowlisted"),
+])
+
+MODEL_SIGNALS = _signals("toxicity", [
+    ("tox_model_score", "double", "the trained toxicity classifier's probability; null without a model"),
+])
+
+QUALITY_MODEL_SIGNALS = _signals("quality_model", [
+    ("quality_model_score", "double",
+     "the trained quality classifier's probability that the text is like the reference set; null without a model"),
+])
+
+RUN_COLUMNS = _signals("run", [
+    ("silver_run_id", "string", "the refresh that scored the row"),
+    ("scored_at", "timestamp", "when the row was scored (UTC)"),
+])
+
+# What silver's fused Arrow pass computes (etl.silver.signals), after the document columns.
+BUILTIN_SCORER_SIGNALS = LANGUAGE_SIGNALS + QUALITY_SIGNALS + TOXICITY_SIGNALS
+SIGNALS: tuple[Signal, ...] = (DOCUMENT_COLUMNS + BUILTIN_SCORER_SIGNALS + URL_SIGNALS + MODEL_SIGNALS
+                               + QUALITY_MODEL_SIGNALS + RUN_COLUMNS)
+SIGNALS_BY_NAME = {signal.name: signal for signal in SIGNALS}
+QUALITY_SIGNAL_TYPES: dict[str, str] = {signal.name: signal.type for signal in QUALITY_SIGNALS}
+
+# Gold derives these booleans just before deciding (etl.gold.decisions) and drops them again.
+DERIVED_SIGNALS = _signals("gold", [
+    ("_language_missing", "boolean", "no language was detected"),
+    ("_language_unwanted", "boolean", "the language is not one of silver.languages"),
+    *[(f"_tox_tier_{tier}", "boolean", f"the lexicon tier is {tier}") for tier in TOXICITY_TIERS[1:]],
+])
+
+# --- rules, in evaluation order within each family --------------------------------------------------------------
+# The quality families follow datatrove 0.10's own check order with its default parameters, so the first rule that
+# fires names the same reason datatrove would give.
+
+LANGUAGE_RULES = (
+    Rule("language", "not_wanted", "_language_unwanted", "==", True,
+         "the language is not one of silver.languages (only when that list is set)"),
+    Rule("language", "undetected", "_language_missing", "==", True, "no language was detected"),
+    Rule("language", "low_score", "language_score", "<", 0.65, "langdetect is unsure",
+         config_key="gold.min_language_score"),
+)
+
+URL_RULES = (
+    Rule("url", "blocklisted_domain", "url_blocklisted_effective", "==", True, "the domain is blocklisted"),
+    Rule("url", "banned_word", "url_banned_effective", "==", True, "the URL holds banned words"),
+)
+
+GOPHER_QUALITY_RULES = _rules("gopher_quality", [
+    ("short_doc", "gopher_n_words", "<", 50, "fewer than 50 words"),
+    ("long_doc", "gopher_n_words", ">", 100_000, "more than 100,000 words"),
+    ("below_avg_word_len", "gopher_mean_word_len", "<", 3, "words too short on average"),
+    ("above_avg_word_len", "gopher_mean_word_len", ">", 10, "words too long on average"),
+    ("too_many_hashes", "gopher_hash_word_ratio", ">", 0.1, "too many '#' per word"),
+    ("too_many_ellipsis", "gopher_ellipsis_word_ratio", ">", 0.1, "too many ellipses per word"),
+    ("too_many_bullets", "gopher_bullet_line_frac", ">", 0.9, "mostly bullet lines"),
+    ("too_many_end_ellipsis", "gopher_ellipsis_line_frac", ">", 0.3, "many lines end with an ellipsis"),
+    ("below_alpha_threshold", "gopher_alpha_word_frac", "<", 0.8, "too few words with letters"),
+    ("few_stop_words", "gopher_n_stop_words", "<", 2, "too few English stop words"),
+])
+
+GOPHER_REPETITION_RULES = _rules("gopher_repetition", [
+    ("empty", "n_chars", "<", 1, "no text"),
+    ("dup_para_frac", "gopher_rep_dup_para_frac", ">", 0.3, "repeated paragraphs"),
+    ("dup_para_char_frac", "gopher_rep_dup_para_char_frac", ">", 0.2, "characters in repeated paragraphs"),
+    ("dup_line_frac", "gopher_rep_dup_line_frac", ">", 0.3, "repeated lines"),
+    ("dup_line_char_frac", "gopher_rep_dup_line_char_frac", ">", 0.2, "characters in repeated lines"),
+    ("top_2_gram", "gopher_rep_top_2gram_char_frac", ">", 0.2, "one 2-gram dominates"),
+    ("top_3_gram", "gopher_rep_top_3gram_char_frac", ">", 0.18, "one 3-gram dominates"),
+    ("top_4_gram", "gopher_rep_top_4gram_char_frac", ">", 0.16, "one 4-gram dominates"),
+    ("duplicated_5_n_grams", "gopher_rep_dup_5gram_char_frac", ">", 0.15, "repeated 5-grams"),
+    ("duplicated_6_n_grams", "gopher_rep_dup_6gram_char_frac", ">", 0.14, "repeated 6-grams"),
+    ("duplicated_7_n_grams", "gopher_rep_dup_7gram_char_frac", ">", 0.13, "repeated 7-grams"),
+    ("duplicated_8_n_grams", "gopher_rep_dup_8gram_char_frac", ">", 0.12, "repeated 8-grams"),
+    ("duplicated_9_n_grams", "gopher_rep_dup_9gram_char_frac", ">", 0.11, "repeated 9-grams"),
+    ("duplicated_10_n_grams", "gopher_rep_dup_10gram_char_frac", ">", 0.10, "repeated 10-grams"),
+])
+
+# datatrove stops at the first lorem-ipsum or curly-bracket line, whichever comes first in the text; both drop the
+# document, so only the reported reason can differ when a document has both.
+C4_RULES = _rules("c4", [
+    ("lorem_ipsum", "c4_has_lorem_ipsum", "==", True, "placeholder text"),
+    ("curly_bracket", "c4_has_curly_bracket", "==", True, "code or templates"),
+    ("too_few_sentences", "c4_n_sentences", "<", 5, "fewer than 5 sentences in kept lines"),
+])
+
+FINEWEB_RULES = _rules("fineweb", [
+    ("empty", "fineweb_n_lines", "<", 1, "no non-empty line"),
+    ("line_punct_ratio", "fineweb_line_punct_frac", "<", 0.12, "few lines end with punctuation"),
+    ("short_line_ratio", "fineweb_short_line_frac", ">", 0.67, "mostly short lines"),
+    ("char_dup_ratio", "fineweb_dup_line_char_frac", ">", 0.01, "characters in duplicated lines"),
+    ("list_ratio", "fineweb_newline_word_ratio", ">", 0.3, "list-like: many newlines per word"),
+])
+
+BADWORDS_RULES = (
+    # Data-Juicer's default ratio; the raw count stays a signal (docs/toxicity.md).
+    Rule("badwords", "ldnoobw_ratio", "obscenity_word_ratio", ">", 0.045, "too many obscene words per word",
+         config_key="gold.max_badword_ratio"),
+)
+
+# The tier rules exist for every droppable tier; gold.toxicity_drop_tiers enables them. The model rule's default
+# threshold is the model's own (its thresholds file), or this one when the model has none.
+TOXICITY_RULES = tuple(
+    Rule("toxicity", f"tier_{tier}", f"_tox_tier_{tier}", "==", True, f"the lexicon tier is {tier}")
+    for tier in TOXICITY_TIERS[1:]
+) + (
+    Rule("toxicity", "model_score", "tox_model_score", ">", 0.5, "the classifier finds it toxic",
+         config_key="gold.max_model_toxicity"),
+)
+
+# Scores are stored; a threshold decides later: off (None) until the user sets gold.min_quality_score.
+QUALITY_MODEL_RULES = (
+    Rule("quality_model", "low_score", "quality_model_score", "<", None, "the quality classifier finds it unlike "
+         "the reference text", config_key="gold.min_quality_score"),
+)
+
+# datatrove's four families: the quality rules proper (thresholds overridable by gold.rule_overrides).
+DEFAULT_RULES: tuple[Rule, ...] = GOPHER_QUALITY_RULES + GOPHER_REPETITION_RULES + C4_RULES + FINEWEB_RULES
+FAMILIES: tuple[str, ...] = ("gopher_quality", "gopher_repetition", "c4", "fineweb")
+RULES: tuple[Rule, ...] = (LANGUAGE_RULES + URL_RULES + DEFAULT_RULES + BADWORDS_RULES + TOXICITY_RULES
+                           + QUALITY_MODEL_RULES)
+RULES_BY_KEY = {rule.key: rule for rule in RULES}
+
+
+def column_comment(name: str) -> str | None:
+    """The description of a silver/gold column, for Delta column comments and the dataset card."""
+    signal = SIGNALS_BY_NAME.get(name)
+    return signal.description if signal else None
+
+
+def rule_text(rule: Rule, threshold=None) -> str:
+    """``signal op threshold`` as the report's "drops when" column shows it."""
+    value = rule.threshold if threshold is None else threshold
+    return f"{rule.signal} {rule.op} {value}"

@@ -1,0 +1,59 @@
+"""`housekeeping` / `cc-etl housekeeping`: OPTIMIZE + VACUUM of the lake's tables (the logic is etl.housekeeping)."""
+
+from __future__ import annotations
+
+from etl.cli.common import UsageError, base_parser, config_from_args, run_job, session
+from etl.housekeeping import (DEFAULT_RETENTION_HOURS, HOUSEKEPT_TABLES, ZORDER_COLUMNS, RetentionError,
+                              run_housekeeping)
+
+HOUSEKEEPING_EPILOG = """examples:
+  python jobs/housekeeping.py --lake lake
+  python jobs/housekeeping.py --lake lake --dry-run
+  python jobs/housekeeping.py --lake lake --zorder --tables gold/documents
+  python jobs/housekeeping.py --lake lake --retention-hours 24 --force   # only when nothing else reads the lake
+  # weekly, Sunday 04:00, after the nightly refresh:
+  0 4 * * 0  cd /opt/cc-etl && .venv/bin/python jobs/housekeeping.py --lake /data/lake >> housekeeping.log 2>&1
+
+Changes no rows. Files removed by VACUUM can no longer be read with time travel (versionAsOf)."""
+
+
+def housekeeping_main(argv: list[str] | None = None) -> int:
+    parser = base_parser("housekeeping", "Compact small files (OPTIMIZE) and delete unreferenced ones (VACUUM) "
+                         "in every table of the lake.", HOUSEKEEPING_EPILOG)
+    parser.add_argument("--tables", help="comma-separated table names (default: all); known: "
+                        + ", ".join(HOUSEKEPT_TABLES))
+    parser.add_argument("--retention-hours", type=float, default=DEFAULT_RETENTION_HOURS,
+                        help=f"VACUUM keeps files removed less than this long ago (default {DEFAULT_RETENTION_HOURS:g})")
+    parser.add_argument("--force", action="store_true",
+                        help="allow a retention below the tables' delta.deletedFileRetentionDuration (default 1 week)")
+    parser.add_argument("--zorder", action="store_true",
+                        help="Z-order by lookup key (" + ", ".join(f"{t}: {', '.join(c)}" for t, c in
+                                                            ZORDER_COLUMNS.items())
+                        + "; rewrites those tables)")
+    parser.add_argument("--no-optimize", dest="optimize", action="store_false", help="VACUUM only")
+    parser.add_argument("--no-vacuum", dest="vacuum", action="store_false", help="OPTIMIZE only")
+    parser.add_argument("--dry-run", action="store_true", help="change nothing; report what VACUUM would delete")
+    args = parser.parse_args(argv)
+
+    def body() -> list[str]:
+        from etl import tables
+
+        if args.retention_hours < 0:
+            raise UsageError("--retention-hours must be >= 0")
+        names = HOUSEKEPT_TABLES
+        if args.tables:
+            names = tuple(n.strip() for n in args.tables.split(",") if n.strip())
+            unknown = sorted(set(names) - set(HOUSEKEPT_TABLES))
+            if unknown:
+                raise UsageError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(HOUSEKEPT_TABLES)}")
+        cfg = config_from_args(args)
+        spark = session(cfg)
+        if not any(tables.exists(spark, cfg.lake, name) for name in names):
+            raise UsageError(f"no Delta tables under {cfg.lake}")
+        try:
+            return run_housekeeping(spark, cfg.lake, names, args.retention_hours, args.force, args.zorder,
+                                    args.optimize, args.vacuum, args.dry_run).lines()
+        except RetentionError as exc:
+            raise UsageError(str(exc)) from None
+
+    return run_job("housekeeping", body)

@@ -1,0 +1,195 @@
+"""The scorer seam: a scorer declares the silver columns it adds (catalog Signals) and adds exactly those.
+
+Silver runs a list of scorers over new bronze rows and keeps every declared column, so gold can have a rule on any
+of them (``gold.extra_rules``). Built in: the fused Arrow pass (language, Gopher/C4/FineWeb quality, toxicity
+lexicon and badwords), the URL filters, and two trained models (toxicity, quality). A user's scorer is a
+``module:factory`` in ``silver.scorers``; ``factory(cfg)`` returns a Scorer. A Python model subclasses
+PythonScorer: ``load()`` runs once per Python worker, ``score()`` once per Arrow batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Iterator, Mapping, Sequence
+
+import pandas as pd
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from etl.catalog import (
+    BUILTIN_SCORER_SIGNALS, DOCUMENT_COLUMNS, MODEL_SIGNALS, QUALITY_MODEL_SIGNALS, SIGNALS_BY_NAME, URL_SIGNALS,
+    Signal,
+)
+from etl.config import PipelineConfig
+from etl.silver.signals import ARROW_TYPES, arrow_signal_mapper, signal_schema, spark_ddl
+
+SPARK_TYPES = {"int": T.IntegerType(), "bigint": T.LongType(), "double": T.DoubleType(), "boolean": T.BooleanType(),
+               "string": T.StringType(), "timestamp": T.TimestampType(), "array<string>": T.ArrayType(T.StringType())}
+BRONZE_COLUMNS = tuple(c.name for c in DOCUMENT_COLUMNS)
+# Models loaded in this Python worker, by scorer key: Spark reuses workers across tasks, so each loads once.
+_LOADED: dict[str, Any] = {}
+
+
+class Scorer(ABC):
+    """Adds the columns in ``signals`` (name, type, family, description) to silver rows, and nothing else."""
+
+    name: ClassVar[str] = "scorer"
+
+    @property
+    @abstractmethod
+    def signals(self) -> tuple[Signal, ...]:
+        """The declared output columns, in order."""
+
+    @abstractmethod
+    def apply(self, df: DataFrame) -> DataFrame:
+        """``df`` plus the declared columns."""
+
+
+class PythonScorer(Scorer):
+    """A scorer computed in Python on Arrow batches of silver rows (one pass, every other column passed through).
+
+    Subclasses set ``inputs`` (the columns ``score`` reads), implement ``score(model, frame)`` returning one
+    sequence per declared column, and, for a model, ``load()`` with a ``cache_key()`` naming what it loads.
+    """
+
+    inputs: ClassVar[tuple[str, ...]] = ("text",)
+
+    def load(self) -> Any:
+        """The model (or any heavy object); called once per Python worker."""
+        return None
+
+    def cache_key(self) -> str:
+        return f"{type(self).__module__}.{type(self).__qualname__}"
+
+    @abstractmethod
+    def score(self, model: Any, frame: pd.DataFrame) -> Mapping[str, Sequence]:
+        """One value per row of ``frame`` for every declared column."""
+
+    def _model(self) -> Any:
+        key = self.cache_key()
+        if key not in _LOADED:
+            _LOADED[key] = self.load()
+        return _LOADED[key]
+
+    def apply(self, df: DataFrame) -> DataFrame:
+        missing = [c for c in self.inputs if c not in df.columns]
+        if missing:
+            raise ValueError(f"scorer {self.name}: input column(s) {missing} not in {df.columns}")
+        declared = self.signals
+        clash = [s.name for s in declared if s.name in df.columns]
+        if clash:
+            raise ValueError(f"scorer {self.name}: column(s) {clash} already exist")
+        out_schema = T.StructType(df.schema.fields + [T.StructField(s.name, SPARK_TYPES[s.type], True)
+                                                      for s in declared])
+        scorer = self
+
+        def mapper(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            model = scorer._model()
+            for batch in batches:
+                frame = batch.select(list(scorer.inputs)).to_pandas()
+                values = scorer.score(model, frame)
+                arrays = [pa.array(list(values[s.name]), ARROW_TYPES[s.type], from_pandas=True) for s in declared]
+                yield pa.RecordBatch.from_arrays(batch.columns + arrays,
+                                                 names=batch.schema.names + [s.name for s in declared])
+
+        return df.mapInArrow(mapper, out_schema)
+
+
+@dataclasses.dataclass
+class BuiltinSignals(Scorer):
+    """The fused Arrow pass over bronze rows: normalise the text once, then language id, quality and toxicity.
+
+    The one scorer that also rewrites a column (``text``, normalised), so text crosses into Python once.
+    """
+
+    cfg: PipelineConfig
+    name: ClassVar[str] = "builtin"
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return BUILTIN_SCORER_SIGNALS
+
+    def apply(self, df: DataFrame) -> DataFrame:
+        s = self.cfg.silver
+        mapper = arrow_signal_mapper(s.languages, s.use_header_language, s.langid_max_chars, s.normalize)
+        return df.select(*BRONZE_COLUMNS).mapInArrow(mapper, spark_ddl(signal_schema()))
+
+
+@dataclasses.dataclass
+class UrlScorer(Scorer):
+    """RefinedWeb-style URL signals and domain lists, as Spark SQL (etl.silver.urls)."""
+
+    cfg: PipelineConfig
+    name: ClassVar[str] = "url"
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return URL_SIGNALS
+
+    def apply(self, df: DataFrame) -> DataFrame:
+        from etl.silver.urls import with_url_filters
+
+        s = self.cfg.silver
+        return with_url_filters(df, df.sparkSession, "url", s.url_blocklist, s.url_allowlist,
+                                ut1_categories=s.url_blocklist_categories,
+                                banned_allowlist_path=s.url_banned_allowlist)
+
+
+@dataclasses.dataclass
+class SparkModelScorer(Scorer):
+    """A Spark ML text classifier saved at ``path`` (etl.silver.toxicity_model's pipeline): its positive-class
+    probability in one column, null when no path is configured, so the silver schema never depends on config."""
+
+    column: str
+    path: str | None
+    name: ClassVar[str] = "model"
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return (SIGNALS_BY_NAME[self.column],)
+
+    def apply(self, df: DataFrame) -> DataFrame:
+        if not self.path:
+            return df.withColumn(self.column, F.lit(None).cast(T.DoubleType()))
+        from etl.silver.toxicity_model import score_with_model
+
+        return score_with_model(df, self.path, text_col="text", out_col=self.column)
+
+
+def user_scorer(spec: str, cfg: PipelineConfig) -> Scorer:
+    """``package.module:factory`` -> ``factory(cfg)``, checked to be a Scorer with typed, new columns."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"silver.scorers: {spec!r} must look like 'package.module:factory'")
+    factory = getattr(importlib.import_module(module_name), attr)
+    scorer = factory(cfg)
+    if not isinstance(scorer, Scorer):
+        raise TypeError(f"silver.scorers: {spec} returned {type(scorer).__name__}, not an etl.silver.scorers.Scorer")
+    for signal in scorer.signals:
+        if signal.name in SIGNALS_BY_NAME:
+            raise ValueError(f"silver.scorers: {spec} declares {signal.name!r}, a built-in column")
+    return scorer
+
+
+def scorers_for(cfg: PipelineConfig) -> list[Scorer]:
+    """The scorers silver runs, in order: built-ins, the two model scores, then the user's."""
+    (toxicity,), (quality,) = MODEL_SIGNALS, QUALITY_MODEL_SIGNALS
+    return [
+        BuiltinSignals(cfg),
+        UrlScorer(cfg),
+        SparkModelScorer(toxicity.name, cfg.silver.toxicity_model_path),
+        SparkModelScorer(quality.name, cfg.silver.quality_model_path),
+        *[user_scorer(spec, cfg) for spec in cfg.silver.scorers],
+    ]
+
+
+def declared_columns(scorers: Sequence[Scorer]) -> list[str]:
+    """The document columns then every scorer's declared columns: silver's schema contract."""
+    names = list(BRONZE_COLUMNS)
+    for scorer in scorers:
+        names += [s.name for s in scorer.signals if s.name not in names]
+    return names
