@@ -18,7 +18,9 @@ def test_racing_creators_get_one_table(spark, tmp_path):
         path = str(tmp_path / f"t{round_}")
         errors = run_at_once(lambda: tables.ensure_table(spark, path, schema), threads=3)
         assert not errors, errors
-        assert spark.read.format("delta").load(path).schema == schema
+        stored = spark.read.format("delta").load(path).schema
+        assert [(f.name, f.dataType) for f in stored] == [(f.name, f.dataType) for f in schema]
+        assert stored["doc_id"].metadata["comment"] == tables.column_comment("doc_id")  # from etl.catalog
 
 
 def test_only_delta_conflicts_are_retried(spark, tmp_path):
