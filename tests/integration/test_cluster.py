@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.spark_procs import LOG_TAIL_CHARS, LOOPBACK, free_port, spark_home, stop_group, tail
+
 pytestmark = pytest.mark.cluster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,6 @@ SAMPLE = ROOT / "data" / "sample"
 REFRESH_JOB = ROOT / "jobs" / "refresh.py"
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
-LOOPBACK = "127.0.0.1"
 WORKERS = 2
 WORKER_CORES = 1
 WORKER_MEMORY = "1g"
@@ -42,8 +41,6 @@ STARTUP_TIMEOUT_S = 120
 POLL_INTERVAL_S = 1.0
 SUBMIT_TIMEOUT_S = 1200
 LOCAL_RUN_TIMEOUT_S = 900
-STOP_GRACE_S = 15
-LOG_TAIL_CHARS = 4000
 ARCHIVE_ALIAS = "etl_pkg"
 
 # Reads one lake in its own local Spark process and prints, per table: version, row count and a digest of the
@@ -71,38 +68,6 @@ spark.stop()
 """
 
 
-def _spark_home() -> Path:
-    import pyspark
-
-    return Path(pyspark.__file__).resolve().parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path: Path) -> str:
-    return path.read_text(errors="replace")[-LOG_TAIL_CHARS:] if path.exists() else "(no log)"
-
-
-def _stop_group(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group (the JVM and whatever it forked: executors, Python workers), then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    for sig, wait_s in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, STOP_GRACE_S)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 def _run_in_group(cmd: list[str], env: dict, log: Path, timeout_s: float, cwd: Path = ROOT) -> tuple[int, str, float]:
     """Run `cmd` in its own process group (so a timeout kills the driver's JVM and Python children too)."""
     started = time.monotonic()
@@ -111,10 +76,10 @@ def _run_in_group(cmd: list[str], env: dict, log: Path, timeout_s: float, cwd: P
         try:
             code = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            _stop_group(proc)
-            pytest.fail(f"timed out after {timeout_s}s: {' '.join(cmd)}\n{_tail(log)}")
+            stop_group(proc)
+            pytest.fail(f"timed out after {timeout_s}s: {' '.join(cmd)}\n{tail(log)}")
         finally:
-            _stop_group(proc)
+            stop_group(proc)
     return code, log.read_text(errors="replace"), time.monotonic() - started
 
 
@@ -134,13 +99,13 @@ class Cluster:
         return [self.root / f"worker-{i}" for i in range(WORKERS)]
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{_tail(p)}" for p in sorted(self.root.glob("*.log")))
+        return "\n".join(f"--- {p.name}\n{tail(p)}" for p in sorted(self.root.glob("*.log")))
 
 
 def _base_env(scratch: Path) -> dict:
     env = dict(os.environ)
     env.update({
-        "SPARK_HOME": str(_spark_home()),
+        "SPARK_HOME": str(spark_home()),
         "SPARK_LOCAL_IP": LOOPBACK,
         "PYSPARK_PYTHON": PYTHON,
         "PYSPARK_DRIVER_PYTHON": PYTHON,
@@ -180,11 +145,11 @@ def cluster(tmp_path_factory):
 
     if len(delta_jars()) < 2:
         pytest.skip("Delta jars not cached: run `make setup`")
-    spark_class = _spark_home() / "bin" / "spark-class"
+    spark_class = spark_home() / "bin" / "spark-class"
     root = tmp_path_factory.mktemp("standalone")
     env = _base_env(root)
     (root / "local").mkdir()
-    port, webui = _free_port(), _free_port()
+    port, webui = free_port(), free_port()
     cluster = Cluster(f"spark://{LOOPBACK}:{port}", webui, root, env)
     try:
         _start([str(spark_class), "org.apache.spark.deploy.master.Master", "--host", LOOPBACK,
@@ -194,13 +159,13 @@ def cluster(tmp_path_factory):
             worker_env = {**env, "SPARK_WORKER_DIR": str(work_dir)}
             _start([str(spark_class), "org.apache.spark.deploy.worker.Worker", cluster.master_url,
                     "--host", LOOPBACK, "--cores", str(WORKER_CORES), "--memory", WORKER_MEMORY,
-                    "--webui-port", str(_free_port())], worker_env, root / f"worker-{i}.log", cluster.processes)
+                    "--webui-port", str(free_port())], worker_env, root / f"worker-{i}.log", cluster.processes)
         _wait_for_workers(cluster)
         yield cluster
     finally:
         # Workers first (they own the executors), then the master.
         for proc in reversed(cluster.processes):
-            _stop_group(proc)
+            stop_group(proc)
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +183,7 @@ def _submit_refresh(cluster: Cluster, package: Path, lake: Path, log: Path) -> t
     from etl.spark import DELTA_CATALOG, DELTA_EXTENSION, delta_jars
 
     cmd = [
-        str(_spark_home() / "bin" / "spark-submit"),
+        str(spark_home() / "bin" / "spark-submit"),
         "--master", cluster.master_url,
         "--deploy-mode", "client",
         "--driver-memory", DRIVER_MEMORY,
