@@ -4,6 +4,7 @@ scorer, which gold drops on only when gold.min_quality_score is set."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,10 +13,9 @@ import pytest
 from etl.cli.train_quality import train_quality_main
 from etl.config import load_config
 from etl.gold.decisions import active_rules, decide
-from etl.pipeline import refresh
-from etl.silver.build import build_silver_frame
-from etl.silver.quality_model import (METADATA_FILE, crawl_sample, read_reference, save_quality_model,
-                                      train_quality_model)
+from etl.bronze.ingest import run_ingest
+from etl.silver.build import build_silver_frame, run_silver
+from etl.silver.quality_model import METADATA_FILE, crawl_sample, read_reference
 
 BRONZE_DDL = ("doc_id string, url string, url_host string, crawl_id string, warc_date timestamp, "
               "cc_languages array<string>, content_length bigint, text string")
@@ -25,22 +25,28 @@ CRAWL_FILES = ("CC-MAIN-2016-50-truncated-download.wet.gz", "CC-MAIN-2021-39-osc
 
 @pytest.fixture(scope="module")
 def crawl_lake(spark, data_dir, tmp_path_factory) -> str:
+    """Bronze and silver of two real sample files: what the job samples its crawl documents from."""
     lake = str(tmp_path_factory.mktemp("quality_lake") / "lake")
     sample = data_dir.parent.parent / "data" / "sample"
-    refresh(spark, load_config(overrides={"lake": lake}), [str(sample / name) for name in CRAWL_FILES],
-            progress=lambda _: None)
+    cfg = load_config(overrides={"lake": lake})
+    run_ingest(spark, cfg, [str(sample / name) for name in CRAWL_FILES], progress=lambda _: None)
+    run_silver(spark, cfg, "quality-test", progress=lambda _: None)
     return lake
 
 
 @pytest.fixture(scope="module")
-def trained(spark, data_dir, crawl_lake, tmp_path_factory):
-    reference = read_reference([str(data_dir / "clough_stevenson" / "texts")])
-    crawl = crawl_sample(spark, crawl_lake, len(reference))
-    assert len(crawl) >= 70  # every real record of the two files with 200+ characters
-    model = train_quality_model(spark, reference, crawl)
+def trained(spark, data_dir, crawl_lake, tmp_path_factory) -> tuple[dict, str]:
+    """The model as users make it: jobs/train_quality.py on the reference texts and the lake (its metadata, path)."""
     path = str(tmp_path_factory.mktemp("quality") / "model")
-    save_quality_model(model, path)
-    return model, path
+    texts = str(data_dir / "clough_stevenson" / "texts")
+    assert train_quality_main(["--reference", texts, "--lake", crawl_lake, "--model-out", path]) == 0
+    return json.loads((Path(path) / METADATA_FILE).read_text(encoding="utf-8")), path
+
+
+def test_the_crawl_sample_is_every_long_real_record(spark, crawl_lake):
+    crawl = crawl_sample(spark, crawl_lake, 1000)
+    assert len(crawl) >= 70  # the two files' records with 200+ characters (two of them share a text)
+    assert list(crawl) == list(crawl_sample(spark, crawl_lake, 1000))  # seeded: the same sample every run
 
 
 def test_reference_is_read_and_short_texts_left_out(data_dir):
@@ -49,10 +55,10 @@ def test_reference_is_read_and_short_texts_left_out(data_dir):
 
 
 def test_held_out_reference_scores_above_held_out_crawl(trained):
-    model, path = trained
-    assert model.rows["validation"] >= 20
-    assert model.validation["auc"] >= 0.9, model.validation
-    assert (Path(path) / METADATA_FILE).is_file()
+    metadata, _ = trained
+    assert metadata["rows"]["reference"] >= 80 and metadata["rows"]["crawl"] >= 70
+    assert metadata["rows"]["validation"] >= 20
+    assert metadata["validation"]["auc"] >= 0.9, metadata["validation"]
 
 
 def test_silver_scores_and_gold_drops_only_with_a_threshold(spark, trained, data_dir):
@@ -76,10 +82,8 @@ def test_silver_scores_and_gold_drops_only_with_a_threshold(spark, trained, data
     assert reasons == {"essay": None, "menu": "quality_model:low_score"}
 
 
-def test_the_job_trains_from_a_lake_and_refuses_a_lake_without_silver(crawl_lake, data_dir, tmp_path, capsys):
+def test_the_job_refuses_a_lake_without_silver(data_dir, tmp_path, capsys):
     texts = str(data_dir / "clough_stevenson" / "texts")
     out = str(tmp_path / "model")
-    assert train_quality_main(["--reference", texts, "--lake", crawl_lake, "--model-out", out]) == 0
-    assert (Path(out) / METADATA_FILE).is_file() and "quality_model_path" in capsys.readouterr().out
     assert train_quality_main(["--reference", texts, "--lake", str(tmp_path / "empty"), "--model-out", out]) == 2
     assert "run a refresh first" in capsys.readouterr().err
