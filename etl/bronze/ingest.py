@@ -7,9 +7,10 @@ Exactly once, per batch of files, with plain appends that never read the tables 
 The batch id is a hash of the batch's files and attempt, so a crash anywhere is repaired by the next run: it finds
 the pending batch, parses the same files again, and Delta skips each append that had already committed. Two runs
 given the same inputs form the same batches, so one of two racing appends is skipped the same way.
-A WARC-Record-ID is checked for duplicates within its batch and against the rows of earlier files with the same
-file name (a re-downloaded or mirrored copy of one WET file): Common Crawl writes each record to exactly one WET
-file, so those are the only rows a new record can collide with, and no write reads all of bronze.
+A WARC-Record-ID is loaded once, whichever file or batch brings it: ids are checked within the batch and looked up
+in bronze by key (a re-download under another name, a mirror, a partial copy and then the full file all repeat
+records), so incremental refreshes give the same tables as one refresh of every file. The lookup reads the key
+columns only (`tables.lookup`: a literal IN list that Delta's file statistics prune, or a semi-join beyond it).
 """
 
 from __future__ import annotations
@@ -254,16 +255,13 @@ def duplicate_quarantine_rows(docs: DataFrame, copies: DataFrame, run_id: str, n
     )
 
 
-def same_name_rows(spark: SparkSession, lake: str, files: list[str], seen: set[str]) -> DataFrame:
-    """(doc_id, source_file) of bronze rows from files read before with a batch file's name (the file itself when
-    it is read again): the only possible collisions.
+def loaded_rows(spark: SparkSession, lake: str, docs: DataFrame) -> DataFrame:
+    """(doc_id, source_file) of bronze rows that already hold one of the batch's records, from any earlier file.
 
-    Read with a literal IN list on source_file, so Delta's statistics skip every other data file.
+    Keys only, so no text moves; the cost follows the batch's keys (see `tables.lookup`), and the result is small.
     """
-    names = {os.path.basename(f.rstrip("/")) for f in files}
-    earlier = sorted(f for f in seen if os.path.basename(f.rstrip("/")) in names)
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).select("doc_id", "source_file")
-    return docs.where(F.col("source_file").isin(earlier)) if earlier else docs.limit(0)
+    existing = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).select("doc_id", "source_file")
+    return tables.lookup(existing, docs.select("doc_id"), "doc_id")
 
 
 def _intent_rows(spark: SparkSession, files: list[str], run_id: str, batch: str, now: datetime) -> DataFrame:
@@ -288,7 +286,7 @@ def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestCo
     try:
         docs, quarantine, log = split_envelope(env, run_id, now)
         log_rows = log.collect()  # one small row per file; reads every file of the batch, once
-        copies = duplicate_copies(docs, same_name_rows(spark, lake, files, seen)).collect()  # usually none
+        copies = duplicate_copies(docs, loaded_rows(spark, lake, docs)).collect()  # usually none
         copies_df = spark.createDataFrame(copies, COPIES_SCHEMA)
         if copies:
             quarantine = quarantine.unionByName(duplicate_quarantine_rows(docs, copies_df, run_id, now))
@@ -374,7 +372,7 @@ def run_ingest(
     for i, (bid, batch) in enumerate(batches, 1):
         before = summary.documents_loaded
         ingest_batch(spark, cfg.lake, batch, icfg, run_id, summary, bid, seen, missing)
-        seen.update(batch)  # a later batch's file with the same name is checked against these
+        seen.update(batch)  # a file of a later batch that is one of these is a re-read
         progress(f"bronze: batch {i}/{len(batches)}: {len(batch)} files, "
                  f"{summary.documents_loaded - before:,} documents, {summary.quarantined:,} quarantined so far")
     return summary
