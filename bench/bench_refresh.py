@@ -32,7 +32,7 @@ CACHE = ROOT / ".cache" / "bench" / "refresh"
 INCREMENT_DOCS = 2_000
 NEARDUP_SEED = 515
 MULTIPLES = (0, 10, 100)
-CACHE_VERSION = "v2"  # bump when the table layout changes, so cached lakes are rebuilt
+CACHE_VERSION = "v3"  # bump when the table layout changes, so cached lakes are rebuilt
 UI_PORT = 4071
 
 

@@ -32,7 +32,8 @@ from etl.progress import PROGRESS
 HOUSEKEPT_TABLES = (*ALL_TABLES, PROGRESS)
 # Refreshes look rows up by key with literal IN lists; clustering the key makes each data file hold a narrow key
 # range, so Delta's min/max statistics skip every file that cannot hold one (README "Table layout").
-ZORDER_COLUMNS = {GOLD_DOCUMENTS: ("doc_id",), SILVER_DOCUMENTS: ("doc_id",), GOLD_DUPLICATES: ("doc_id",),
+ZORDER_COLUMNS = {tables.BRONZE_DOCUMENTS: ("doc_id",), GOLD_DOCUMENTS: ("doc_id",), SILVER_DOCUMENTS: ("doc_id",),
+                  GOLD_DUPLICATES: ("doc_id",),
                   GOLD_CLUSTERS: ("doc_id",), GOLD_MINHASH_EDGES: ("doc_id",), GOLD_MINHASH_INDEX: ("band_hash",)}
 # Delta's own default for `delta.deletedFileRetentionDuration` ("interval 1 week"): a reader or writer that started
 # before a VACUUM may still need a file this old.
