@@ -60,8 +60,11 @@ def compute_signals(pdf: pd.DataFrame, languages: frozenset[str], use_header: bo
         skip = np.zeros(n, dtype=bool)
     work = texts.where(~skip, "")  # ruled-out documents: cheap empty computations, nulled below
     lang = detect_series(work, max_chars)
-    langs = lang["lang"].where(~skip, pd.Series(header_langs, index=lang.index))
-    source = np.where(skip, LANGUAGE_SOURCE_HEADER,
+    # A text too short to judge (etl/silver/langid.py) takes Common Crawl's language when there is one.
+    has_header = np.array([h is not None for h in header_langs], dtype=bool)
+    from_header = skip | (lang["too_short"].to_numpy() & has_header & use_header)
+    langs = lang["lang"].where(~from_header, pd.Series(header_langs, index=lang.index))
+    source = np.where(from_header, LANGUAGE_SOURCE_HEADER,
                       np.where(lang["lang"].isna(), LANGUAGE_SOURCE_NONE, LANGUAGE_SOURCE_DETECTED))
     quality = quality_signals_frame(work)
     tox = score_toxicity_series(work, langs.where(~skip, None))
@@ -70,7 +73,7 @@ def compute_signals(pdf: pd.DataFrame, languages: frozenset[str], use_header: bo
     arrays += [
         pa.array(texts, pa.string(), from_pandas=True),
         pa.array(langs, pa.string(), from_pandas=True),
-        pa.array(lang["lang_prob"].astype("float64"), pa.float64(), mask=skip),
+        pa.array(lang["lang_prob"].astype("float64"), pa.float64(), mask=from_header),
         pa.array(source, pa.string()),
         pa.array(header_langs, pa.string()),
     ]

@@ -13,16 +13,21 @@ from langdetect.lang_detect_exception import LangDetectException
 from etl.silver import langdetect_fast, langid
 from etl.silver.langid import (
     LANGDETECT_CODES,
+    MIN_LETTERS,
+    SHORT_TEXT_MAX_CHARS,
     cc_to_langdetect,
     detect_language,
     detect_series,
     header_rules_out,
     langdetect_to_cc,
     normalise_lang,
+    prepare_short_text,
+    weighted_letters,
 )
 
 OSCAR = Path(__file__).resolve().parents[1] / "data" / "oscar_2021" / "oscar_22.01_sample_63docs.jsonl"
 MIN_ACCURACY = 0.95  # measured 62/63 with the CJK script rule, 59/63 without
+ENGLISH = "The committee met on Tuesday to review the proposal, and residents spoke in favour of the library. " * 3
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +81,12 @@ def test_series_shape_and_types():
         index=[10, 11, 12, 13],
     )
     out = detect_series(texts)
-    assert list(out.columns) == ["lang", "lang_prob"]
+    assert list(out.columns) == ["lang", "lang_prob", "too_short"]
     assert out.index.tolist() == [10, 11, 12, 13]
     assert out["lang"].tolist() == ["en", None, None, "de"]
-    assert out["lang_prob"].dtype == "float64"
+    assert out["lang_prob"].dtype == "float64" and out["too_short"].dtype == bool
     assert out.loc[11, "lang_prob"] == 0.0
+    assert out["too_short"].tolist() == [False, True, True, False]
 
 
 def test_prefix_cap_and_long_line():
@@ -162,3 +168,68 @@ def test_vectorised_loop_gives_langdetects_answer(oscar):
         got = {c.lang: c.prob for c in langdetect_fast.get_probabilities(ours, profiles)}
         assert got.keys() == expected.keys() and all(abs(got[k] - expected[k]) < 1e-9 for k in got), prefix[:80]
         assert ours.random.getstate() == theirs.random.getstate()  # the generator was advanced identically
+
+
+def test_short_text_masks_urls_mentions_and_emoji():
+    masked = prepare_short_text("@user Check this out #Winning https://t.co/abc 😂 www.x.org")
+    assert masked == "Check this out #Winning"  # a hashtag keeps its word
+    assert prepare_short_text("mail me: ana@example.com") == "mail me: ana@example.com"  # langdetect blanks e-mails
+    assert prepare_short_text("QUE NO SON NI LAS OCHO") == "que no son ni las ocho"  # capitals: lowercased
+    assert prepare_short_text("Der Hund und die Katze") == "Der Hund und die Katze"  # capitalised nouns kept
+    assert prepare_short_text("") == ""
+
+
+def test_short_text_rules_fix_real_failures():
+    # Real tweets (HatEval es): langdetect skips every word with two capitals in a row, so shouting had no features.
+    shouting = "QUE NO SON NI LAS OCHO DE LA MAÑANA, CALLATE Y ECHATE A DORMIR"
+    assert detect_language(shouting, short_text_rules=False)[0] != "es"
+    assert detect_language(shouting)[0] == "es"
+    # More emoji than Latin letters: langdetect dropped every Latin letter and found nothing.
+    emoji = "Ich liebe dich so sehr " + "😍" * 40
+    assert detect_language(emoji, short_text_rules=False) == (None, 0.0)
+    assert detect_language(emoji)[0] == "de"
+
+
+TOO_SHORT = [None, "", "   ", "👀🔥", "@user", "@user @user ok", "https://t.co/x #a", "你", "a b"]
+
+
+@pytest.mark.parametrize("text", TOO_SHORT)
+def test_too_short_to_judge(monkeypatch, text):
+    monkeypatch.setattr(langid, "_factory", lambda: pytest.fail("langdetect must not be called"))
+    assert detect_language(text) == (None, 0.0)
+    assert detect_series(pd.Series([text]))["too_short"].tolist() == [True]
+
+
+def test_min_letters_counts_cjk_three_times():
+    assert weighted_letters("abc") == 3 and weighted_letters("你好") == 6 < weighted_letters("你好a") == 7
+    assert MIN_LETTERS > weighted_letters("ok") and detect_language("你好")[0] == "zh"
+    assert detect_language("good")[0] is not None  # MIN_LETTERS letters are enough to be judged
+
+
+def test_normal_length_documents_are_read_as_before(oscar):
+    """Texts of SHORT_TEXT_MAX_CHARS or more keep langdetect's own answer, mentions, URLs and emoji included."""
+    noisy = "@user " + "Follow us on social media for updates 😂 #news https://t.co/abc " * 8
+    assert len(noisy) >= SHORT_TEXT_MAX_CHARS
+    for text in [noisy, noisy.upper(), *oscar["content"]]:
+        assert detect_language(text) == detect_language(text, short_text_rules=False)
+
+
+def test_silver_falls_back_to_the_header_for_too_short_texts():
+    from etl.silver.normalize import NormalizeOptions
+    from etl.silver.signals import compute_signals
+
+    texts = {"short_eng": ("@user 👍", ["eng"]), "short_none": ("@user 👍", None), "long": (ENGLISH, ["deu"]),
+             "empty": ("", ["fra"]), "null": (None, None)}
+    pdf = pd.DataFrame({"doc_id": list(texts), "url": "https://x.example/", "url_host": "x.example",
+                        "crawl_id": None, "warc_date": pd.Timestamp("2024-01-01", tz="UTC"),
+                        "cc_languages": [langs for _, langs in texts.values()],
+                        "content_length": 0, "text": [t for t, _ in texts.values()]})
+    got = compute_signals(pdf, frozenset(), True, 1000, NormalizeOptions()).to_pandas().set_index("doc_id")
+    assert got.loc["short_eng", ["language", "language_source"]].tolist() == ["en", "cc_header"]
+    assert pd.isna(got.loc["short_eng", "language_score"])  # not langdetect's: null, never "unsure"
+    assert got.loc["empty", "language"] == "fr"
+    assert got.loc["long", ["language", "language_source"]].tolist() == ["en", "langdetect"]  # text wins
+    for key in ("short_none", "null"):
+        assert got.loc[key, ["language", "language_score", "language_source"]].tolist() == [None, 0.0, "none"]
+    off = compute_signals(pdf, frozenset(), False, 1000, NormalizeOptions()).to_pandas().set_index("doc_id")
+    assert off.loc["short_eng", ["language", "language_source"]].tolist() == [None, "none"]
