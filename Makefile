@@ -15,22 +15,35 @@ AWS_SDK_BUNDLE_VERSION := 2.24.6
 SAMPLE ?= data/sample
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-slow test-cluster bench bench-scale bench-refresh eval model dist clean
+.PHONY: help setup setup-test setup-eval run run-arabic test test-slow test-cluster bench bench-scale bench-refresh eval model dist clean
 
 help:  ## list targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.installed $(JARS)/.fetched  ## virtualenv + pinned deps + Delta jars in a local cache (idempotent)
+setup: $(VENV)/.installed $(JARS)/.fetched  ## virtualenv with what `make run` needs (requirements.txt) + Delta jars, cached (idempotent)
 
-$(VENV)/.installed: requirements.txt requirements-eval.txt setup.cfg pyproject.toml
+setup-test: setup $(VENV)/.installed-test  ## setup + test tools and the oracles the tests compare with (requirements-test.txt, -eval.txt)
+
+setup-eval: setup $(VENV)/.installed-eval  ## setup + evaluation tools (requirements-eval.txt)
+
+$(VENV)/.installed: requirements.txt setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	# One resolver run for both files, so datatrove (the tests' oracle) never moves a pinned package.
-	$(PY) -m pip install -q -r requirements.txt -r requirements-eval.txt
+	$(PY) -m pip install -q -r requirements.txt
 	$(PY) -m pip install -q --no-deps -e .
 	# pyspark's find-spark-home runs whatever `python3` is on PATH, which is not the venv's unless it is activated:
 	# point it at the venv's own interpreter so `.venv/bin/spark-submit` works from any shell.
 	sed -i 's|PYSPARK_DRIVER_PYTHON="$${PYSPARK_PYTHON:-"python3"}"|PYSPARK_DRIVER_PYTHON="$${PYSPARK_PYTHON:-"$$(dirname "$$0")/python3"}"|' $(VENV)/bin/find-spark-home
+	touch $@
+
+# One resolver run over the files together, so an oracle (datatrove, spaCy, ...) never moves a package that
+# requirements.txt pins. The tests import the evaluation oracles too, so this installs requirements-eval.txt as well.
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt requirements-eval.txt
+	$(PY) -m pip install -q -r requirements.txt -r requirements-test.txt -r requirements-eval.txt
+	touch $@ $(VENV)/.installed-eval
+
+$(VENV)/.installed-eval: $(VENV)/.installed requirements-eval.txt
+	$(PY) -m pip install -q -r requirements.txt -r requirements-eval.txt
 	touch $@
 
 # Maven fetches the jars once; every later Spark start reads them from .cache/jars, so no network is needed.
@@ -41,20 +54,28 @@ $(JARS)/.fetched:
 	touch $@
 
 # The Spark UI is on by default for jobs; this one-minute sample run is over before anyone would open it.
-run: setup  ## the whole pipeline on the bundled real sample into $(LAKE), then the run report
+run: setup  ## the whole pipeline on the bundled real sample into ./lake (LAKE=dir for another), then the run report
 	$(PY) jobs/refresh.py --input $(SAMPLE) --lake $(LAKE) --report reports/run --set spark.ui_enabled=false
 
-test: setup  ## the fast test suite (real Spark, real Delta)
+# The generated Arabic set with planted answers (data/arabic_sample/PROVENANCE.md) under the Arabic preset, with the
+# domain blocklist its blocklisted documents are on.
+ARABIC_SAMPLE := data/arabic_sample
+run-arabic: setup  ## the Arabic preset on the generated Arabic sample into ./lake-arabic, report in reports/arabic
+	$(PY) jobs/refresh.py --input $(ARABIC_SAMPLE)/GENERATED-arabic-11-000.warc.wet.gz --lake lake-arabic \
+	  --preset arabic --set silver.url_blocklist=$(ARABIC_SAMPLE)/GENERATED-arabic-11-blocklist.txt \
+	  --report reports/arabic --set spark.ui_enabled=false
+
+test: setup-test  ## the fast test suite (real Spark, real Delta)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-slow: setup  ## the slow/large checks
+test-slow: setup-test  ## the slow/large checks
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
-test-cluster: setup  ## spark-submit against a local standalone cluster (master + 2 workers on loopback)
+test-cluster: setup-test  ## spark-submit against a local standalone cluster (master + 2 workers on loopback)
 	$(PY) -m pytest -m cluster -o addopts="-p no:cacheprovider --import-mode=importlib" tests/integration
 
 .PHONY: test-connect test-s3a
-test-connect: setup  ## the refresh through a Spark Connect server on loopback (serverless mode), compared with a classic run
+test-connect: setup-test  ## the refresh through a Spark Connect server on loopback (serverless mode), compared with a classic run
 	$(PY) -m pytest -m connect -o addopts="-p no:cacheprovider --import-mode=importlib" tests/integration/test_connect.py
 
 $(JARS_S3A)/.fetched:
@@ -63,11 +84,11 @@ $(JARS_S3A)/.fetched:
 	  mvn -q -B dependency:copy -Dartifact=$$a -DoutputDirectory=$(JARS_S3A) || exit 1; done
 	touch $@
 
-test-s3a: setup $(JARS_S3A)/.fetched  ## ingest from s3a:// on moto's S3 server on loopback, compared with a local read
+test-s3a: setup-test $(JARS_S3A)/.fetched  ## ingest from s3a:// on moto's S3 server on loopback, compared with a local read
 	$(PY) -m pytest -m s3a -o addopts="-p no:cacheprovider --import-mode=importlib" tests/integration/test_s3a.py
 
 .PHONY: lint
-lint: setup  ## pyflakes over etl jobs bench evals tests, then the import graph (no cycles, layers import downward)
+lint: setup-test  ## pyflakes over etl jobs bench evals tests, then the import graph (no cycles, layers import downward)
 	$(PY) -m pyflakes etl jobs bench evals tests
 	$(PY) -m pytest -q tests/test_imports.py
 
@@ -76,20 +97,20 @@ dist: setup  ## wheel + dist/etl.zip (ship the zip with --archives dist/etl.zip#
 	$(PY) -m pip wheel . --no-deps -w dist
 	$(PY) -m etl.packaging dist/etl.zip
 
-bench: setup  ## benchmarks -> reports/bench.json (ratios against peers measured in the same run)
+bench: setup-test  ## benchmarks -> reports/bench.json (ratios against peers measured in the same run)
 	$(PY) -m bench.run
 
-bench-refresh: setup  ## a fixed increment refreshed into lakes of 0, 10x and 100x its size -> reports/bench.json "refresh"
+bench-refresh: setup-test  ## a fixed increment refreshed into lakes of 0, 10x and 100x its size -> reports/bench.json "refresh"
 	$(PY) -m bench.run --only refresh
 
-bench-scale: setup  ## dedup at 100k and 1M documents: the cost growth per document (~1 hour)
+bench-scale: setup-test  ## dedup at 100k and 1M documents: the cost growth per document (~1 hour)
 	$(PY) -m bench.run --scale
 
-eval: setup  ## quality parity, toxicity, langid and dedup evaluations -> reports/eval.json
+eval: setup-eval  ## quality parity, toxicity, langid and dedup evaluations -> reports/eval.json
 	$(PY) -m evals.run
 
-model: setup  ## the default toxicity classifier (six real labelled sets and the Jigsaw sample, ../shared/data or $$TOXICITY_DATA_ROOT) -> models/toxicity
-	$(PY) jobs/train_toxicity.py --recipe default --model-out models/toxicity --overwrite
+model: setup  ## rebuild the bundled toxicity classifier (eight real labelled sets and the Jigsaw sample, ../shared/data or $TOXICITY_DATA_ROOT) -> etl/resources/toxicity_model
+	$(PY) jobs/train_toxicity.py --recipe default --model-out etl/resources/toxicity_model --overwrite
 
 clean:  ## remove generated lakes and reports (keeps the venv and jar cache)
-	rm -rf $(LAKE) spark-warehouse reports/*.json reports/run
+	rm -rf $(LAKE) lake-arabic spark-warehouse reports/*.json reports/run reports/arabic

@@ -77,7 +77,7 @@ def _dedup_part(report: dict, scale: bool) -> None:
                 "dedup.cost_per_doc_growth_100k_to_1m")
 
 
-PARTS = ("ingest", "silver", "urls", "minhash", "dedup", "refresh", "pipeline")
+PARTS = ("ingest", "silver", "urls", "minhash", "dedup", "refresh", "pipeline", "privacy")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=PARTS, help="run these parts and keep the others' last results")
     parser.add_argument("--scale", action="store_true",
                         help=f"dedup at {SCALE_SIZES[0]:,} and {SCALE_SIZES[1]:,} documents only (the cost growth)")
+    parser.add_argument("--privacy-docs", type=int, default=None,
+                        help="generated documents for the decontamination join (default: bench_privacy's; the "
+                             "issue's target is 1000000)")
     parser.add_argument("--pipeline-mb", type=float, default=None,
                         help="uncompressed MB of generated WET for the pipeline part (default: bench_pipeline's)")
     args = parser.parse_args(argv)
@@ -115,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import bench_pipeline
 
         report["pipeline"] = _part("pipeline", lambda: bench_pipeline.run(args.pipeline_mb))
+    if "privacy" in parts:  # PII cost per document vs datatrove's PIIFormatter; the decontamination join
+        from bench import bench_privacy
+
+        docs = args.privacy_docs or bench_privacy.DEFAULT_DOCS
+        report["privacy"] = _part("privacy", lambda: bench_privacy.run(docs))
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, default=str))
     print(f"bench: wrote {REPORT}")

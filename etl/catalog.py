@@ -20,7 +20,7 @@ SIGNAL_TYPES = ("int", "bigint", "double", "boolean", "string", "timestamp", "ar
 
 # Families in evaluation order: cheap and decisive first, so the first rule that fires names the cheapest reason.
 FAMILY_ORDER = ("language", "url", "gopher_quality", "gopher_repetition", "c4", "fineweb", "badwords", "toxicity",
-                "quality_model")
+                "quality_model", "pii", "decontamination")
 FAMILY_DESCRIPTIONS = {
     "language": "language identification: unwanted, undetected or unsure",
     "url": "RefinedWeb-style URL filters: blocklisted domains and banned words in the URL",
@@ -31,6 +31,8 @@ FAMILY_DESCRIPTIONS = {
     "badwords": "LDNOOBW obscene-word ratio in the document's own language",
     "toxicity": "toxicity lexicon tier and the trained classifier's score",
     "quality_model": "a trained quality classifier (reference text vs the crawl), DCLM / FineWeb-Edu style",
+    "pii": "personal data (e-mail, public IP, phone, payment card, IBAN): redacted in gold, or dropped above a count",
+    "decontamination": "shares a word n-gram with an evaluation benchmark (a Spark join on n-gram hashes)",
 }
 
 # Word-splitting-dependent signals are stored twice; this suffix names the character-split copy (etl.silver.quality).
@@ -106,7 +108,8 @@ DOCUMENT_COLUMNS = _signals("document", [
 ])
 
 LANGUAGE_SIGNALS = _signals("language", [
-    ("language", "string", "detected language (ISO 639-1 where one exists); Common Crawl's when it rules the page out"),
+    ("language", "string", "detected language (ISO 639-1 where one exists); Common Crawl's when it rules the page "
+                           "out or the text is too short to judge"),
     ("language_score", "double", "langdetect's probability of `language`; null when taken from the header"),
     ("language_source", "string", "where `language` came from: langdetect, cc_header or none"),
     ("header_language", "string", "Common Crawl's most likely language, as a canonical code"),
@@ -165,10 +168,10 @@ QUALITY_SIGNALS = tuple(Signal(name, kind, family, text) for name, kind, text, f
     for name in WORD_SIGNALS)
 
 TOXICITY_SIGNALS = _signals("toxicity", [
-    *[(f"tox_{d}", "int", f"lexicon weight of {d.replace('_', '/')} terms near a hostile cue")
+    *[(f"tox_{d}", "int", f"lexicon weight of {d.replace('_', '/')} terms near a hostile cue (highest sentence)")
       for d in TOXICITY_DIMENSIONS],
-    ("tox_total", "int", "sum of the tox_* dimension weights"),
-    ("tox_tier", "string", "lexicon tier: none, mild or toxic"),
+    ("tox_total", "int", "sum of the tox_* dimension weights in the worst sentence"),
+    ("tox_tier", "string", "lexicon tier of the worst sentence: none, mild or toxic"),
 ]) + _signals("badwords", [
     ("obscenity_hits", "int", "LDNOOBW words of the document's language; null without a list for it"),
     ("obscenity_per_1k_words", "double", "obscenity_hits per 1000 words"),
@@ -190,12 +193,45 @@ URL_SIGNALS = _signals("url", [
 ])
 
 MODEL_SIGNALS = _signals("toxicity", [
-    ("tox_model_score", "double", "the trained toxicity classifier's probability; null without a model"),
+    ("tox_model_score", "double", "the toxicity classifier's highest probability over the text's windows (the "
+     "bundled model by default); null when turned off"),
 ])
 
 QUALITY_MODEL_SIGNALS = _signals("quality_model", [
     ("quality_model_score", "double",
      "the trained quality classifier's probability that the text is like the reference set; null without a model"),
+])
+
+# Kinds of personal data etl.silver.pii finds, in its search order; one count per kind, and their sum for the rule.
+PII_KINDS = ("email", "iban", "card", "ip", "phone")
+PII_SIGNALS = _signals("pii", [
+    ("pii_email", "int", "e-mail addresses (reserved example domains and file names like logo@2x.png excluded)"),
+    ("pii_iban", "int", "IBANs of the right length for their country with a valid mod-97 checksum"),
+    ("pii_card", "int", "payment card numbers: an issuer prefix and a valid Luhn checksum"),
+    ("pii_ip", "int", "public IPv4/IPv6 addresses (private, loopback, documentation, reserved ranges excluded)"),
+    ("pii_phone", "int", "phone numbers: international (+ or 00) and national formats of ar, de, en, es, fr, ru, zh"),
+    ("pii_total", "int", "sum of the pii_* counts: the pii rule's signal"),
+])
+PII_COUNT_COLUMNS = {kind: f"pii_{kind}" for kind in PII_KINDS}
+
+# Code, math and Q&A subsets (RedStone's, on WET text): silver stores these counts (etl.silver.subsets), gold derives
+# one flag per subset from them with the thresholds in SUBSETS below (docs/subsets.md).
+SUBSET_SIGNALS = _signals("subsets", [
+    ("math_latex_commands", "int", "distinct LaTeX math commands (\\frac, \\sum, \\int, \\alpha, ...) in the text"),
+    ("math_symbol_density", "double", "math symbols (∑ ∫ √ ≤ ≥ ± ≠ ...), formula tokens (x^2, a_n) and worked "
+                                      "arithmetic (3 + 4 = 7, 9 × 2 = 18) per 1,000 characters"),
+    ("math_equation_lines", "int", "short lines (at most 120 characters) holding an equation: operand = operand"),
+    ("code_lines", "int", "code-like lines: a statement of a common language (def, class, import, return, function, "
+                          "var/const, #include, public static, SELECT ... FROM, ...), an assignment or call, a "
+                          "trailing ';' '{' '}' next to code punctuation, or brackets alone"),
+    ("code_line_frac", "double", "code_lines per non-empty line"),
+    ("qa_question_lines", "int", "lines ending with a question mark (?, ؟ or ？)"),
+    ("qa_answered_questions", "int", "question lines followed by a line of at least 40 characters that is not a "
+                                     "question (an answer): FAQ and forum structure"),
+    ("qa_marker_lines", "int", "lines opening with a question or answer label (Q:, A:, Question:, Answer:, and "
+                               "the same words in ar, de, es, fr, ru, zh, pt, it, tr, ja, ko)"),
+    ("qa_forum_words", "int", "Q&A-site vocabulary: 'asked 3 years ago', '5 answers', 'best answer', and the "
+                              "equivalents in the same languages"),
 ])
 
 RUN_COLUMNS = _signals("run", [
@@ -206,7 +242,7 @@ RUN_COLUMNS = _signals("run", [
 # What silver's fused Arrow pass computes (etl.silver.signals), after the document columns.
 BUILTIN_SCORER_SIGNALS = LANGUAGE_SIGNALS + QUALITY_SIGNALS + TOXICITY_SIGNALS
 SIGNALS: tuple[Signal, ...] = (DOCUMENT_COLUMNS + BUILTIN_SCORER_SIGNALS + URL_SIGNALS + MODEL_SIGNALS
-                               + QUALITY_MODEL_SIGNALS + RUN_COLUMNS)
+                               + QUALITY_MODEL_SIGNALS + PII_SIGNALS + SUBSET_SIGNALS + RUN_COLUMNS)
 SIGNALS_BY_NAME = {signal.name: signal for signal in SIGNALS}
 QUALITY_SIGNAL_TYPES: dict[str, str] = {signal.name: signal.type for signal in QUALITY_SIGNALS}
 
@@ -302,18 +338,120 @@ QUALITY_MODEL_RULES = (
          "the reference text", config_key="gold.min_quality_score"),
 )
 
+# Counts are stored; gold.pii decides: "redact" (the default) rewrites gold's text, "drop" also enables this rule
+# (Dolma's choice: more than 5 matches drops the document, fewer are redacted), "off" does neither.
+PII_RULES = (
+    Rule("pii", "too_many", "pii_total", ">", 5, "more than this many pieces of personal data (with gold.pii = drop)",
+         config_key="gold.max_pii_count"),
+)
+
+# Benchmarks bundled in etl/resources/benchmarks (PROVENANCE.md there): name -> (file, text fields). Documents
+# sharing a word n-gram with one are dropped with reason "decontamination:<name>" (etl.gold.decontamination).
+DECONTAMINATION_FAMILY = "decontamination"
+BUNDLED_BENCHMARKS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "gsm8k": ("gsm8k_test.jsonl.gz", ("question", "answer")),
+    "humaneval": ("humaneval.jsonl.gz", ("prompt", "canonical_solution")),
+}
+
 # datatrove's four families: the quality rules proper (thresholds overridable by gold.rule_overrides).
 DEFAULT_RULES: tuple[Rule, ...] = GOPHER_QUALITY_RULES + GOPHER_REPETITION_RULES + C4_RULES + FINEWEB_RULES
 FAMILIES: tuple[str, ...] = ("gopher_quality", "gopher_repetition", "c4", "fineweb")
 RULES: tuple[Rule, ...] = (LANGUAGE_RULES + URL_RULES + DEFAULT_RULES + BADWORDS_RULES + TOXICITY_RULES
-                           + QUALITY_MODEL_RULES)
+                           + QUALITY_MODEL_RULES + PII_RULES)
 RULES_BY_KEY = {rule.key: rule for rule in RULES}
+
+
+# --- subsets: flags gold derives from stored signals (scores in silver, decisions in gold) -------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One threshold of a subset: holds when ``signals[signal] <op> threshold``; a null signal never holds."""
+
+    name: str
+    signal: str
+    op: str
+    threshold: float | int
+
+    def __post_init__(self) -> None:
+        if self.op not in OPERATORS:
+            raise ValueError(f"criterion {self.name}: unknown operator {self.op!r} (use one of {sorted(OPERATORS)})")
+
+
+@dataclass(frozen=True)
+class Subset:
+    """A document subset gold flags in ``is_<name>``: true when every criterion of at least one clause holds.
+
+    A criterion's threshold is overridden per run by ``gold.subset_thresholds["<subset>:<criterion>"]``; gold reads
+    stored signals, so a new threshold needs a gold rebuild, never a silver one.
+    """
+
+    name: str
+    description: str
+    clauses: tuple[tuple[Criterion, ...], ...]
+
+    @property
+    def column(self) -> str:
+        return f"is_{self.name}"
+
+    def key(self, criterion: Criterion) -> str:
+        """``subset:criterion``, the id gold.subset_thresholds uses."""
+        return f"{self.name}:{criterion.name}"
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        return tuple(c for clause in self.clauses for c in clause)
+
+    def threshold(self, criterion: Criterion, overrides=None):
+        return (overrides or {}).get(self.key(criterion), criterion.threshold)
+
+    def holds(self, signals, overrides=None) -> bool:
+        """The flag for one document's signals (a dict): what gold computes as a column."""
+        def ok(c: Criterion) -> bool:
+            value = signals.get(c.signal)
+            return value is not None and bool(OPERATORS[c.op](value, self.threshold(c, overrides)))
+        return any(all(ok(c) for c in clause) for clause in self.clauses)
+
+    def condition_text(self, overrides=None) -> str:
+        """``a >= 3 or (b >= 5 and c >= 0.2)``, with the thresholds in force, for the report and the card."""
+        parts = [" and ".join(f"{c.signal} {c.op} {self.threshold(c, overrides):g}" for c in clause)
+                 for clause in self.clauses]
+        return " or ".join(f"({p})" if len(clause) > 1 and len(parts) > 1 else p
+                           for p, clause in zip(parts, self.clauses))
+
+
+def _criteria(*rows) -> tuple[Criterion, ...]:
+    return tuple(Criterion(*row) for row in rows)
+
+
+# Thresholds chosen on the development documents only (docs/subsets.md); evals/subsets_eval.py measures them on a
+# hand-labelled held-out set. A minimum number of lines or symbols keeps one stray match from flagging a page.
+SUBSETS: tuple[Subset, ...] = (
+    Subset("code", "source code: many code-like lines, and a large share of the page", (
+        _criteria(("lines", "code_lines", ">=", 5), ("line_frac", "code_line_frac", ">=", 0.2)),
+    )),
+    Subset("math", "mathematics: LaTeX, formulas or worked equations", (
+        _criteria(("latex_commands", "math_latex_commands", ">=", 3)),
+        _criteria(("symbol_density", "math_symbol_density", ">=", 4.0), ("min_chars", "n_chars", ">=", 200)),
+        _criteria(("equation_lines", "math_equation_lines", ">=", 3)),
+    )),
+    Subset("qa", "questions and answers: labelled Q/A pairs, or a Q&A forum thread", (
+        _criteria(("marker_lines", "qa_marker_lines", ">=", 2)),
+        _criteria(("answered_questions", "qa_answered_questions", ">=", 4)),
+        _criteria(("question_lines", "qa_question_lines", ">=", 1), ("forum_words", "qa_forum_words", ">=", 2)),
+    )),
+)
+SUBSETS_BY_NAME = {subset.name: subset for subset in SUBSETS}
+SUBSET_CRITERIA = {subset.key(c): c for subset in SUBSETS for c in subset.criteria}
 
 
 def column_comment(name: str) -> str | None:
     """The description of a silver/gold column, for Delta column comments and the dataset card."""
     signal = SIGNALS_BY_NAME.get(name)
-    return signal.description if signal else None
+    if signal is not None:
+        return signal.description
+    subset = next((s for s in SUBSETS if s.column == name), None)
+    return f"in the {subset.name} subset: {subset.description} (etl.catalog.SUBSETS)" if subset else None
 
 
 def rule_text(rule: Rule, threshold=None) -> str:

@@ -7,21 +7,29 @@ print it and exit 2.
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import json
 import re
 import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from etl.catalog import FAMILY_ORDER, RULES_BY_KEY, TOXICITY_TIERS, Rule
+from etl.catalog import BUNDLED_BENCHMARKS, FAMILY_ORDER, RULES_BY_KEY, SUBSET_CRITERIA, TOXICITY_TIERS, Rule
 
 
 # A JVM memory size as Spark takes it ("512m", "4g", "4096"), and an ISO 639-1/639-3 code with an optional subtag.
 MEMORY_RE = re.compile(r"^\d+[kmgtp]?b?$", re.IGNORECASE)
+LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")  # log4j's
 VOLUMES_PREFIX = "/Volumes/"  # Unity Catalog volumes hold files, not tables
+# silver.toxicity_model_path's default: the toxicity model shipped in etl/resources/<BUNDLED_TOXICITY_MODEL_DIR>
+# (rebuilt by `make model`); TOXICITY_MODEL_OFF (or "") turns the classifier off.
+BUNDLED_TOXICITY_MODEL = "bundled"
+BUNDLED_TOXICITY_MODEL_DIR = "toxicity_model"
+TOXICITY_MODEL_OFF = "none"
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]+)*$")
 
@@ -46,6 +54,11 @@ class SparkConfig:
     # `make run` (a one-minute sample) turn it off.
     ui_enabled: bool = True
     log_level: str = "WARN"
+    # Spark's log lines (log_level and above) go to this file; the console shows only console_log_level and above
+    # ("ALL": everything log_level lets through; --verbose sets it). "" = a new file per run in the system's temp
+    # directory; the job prints where. Only for a session the pipeline launches (not spark-submit or Databricks).
+    log_file: str = ""
+    console_log_level: str = "ERROR"
     extra_conf: dict[str, str] = field(default_factory=dict)
 
 
@@ -141,12 +154,14 @@ class SilverConfig:
     # Languages the run is for (canonical codes like "ar", "en"); empty means every language. With a list, documents
     # whose Common Crawl header rules them out skip language id and the other signals (cheap before expensive).
     languages: list[str] = field(default_factory=list)
+    # Use Common Crawl's header language: to rule documents out (above) and for a text too short to judge (langid).
     use_header_language: bool = True
     langid_max_chars: int = 1000
     # Field names of etl.silver.normalize.NormalizeOptions; unspecified fields keep their defaults.
     normalize: dict[str, Any] = field(default_factory=dict)
-    # A Spark ML model saved by jobs/train_toxicity.py; None skips the classifier signal.
-    toxicity_model_path: str | None = None
+    # A Spark ML model saved by jobs/train_toxicity.py. The default, BUNDLED_TOXICITY_MODEL, is the model shipped
+    # inside the package (etl/resources/toxicity_model, docs/toxicity.md); "none" or "" turns the classifier off.
+    toxicity_model_path: str | None = BUNDLED_TOXICITY_MODEL
     url_blocklist: str | None = None
     url_allowlist: str | None = None
     # UT1 categories added to the blocklist (etl.silver.urls.ut1_list_paths): RefinedWeb's ten. All but adult are
@@ -187,6 +202,33 @@ class DedupConfig:
     max_iterations: int = 64
 
 
+# gold.pii: what gold does with the personal data silver counted (docs/pii.md).
+PII_OFF, PII_REDACT, PII_DROP = "off", "redact", "drop"
+PII_MODES = (PII_OFF, PII_REDACT, PII_DROP)
+# gold.decontamination.action: drop a document that shares an n-gram with a benchmark, or keep it and list it.
+DECONTAMINATION_DROP, DECONTAMINATION_FLAG = "drop", "flag"
+DECONTAMINATION_ACTIONS = (DECONTAMINATION_DROP, DECONTAMINATION_FLAG)
+BENCHMARK_KEYS = frozenset({"name", "path", "fields"})
+
+
+@dataclass
+class DecontaminationConfig:
+    """Benchmark decontamination (etl.gold.decontamination): word n-grams of benchmark texts joined against gold's
+    candidates. Runs while gold.families lists "decontamination" and there is at least one benchmark."""
+
+    # Bundled benchmarks to use (etl/resources/benchmarks): GSM8K's test set and HumanEval by default.
+    bundled: list[str] = field(default_factory=lambda: list(BUNDLED_BENCHMARKS))
+    # Your own: [{name, path, fields}] where path is a JSONL file (.gz too) and fields the text fields to index.
+    benchmarks: list[dict[str, Any]] = field(default_factory=list)
+    # Word n-gram length (GPT-3's and OLMo's 13); a benchmark text with fewer words is one n-gram of all of them.
+    ngram: int = 13
+    # Benchmark texts with fewer words than this are not indexed (one-line solutions such as "return a + b").
+    min_words: int = 8
+    action: str = DECONTAMINATION_DROP
+    # Adding a benchmark re-checks the documents already in gold once (one pass over their text).
+    recheck_existing: bool = True
+
+
 @dataclass
 class GoldConfig:
     """Decisions: which rule families run, thresholds (global and per language), dedup."""
@@ -207,12 +249,25 @@ class GoldConfig:
     # Drop when tox_model_score > this. None: the thresholds chosen on validation data and saved beside the model
     # by jobs/train_toxicity.py (global and per language, filled in by load_config), else DEFAULT_MODEL_TOXICITY.
     max_model_toxicity: float | None = None
+    # Drop on the bundled model's score (silver.toxicity_model_path left at its default) with its validated
+    # thresholds. Off by default: it flags 10-40% of HateCheck's non-hateful cases (mentions, counter-speech) in
+    # some languages (docs/toxicity.md), so gold drops on the lexicon tier and the score is stored. A model you
+    # name in silver.toxicity_model_path, or a gold.max_model_toxicity you set, always applies.
+    bundled_model_rule: bool = False
     # Drop when quality_model_score < this; None (the default) stores the score and drops nothing.
     min_quality_score: float | None = None
     # Rules over any silver column, your scorers' included: {family, name, signal, op, threshold[, description]}.
     # They run after the built-in families, in the order given; gold.families need not list their family.
     extra_rules: list[dict[str, Any]] = field(default_factory=list)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    # Personal data (silver's pii_* counts): "redact" rewrites it in gold's text (docs/pii.md), "drop" also drops
+    # documents with more than max_pii_count matches (rule pii:too_many), "off" leaves the text as crawled.
+    pii: str = PII_REDACT
+    max_pii_count: int = RULES_BY_KEY["pii:too_many"].threshold
+    decontamination: DecontaminationConfig = field(default_factory=DecontaminationConfig)
+    # Thresholds of the code/math/Q&A flags gold derives ("subset:criterion" -> value, e.g. "math:latex_commands");
+    # the defaults are in etl.catalog.SUBSETS. Stored signals are read, so changing one needs a gold rebuild only.
+    subset_thresholds: dict[str, float] = field(default_factory=dict)
 
     def custom_rules(self) -> tuple[Rule, ...]:
         """gold.extra_rules as catalog Rules, checked: known keys, an operator, a new family:name."""
@@ -287,6 +342,10 @@ class PipelineConfig:
         if self.schema and self.lake.startswith(VOLUMES_PREFIX):
             raise ConfigError(f"tables under {VOLUMES_PREFIX} cannot be registered in Unity Catalog: put the lake on "
                               "an external location (abfss://, s3://, gs://) to use schema/catalog")
+        for level_key, level in (("spark.log_level", self.spark.log_level),
+                                 ("spark.console_log_level", self.spark.console_log_level)):
+            if level.upper() not in LOG_LEVELS:
+                raise ConfigError(f"{level_key} must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
         if not MEMORY_RE.match(self.spark.driver_memory):
             raise ConfigError(f"spark.driver_memory must look like 512m, 4g or 1t (JVM sizes), "
                               f"got {self.spark.driver_memory!r}")
@@ -320,6 +379,10 @@ class PipelineConfig:
             if optional is not None and not 0.0 <= optional <= 1.0:
                 raise ConfigError(f"{threshold_key} must be between 0 and 1, got {optional}")
         self.gold.custom_rules()  # raises ConfigError on a malformed rule
+        for key in self.gold.subset_thresholds:
+            if key not in SUBSET_CRITERIA:
+                raise ConfigError(f"unknown subset threshold '{key}' in gold.subset_thresholds "
+                                  f"(known: {', '.join(SUBSET_CRITERIA)})")
         for tier in self.gold.toxicity_drop_tiers:
             if tier not in TOXICITY_TIERS[1:]:
                 raise ConfigError(f"unknown tier '{tier}' in gold.toxicity_drop_tiers "
@@ -328,6 +391,7 @@ class PipelineConfig:
         for fam in self.gold.families:
             if fam not in families:
                 raise ConfigError(f"unknown rule family '{fam}' in gold.families (known: {', '.join(sorted(families))})")
+        self._validate_privacy()
         d = self.gold.dedup
         if not 0 < d.threshold <= 1:
             raise ConfigError(f"gold.dedup.threshold must be in (0, 1], got {d.threshold}")
@@ -343,8 +407,104 @@ class PipelineConfig:
                 raise ConfigError(f"gold.dedup.survivor_order items look like 'warc_date asc', got {item!r}")
 
 
+    def _validate_privacy(self) -> None:
+        """gold.pii and gold.decontamination: modes, sizes, benchmark names and specs."""
+        g, dc = self.gold, self.gold.decontamination
+        if g.pii not in PII_MODES:
+            raise ConfigError(f"gold.pii must be one of {', '.join(PII_MODES)}, got {g.pii!r}")
+        if g.max_pii_count < 0:
+            raise ConfigError(f"gold.max_pii_count must be >= 0, got {g.max_pii_count}")
+        if dc.action not in DECONTAMINATION_ACTIONS:
+            raise ConfigError(f"gold.decontamination.action must be one of {', '.join(DECONTAMINATION_ACTIONS)}, "
+                              f"got {dc.action!r}")
+        for key, value in (("ngram", dc.ngram), ("min_words", dc.min_words)):
+            if value < 1:
+                raise ConfigError(f"gold.decontamination.{key} must be >= 1, got {value}")
+        names = []
+        for name in dc.bundled:
+            if name not in BUNDLED_BENCHMARKS:
+                raise ConfigError(f"gold.decontamination.bundled: unknown benchmark {name!r} "
+                                  f"(bundled: {', '.join(BUNDLED_BENCHMARKS)})")
+            names.append(name)
+        for i, spec in enumerate(dc.benchmarks):
+            where = f"gold.decontamination.benchmarks[{i}]"
+            if set(spec) != BENCHMARK_KEYS:
+                raise ConfigError(f"{where}: needs exactly {sorted(BENCHMARK_KEYS)}, got {sorted(spec)}")
+            fields = spec["fields"]
+            if not isinstance(fields, list) or not fields or not all(isinstance(f, str) and f for f in fields):
+                raise ConfigError(f"{where}.fields must be a non-empty list of field names, got {fields!r}")
+            if not isinstance(spec["name"], str) or not IDENTIFIER_RE.match(spec["name"]):
+                raise ConfigError(f"{where}.name must be letters, digits or _, got {spec['name']!r}")
+            names.append(spec["name"])
+        if len(names) != len(set(names)):
+            raise ConfigError(f"gold.decontamination: benchmark names must be unique, got {names}")
+
+
 def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
+
+
+# How `--set` spells booleans and lists; the errors quote these forms.
+BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+BOOL_FORMS = "true/false, yes/no, on/off, 1/0"
+LIST_FORMS = "a,b or [a,b] (a single value is a one-item list; empty is an empty list)"
+
+
+@dataclass(frozen=True)
+class SetText:
+    """A `--set key=value` value as typed: read against the key's type once it is known (see `_from_set_text`)."""
+
+    text: str
+
+
+def _toml_value(text: str) -> Any:
+    """``text`` as a TOML value (3, 0.5, true, "x", [1, 2]); bare words stay strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _from_set_text(text: str, tp: Any, key: str) -> Any:
+    """A `--set` value for a key of type ``tp``: lists as a,b or [a,b], booleans as yes/no/on/off/1/0 too, strings
+    as typed; anything else as TOML."""
+    origin = typing.get_origin(tp)
+    if tp is bool:
+        word = text.strip().lower()
+        if word not in BOOL_WORDS:
+            raise ConfigError(f"{key} must be true or false ({BOOL_FORMS}), got {text!r}")
+        return BOOL_WORDS[word]
+    if origin in (list, tuple):
+        parsed = _toml_value(text)
+        if isinstance(parsed, list):
+            return parsed
+        inner = text.strip()
+        if inner.startswith("[") and inner.endswith("]"):
+            inner = inner[1:-1]
+        return [_toml_value(item.strip()) for item in inner.split(",") if item.strip()]
+    if tp is str:
+        parsed = _toml_value(text)
+        return parsed if isinstance(parsed, str) else text
+    return _toml_value(text)
+
+
+def _flatten(mapping: dict, prefix: str = "") -> dict:
+    """{"a": {"b": v}} -> {"a.b": v}."""
+    out: dict = {}
+    for k, v in mapping.items():
+        name = f"{prefix}{k}"
+        out.update(_flatten(v, f"{name}.") if isinstance(v, dict) else {name: v})
+    return out
+
+
+def _resolve_set_text(value: Any, tp: Any, key: str) -> Any:
+    """A mapping's value as given, with `--set` text in it (e.g. --set spark.extra_conf.x=y) read as ``tp``."""
+    if isinstance(value, SetText):
+        return _from_set_text(value.text, tp, key)
+    if isinstance(value, dict) and typing.get_origin(tp) is dict:
+        (_key_tp, value_tp) = typing.get_args(tp)
+        return {k: _resolve_set_text(v, value_tp, f"{key}.{k}") for k, v in value.items()}
+    return value
 
 
 def _coerce(value: Any, tp: Any, key: str) -> Any:
@@ -355,26 +515,31 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if value is None:
             return None
         return _coerce(value, args[0], key)
+    if isinstance(value, SetText):
+        value = _from_set_text(value.text, tp, key)
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(f"{key} must be a table/mapping, got {type(value).__name__}")
         return _build(tp, value, key)
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{key} must be a list, got {type(value).__name__}")
+            raise ConfigError(f"{key} must be a list (--set {key}={LIST_FORMS}), got {type(value).__name__}")
         (item_tp, *_) = typing.get_args(tp) or (Any,)
         items = [_coerce(v, item_tp, f"{key}[{i}]") for i, v in enumerate(value)]
         return tuple(items) if origin is tuple else items
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{key} must be a table/mapping, got {type(value).__name__}")
-        return dict(value)
+        (_key_tp, value_tp) = typing.get_args(tp) or (str, Any)
+        if value_tp is str:  # dotted names such as Spark confs: --set spark.extra_conf.spark.sql.x=y nests them
+            value = _flatten(value)
+        return {k: _resolve_set_text(v, value_tp, f"{key}.{k}") for k, v in value.items()}
     if tp is Any:
         return value
     if tp is bool:
         if isinstance(value, bool):
             return value
-        raise ConfigError(f"{key} must be true or false, got {value!r}")
+        raise ConfigError(f"{key} must be true or false (--set {key}={BOOL_FORMS}), got {value!r}")
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if tp is int and isinstance(value, int) and not isinstance(value, bool):
@@ -436,12 +601,10 @@ def _parse_error(exc: Exception) -> str:
 
 
 def _set_dotted(data: dict, dotted: str, raw: str) -> None:
-    """Apply one `section.key=value` override; the value is parsed as TOML (so 3, 0.5, true, "x" work)."""
+    """Apply one `section.key=value` override; the value is read against the key's type when the config is built
+    (`_from_set_text`: TOML, plus a,b lists and yes/no booleans)."""
     keys = dotted.split(".")
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw  # bare words are strings
+    value = SetText(raw)
     node = data
     for k in keys[:-1]:
         node = node.setdefault(k, {})
@@ -458,12 +621,15 @@ def _merge(base: dict, update: dict) -> dict:
 
 
 def load_config(
-    path: str | Path | None = None,
+    path: str | Path | list[str | Path] | None = None,
     overrides: dict[str, Any] | None = None,
     sets: list[str] | None = None,
 ) -> PipelineConfig:
-    """Defaults < config file < `--set a.b=v` strings < explicit overrides (dotted keys, None means 'not given')."""
-    data: dict = _read_file(path) if path else {}
+    """Defaults < config file(s), later ones over earlier (a preset, then the user's file) < `--set a.b=v` strings
+    < explicit overrides (dotted keys, None means 'not given')."""
+    data: dict = {}
+    for one in ([path] if isinstance(path, (str, Path)) else path or []):
+        data = _merge(data, _read_file(one))
     for item in sets or []:
         if "=" not in item:
             raise ConfigError(f"--set expects key=value, got {item!r}")
@@ -487,12 +653,31 @@ MODEL_SCORE_RULE = "toxicity:model_score"
 MODEL_SCORE_RULE_DEFAULT = RULES_BY_KEY[MODEL_SCORE_RULE]
 DEFAULT_MODEL_TOXICITY = MODEL_SCORE_RULE_DEFAULT.threshold  # only for a model saved without thresholds
 ANY_LANGUAGE = "*"
+MODEL_RULE_OFF = 1.0  # a probability is never above it: the model rule's threshold when it is off
+
+
+def toxicity_model_source(model_path: str | None) -> str | None:
+    """The model to score with: a path, BUNDLED_TOXICITY_MODEL, or None when the classifier is turned off."""
+    if model_path is None or model_path.strip().lower() in ("", TOXICITY_MODEL_OFF):
+        return None
+    return model_path
+
+
+def bundled_toxicity_model() -> Traversable:
+    """The shipped model's folder (a directory, or a folder inside the zip executors import ``etl`` from)."""
+    return importlib.resources.files("etl") / "resources" / BUNDLED_TOXICITY_MODEL_DIR
 
 
 def model_thresholds(model_path: str | None) -> dict[str, float] | None:
     """``{"*": t, lang: t}`` saved beside a local model, or None (no model, a remote path, or no file)."""
-    if not model_path:
+    model_path = toxicity_model_source(model_path)
+    if model_path is None:
         return None
+    if model_path == BUNDLED_TOXICITY_MODEL:  # absent only while `make model` rebuilds it
+        file = bundled_toxicity_model() / MODEL_THRESHOLDS_FILE
+        if not file.is_file():
+            return None
+        return {str(k): float(v) for k, v in json.loads(file.read_text(encoding="utf-8"))["thresholds"].items()}
     from etl.io.sources import has_scheme, local_path
 
     if has_scheme(model_path):
@@ -511,6 +696,9 @@ def with_model_thresholds(cfg: PipelineConfig) -> PipelineConfig:
     """Fill gold's model-score thresholds from the model's own file where the user left them unset."""
     saved = model_thresholds(cfg.silver.toxicity_model_path)
     g = cfg.gold
+    bundled = toxicity_model_source(cfg.silver.toxicity_model_path) == BUNDLED_TOXICITY_MODEL
+    if g.max_model_toxicity is None and bundled and not g.bundled_model_rule:
+        g.max_model_toxicity = MODEL_RULE_OFF
     if g.max_model_toxicity is None:
         g.max_model_toxicity = saved.get(ANY_LANGUAGE, DEFAULT_MODEL_TOXICITY) if saved else DEFAULT_MODEL_TOXICITY
         for lang, value in (saved or {}).items():

@@ -2,15 +2,18 @@
 
 Why it is needed: every refresh commits a few small files per table (one batch, a few partitions), so after months
 of nightly runs a table is thousands of small files that each cost a task and a footer read; and every OPTIMIZE or
-rebuild leaves the replaced files on storage until VACUUM deletes them. Neither changes a row, so scheduled
-housekeeping is safe next to refreshes: compaction commits with `dataChange=false`, and a refresh that still
-collides with it retries (etl.tables.with_retries). The pipeline finds new work by anti-joins on current table
-contents, not by time travel, so VACUUM never breaks an incremental refresh; it only limits how far back
-`versionAsOf` reads (e.g. the run report's snippets) can go.
+rebuild leaves the replaced files on storage until VACUUM deletes them. Compaction changes no row and commits with
+`dataChange=false`, and a refresh that collides with it retries (etl.tables.with_retries).
 
-Z-order: `--zorder` also clusters gold/documents by `language`, the column its consumers filter on (one export per
-language), so such reads skip the other languages' files. It is opt-in because, unlike compaction, which only
-rewrites small files, Z-ordering rewrites the whole table on every run.
+VACUUM is what can hurt the pipeline: silver and gold read what their source gained since the version they processed
+from its Change Data Feed, and a step left open by a crash re-reads the versions it pinned (etl.progress). Those
+reads need files that OPTIMIZE may already have replaced, so a VACUUM must not delete a file a stage has not read
+yet: it is refused for that table (unless `force`) when a stage lags behind its source. Silver, if it still meets
+such a gap (forced, or older lakes), recovers by comparing bronze with silver by doc_id (etl.silver.build).
+
+Z-order: `zorder` clusters the tables refreshes look rows up in by their key (doc_id; band_hash for the LSH index),
+so Delta's min/max statistics skip the files that cannot hold a key. It is opt-in because, unlike compaction, which
+only rewrites small files, Z-ordering rewrites the whole table on every run.
 
 See docs/HOUSEKEEPING.md; the command line (jobs/housekeeping.py, `cc-etl housekeeping`) is etl.cli.housekeeping.
 """
@@ -18,11 +21,15 @@ See docs/HOUSEKEEPING.md; the command line (jobs/housekeeping.py, `cc-etl housek
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
+from etl import progress as stage_progress
 from etl import tables
 from etl.gold.build import (GOLD_CLUSTERS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX,
                             SILVER_DOCUMENTS)
@@ -41,6 +48,11 @@ DEFAULT_RETENTION_HOURS = 168.0
 RETENTION_PROPERTY = "delta.deletedFileRetentionDuration"
 RETENTION_CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
 CONFLICT_RETRIES = 5
+# VACUUM lists a table's directories with up to this many tasks, 10,000 by default: on a small lake that is tens of
+# thousands of shuffle files per table (112 s for one dry run of the sample lake's bronze, and minutes of deleting
+# them when the JVM exits). Housekeeping lowers it to the session's shuffle partitions while it runs (7 s).
+LISTING_PARALLELISM_CONF = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
+SHUFFLE_PARTITIONS_CONF = "spark.sql.shuffle.partitions"
 HOURS_PER_UNIT = {"week": 168.0, "day": 24.0, "hour": 1.0, "minute": 1 / 60, "second": 1 / 3600,
                   "millisecond": 1 / 3_600_000, "microsecond": 1 / 3_600_000_000}
 _INTERVAL_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(week|day|hour|minute|second|millisecond|microsecond)s?", re.I)
@@ -48,6 +60,10 @@ _INTERVAL_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(week|day|hour|minute|second|mil
 
 class RetentionError(ValueError):
     """A VACUUM retention shorter than a table promises its readers (the caller did not force it)."""
+
+
+class UnreadFilesError(ValueError):
+    """VACUUM would delete files a stage has not read yet (the caller did not force it); the other tables were done."""
 
 
 def retention_hours(interval: str | None) -> float:
@@ -65,6 +81,16 @@ class TableResult:
     files_after: int
     vacuumable: int
     zordered: bool = False
+    seconds: float = 0.0
+    note: str = ""  # e.g. "nothing to compact", or why VACUUM was refused
+
+
+@dataclass
+class UnreadBy:
+    """Files of one table that a stage still has to read, and what the stage has processed."""
+    stage: str
+    processed: int
+    files: set[str]
 
 
 @dataclass
@@ -74,14 +100,24 @@ class HousekeepingSummary:
     dry_run: bool
     results: list[TableResult] = field(default_factory=list)
 
-    def lines(self) -> list[str]:
+    def header(self) -> list[str]:
         vacuum_head = "would vacuum" if self.dry_run else "vacuumed"
-        lines = [f"housekeeping {self.lake} (retention {self.retention_hours:g}h{', dry run' if self.dry_run else ''})",
-                 f"  {'table':<22}{'files before':>13}{'files after':>13}{vacuum_head:>14}"]
-        for r in self.results:
-            note = "  (z-ordered)" if r.zordered else ""
-            lines.append(f"  {r.name:<22}{r.files_before:>13,}{r.files_after:>13,}{r.vacuumable:>14,}{note}")
-        return lines
+        return [f"housekeeping {self.lake} (retention {self.retention_hours:g}h{', dry run' if self.dry_run else ''})",
+                f"  {'table':<22}{'files before':>13}{'files after':>13}{vacuum_head:>14}{'seconds':>9}"]
+
+    @staticmethod
+    def row(r: TableResult) -> str:
+        notes = ", ".join(n for n in ("z-ordered" if r.zordered else "", r.note) if n)
+        return (f"  {r.name:<22}{r.files_before:>13,}{r.files_after:>13,}{r.vacuumable:>14,}{r.seconds:>9.1f}"
+                + (f"  ({notes})" if notes else ""))
+
+    def lines(self) -> list[str]:
+        return [*self.header(), *(self.row(r) for r in self.results)]
+
+    def total(self) -> str:
+        return (f"  {len(self.results)} tables: {sum(r.files_before - r.files_after for r in self.results):,} fewer "
+                f"files, {sum(r.vacuumable for r in self.results):,} "
+                f"{'to vacuum' if self.dry_run else 'vacuumed'}")
 
 
 def _detail(spark: SparkSession, path: str) -> tuple[int, dict]:
@@ -97,14 +133,58 @@ def _optimize(spark: SparkSession, path: str, zorder: tuple[str, ...]) -> None:
     tables.with_retries(run, CONFLICT_RETRIES, f"optimize {path}")
 
 
-def _vacuum(spark: SparkSession, path: str, hours: float, dry_run: bool) -> int:
-    """Number of files VACUUM deletes (or would delete); deletes them unless `dry_run`."""
+def _needs_compaction(spark: SparkSession, path: str) -> bool:
+    """True when some partition directory holds two or more files (Delta names them from its log; no data read)."""
+    dirs = [f.rsplit("/", 1)[0] for f in DeltaTable.forPath(spark, path).toDF().inputFiles()]
+    return len(dirs) > len(set(dirs))
+
+
+def _vacuum_candidates(spark: SparkSession, path: str, hours: float) -> list[str]:
+    """Paths VACUUM would delete now. DRY RUN lists them without touching them: VACUUM itself returns no count, and
+    their names are what the stages' unread files are checked against."""
     quoted = path.replace("`", "``")
-    # DRY RUN lists the files without touching them: the only way to report a count, as VACUUM itself returns none.
-    count = spark.sql(f"VACUUM delta.`{quoted}` RETAIN {hours:g} HOURS DRY RUN").count()
-    if count and not dry_run:
-        DeltaTable.forPath(spark, path).vacuum(hours)
-    return count
+    return [r[0] for r in spark.sql(f"VACUUM delta.`{quoted}` RETAIN {hours:g} HOURS DRY RUN").collect()]
+
+
+def _commit_files(spark: SparkSession, path: str, after: int, action: str) -> set[str]:
+    """Names of the data files that the commits after version `after` add with a data change ("add"; compaction's
+    adds change no data) or remove ("remove"), read from the Delta log's JSON commits."""
+    latest = DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
+    if latest <= after:
+        return set()
+    commits = spark.read.json([f"{path}/_delta_log/{v:020d}.json" for v in range(after + 1, latest + 1)])
+    if action not in commits.columns:
+        return set()
+    files = commits.where(F.col(f"{action}.path").isNotNull())
+    if action == "add":
+        files = files.where(F.col("add.dataChange"))
+    return {r[0].rsplit("/", 1)[-1] for r in files.select(f"{action}.path").collect()}
+
+
+def unread_files(spark: SparkSession, lake: str) -> dict[str, list[UnreadBy]]:
+    """Per table, the files a stage has not read yet: added to its source after the version it processed (its next
+    step reads them from the Change Data Feed), and, for a step a crash left open, files removed after the versions
+    it pinned (its rerun reads those versions)."""
+    needs: dict[str, list[UnreadBy]] = {}
+    if not tables.exists(spark, lake, PROGRESS):
+        return needs
+    for stage, source in stage_progress.SOURCES.items():
+        if not tables.exists(spark, lake, source):
+            continue
+        processed, pending, _ = stage_progress.state(spark, lake, stage)
+        start = pending.after_version if pending is not None else processed
+        wanted: dict[str, set[str]] = {}
+        if start >= 0:  # from the start a stage reads the source's current snapshot, not old versions
+            wanted[source] = _commit_files(spark, tables.table_path(lake, source), start, "add")
+        if pending is not None:
+            for name, version in {**pending.pinned, source: pending.upto_version}.items():
+                if version is not None and version >= 0 and tables.exists(spark, lake, name):
+                    removed = _commit_files(spark, tables.table_path(lake, name), version, "remove")
+                    wanted[name] = wanted.get(name, set()) | removed
+        for name, files in wanted.items():
+            if files:
+                needs.setdefault(name, []).append(UnreadBy(stage, start, files))
+    return needs
 
 
 def check_retention(spark: SparkSession, paths: dict[str, str], hours: float, force: bool) -> None:
@@ -122,25 +202,57 @@ def check_retention(spark: SparkSession, paths: dict[str, str], hours: float, fo
 
 def run_housekeeping(spark: SparkSession, lake: str, names: tuple[str, ...] = HOUSEKEPT_TABLES,
                      hours: float = DEFAULT_RETENTION_HOURS, force: bool = False, zorder: bool = False,
-                     optimize: bool = True, vacuum: bool = True, dry_run: bool = False) -> HousekeepingSummary:
-    """OPTIMIZE then VACUUM each existing table of `names` under `lake`; absent tables are skipped."""
+                     optimize: bool = True, vacuum: bool = True, dry_run: bool = False,
+                     progress: Callable[[str], None] = print) -> HousekeepingSummary:
+    """OPTIMIZE then VACUUM each existing table of `names` under `lake` (absent tables are skipped), printing a line
+    per table as it is done. A table whose files are all alone in their partition is not compacted; a VACUUM that
+    would delete files a stage has not read yet is refused unless `force` (UnreadFilesError once every table is done).
+    """
+    summary = HousekeepingSummary(lake, hours, dry_run)
+    for line in summary.header():
+        progress(line)
     paths = {name: tables.table_path(lake, name) for name in names if tables.exists(spark, lake, name)}
     if vacuum:
         check_retention(spark, paths, hours, force)
-    summary = HousekeepingSummary(lake, hours, dry_run)
-    previous_check = spark.conf.get(RETENTION_CHECK_CONF, "true")
+    unread = unread_files(spark, lake) if vacuum else {}
+    refused: list[str] = []
+    previous = {key: spark.conf.get(key, None) for key in (RETENTION_CHECK_CONF, LISTING_PARALLELISM_CONF)}
     try:
+        spark.conf.set(LISTING_PARALLELISM_CONF, spark.conf.get(SHUFFLE_PARTITIONS_CONF))
         if force:  # Delta would refuse the short retention itself; --force is the user's explicit consent
             spark.conf.set(RETENTION_CHECK_CONF, "false")
         for name, path in paths.items():
+            t0 = time.perf_counter()
             before, _ = _detail(spark, path)
             present = set(tables.read(spark, lake, name).columns)
             columns = tuple(c for c in ZORDER_COLUMNS.get(name, ()) if c in present) if zorder else ()
+            after, notes = before, []
             if optimize and not dry_run:
-                _optimize(spark, path, columns)
-            after, _ = _detail(spark, path)
-            removed = _vacuum(spark, path, hours, dry_run) if vacuum else 0
-            summary.results.append(TableResult(name, before, after, removed, bool(columns) and not dry_run))
+                if columns or _needs_compaction(spark, path):
+                    _optimize(spark, path, columns)
+                    after, _ = _detail(spark, path)
+                else:
+                    notes.append("nothing to compact")
+            candidates = _vacuum_candidates(spark, path, hours) if vacuum else []
+            names = {c.rsplit("/", 1)[-1] for c in candidates}
+            blocked = [(u, names & u.files) for u in unread.get(name, []) if names & u.files]
+            if blocked and not force:
+                why = "; ".join(f"{len(files):,} {u.stage} has not read (it processed up to version {u.processed})"
+                                for u, files in blocked)
+                notes.append(f"VACUUM refused: it would delete {why}")
+                refused.append(f"{name} ({', '.join(u.stage for u, _ in blocked)})")
+            elif candidates and not dry_run:
+                DeltaTable.forPath(spark, path).vacuum(hours)
+            deleted = 0 if blocked and not force else len(candidates)
+            result = TableResult(name, before, after, deleted, bool(columns) and not dry_run,
+                                 time.perf_counter() - t0, "; ".join(notes))
+            summary.results.append(result)
+            progress(summary.row(result))
     finally:
-        spark.conf.set(RETENTION_CHECK_CONF, previous_check)
+        for key, value in previous.items():
+            spark.conf.unset(key) if value is None else spark.conf.set(key, value)
+    if refused:
+        raise UnreadFilesError(f"VACUUM refused for {', '.join(refused)}: it would delete files those stages have not "
+                               "read yet; run them first (python jobs/refresh.py, or jobs/build_silver.py / "
+                               "jobs/build_gold.py), or pass --force to delete them anyway")
     return summary

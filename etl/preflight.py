@@ -34,10 +34,25 @@ def check_inputs(inputs: list[str], cfg: IngestConfig) -> list[str]:
     return files
 
 
+def check_lake_path(lake: str) -> None:
+    """A local lake path that is a file, or lies under one, is refused (every job, before Spark starts); nothing
+    is created."""
+    if has_scheme(lake):
+        return
+    path = os.path.abspath(local_path(lake))
+    existing = path
+    while not os.path.exists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if os.path.exists(existing) and not os.path.isdir(existing):
+        where = "is a file" if existing == path else f"lies under {existing}, which is a file"
+        raise PreflightError(f"the lake {path} {where}, not a directory: give --lake a directory")
+
+
 def check_lake(lake: str) -> None:
     """A local lake directory must be creatable and writable (remote lakes are checked by their first write)."""
     if has_scheme(lake):
         return
+    check_lake_path(lake)
     path = local_path(lake)
     try:
         os.makedirs(path, exist_ok=True)

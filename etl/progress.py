@@ -20,6 +20,9 @@ from pyspark.sql import types as T
 from etl import tables
 
 PROGRESS = tables.PROGRESS
+# The table each stage reads through its Change Data Feed: the files a stage has not read yet are those added to its
+# source after the version it processed (etl.housekeeping keeps VACUUM away from them).
+SOURCES = {tables.STAGE_SILVER: tables.BRONZE_DOCUMENTS, tables.STAGE_GOLD: tables.SILVER_DOCUMENTS}
 STARTED, DONE, RESET = "started", "done", "reset"
 SCHEMA = T.StructType([
     T.StructField("stage", T.StringType(), False),

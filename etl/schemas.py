@@ -46,7 +46,7 @@ BRONZE_INGEST_LOG = T.StructType(
     [
         T.StructField("source_file", T.StringType(), False),
         T.StructField("ingest_run_id", T.StringType(), False),
-        T.StructField("status", T.StringType(), False),  # ok|partial|empty|truncated|unreachable|error (records.py)
+        T.StructField("status", T.StringType(), False),  # ok, partial, empty, not_warc, ... (bronze/records.py)
         T.StructField("records_total", T.LongType(), False),  # WARC records seen, any type
         T.StructField("documents", T.LongType(), False),  # conversion records loaded
         T.StructField("quarantined", T.LongType(), False),

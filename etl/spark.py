@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from pyspark import StorageLevel
@@ -27,12 +30,31 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 DEFAULT_JAR_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "jars"
 # Quieter local logs (WARN, no startup noise); sessions under spark-submit or on Databricks keep their own logging.
 LOG4J_CONFIG = Path(__file__).resolve().parent / "resources" / "log4j2.properties"
+# System properties log4j2.properties reads: the log file, and the lowest level the console shows.
+LOG_FILE_PROPERTY, CONSOLE_LEVEL_PROPERTY = "etl.log.file", "etl.log.console"
+LOG_DIR_NAME = "cc-etl-logs"  # under the temp directory, when spark.log_file is ""
 
 
 def delta_jars(cache_dir: str | os.PathLike | None = None) -> list[str]:
     """The Delta jars `make setup` put in the local cache (empty if it has not run)."""
     root = Path(cache_dir or os.environ.get(JAR_CACHE_ENV) or DEFAULT_JAR_CACHE)
     return sorted(glob.glob(str(root / "*.jar")))
+
+
+def log_file_for(cfg: SparkConfig) -> str:
+    """The file a session built from ``cfg`` logs to: spark.log_file, else a new one per run in the temp directory."""
+    if cfg.log_file:
+        return os.path.abspath(cfg.log_file)
+    folder = Path(tempfile.gettempdir()) / LOG_DIR_NAME
+    return str(folder / f"{cfg.app_name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
+
+
+def session_log_file(spark: SparkSession) -> str | None:
+    """The log file of a classic session get_spark launched (None otherwise: Connect, spark-submit, Databricks)."""
+    context = classic_context(spark)
+    options = context.getConf().get("spark.driver.extraJavaOptions", "") if context is not None else ""
+    found = re.search(rf"-D{re.escape(LOG_FILE_PROPERTY)}=(\S+)", options or "")
+    return found.group(1) if found else None
 
 
 def _has_delta(spark: SparkSession) -> bool:
@@ -62,8 +84,10 @@ def get_spark(cfg: SparkConfig | None = None) -> SparkSession:
     if not launched_by_spark_submit:
         builder = builder.master(cfg.master)
         if LOG4J_CONFIG.is_file():  # read when the driver JVM starts: only a session we launch uses it
-            builder = builder.config("spark.driver.extraJavaOptions",
-                                     f"-Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}")
+            builder = builder.config("spark.driver.extraJavaOptions", " ".join((
+                f"-Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}",
+                f"-D{LOG_FILE_PROPERTY}={log_file_for(cfg)}",
+                f"-D{CONSOLE_LEVEL_PROPERTY}={cfg.console_log_level.upper()}")))
     builder = (
         builder.config("spark.sql.extensions", DELTA_EXTENSION)
         .config("spark.sql.catalog.spark_catalog", DELTA_CATALOG)

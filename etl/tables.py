@@ -34,10 +34,14 @@ GOLD_DUPLICATES = "gold/duplicates"
 GOLD_MINHASH_INDEX = "gold/minhash_index"
 GOLD_MINHASH_EDGES = "gold/minhash_edges"
 GOLD_CLUSTERS = "gold/clusters"
+GOLD_CONTAMINATION = "gold/contamination"
+GOLD_BENCHMARKS = "gold/benchmarks"
+GOLD_BENCHMARK_NGRAMS = "gold/benchmark_ngrams"
 INGEST_BATCHES = "_state/ingest_batches"
 PROGRESS = "_state/progress"
 RUNS = "_runs"
-GOLD_TABLES = (GOLD_DOCUMENTS, GOLD_REJECTIONS, GOLD_DUPLICATES, GOLD_MINHASH_INDEX, GOLD_MINHASH_EDGES, GOLD_CLUSTERS)
+GOLD_TABLES = (GOLD_DOCUMENTS, GOLD_REJECTIONS, GOLD_DUPLICATES, GOLD_MINHASH_INDEX, GOLD_MINHASH_EDGES, GOLD_CLUSTERS,
+               GOLD_CONTAMINATION, GOLD_BENCHMARKS, GOLD_BENCHMARK_NGRAMS)
 DATA_TABLES = (BRONZE_DOCUMENTS, BRONZE_QUARANTINE, BRONZE_INGEST_LOG, SILVER_DOCUMENTS, *GOLD_TABLES)
 # Stage names: the keys of _state/progress and of _runs rows.
 STAGE_BRONZE, STAGE_SILVER, STAGE_GOLD = "bronze", "silver", "gold"
@@ -53,6 +57,9 @@ TABLE_COMMENTS = {
     GOLD_MINHASH_INDEX: "LSH band keys of every kept document: the incremental near-duplicate index.",
     GOLD_MINHASH_EDGES: "Candidate pairs that passed verification (Jaccard), per refresh.",
     GOLD_CLUSTERS: "Near-duplicate clusters: member -> the kept representative.",
+    GOLD_CONTAMINATION: "Documents sharing a word n-gram with a benchmark: which one, how many n-grams, dropped or flagged.",
+    GOLD_BENCHMARKS: "Benchmarks in the decontamination index: fingerprint, size, whether existing gold was re-checked.",
+    GOLD_BENCHMARK_NGRAMS: "Hashes of the benchmarks' word n-grams: the decontamination index gold joins against.",
     RUNS: "One row per refresh and stage: rows in, rows out, seconds.",
 }
 
@@ -75,10 +82,15 @@ CONFLICT_JAVA_MARKERS = ("Concurrent", "MetadataChangedException", "ProtocolChan
 CONFLICT_ERROR_CONDITIONS = ("DELTA_CONCURRENT_", "DELTA_METADATA_CHANGED", "DELTA_PROTOCOL_CHANGED")
 
 
-# Layout and features per table: Change Data Feed where a later stage reads what changed, deletion vectors where
-# rows are deleted (a delete marks rows instead of rewriting files). See README "Table layout".
+# Layout and features per table: Change Data Feed where a later stage reads what changed. See README "Table layout".
 CDF = {"delta.enableChangeDataFeed": "true"}
-DELETION_VECTORS = {"delta.enableDeletionVectors": "true"}
+# Tables that delete rows by key are created without deletion vectors, explicitly (Databricks turns them on for new
+# tables by default): a table with them needs the `deletionVectors` reader feature, which delta-rs's pyarrow path
+# (deltalake 1.6.6, Polars) refuses (README "Readers"). A keyed delete then rewrites the files that hold the keys.
+DELETION_VECTORS = {"delta.enableDeletionVectors": "false"}
+# A read that reached a file the Delta log still names but storage no longer has (VACUUM deleted it): Spark's error
+# condition, Delta's for change data, Hadoop's exception.
+MISSING_FILE_MARKERS = ("FILE_NOT_EXIST", "DELTA_CHANGE_DATA_FILE_NOT_FOUND", "FileNotFoundException")
 # Lookups by key push the keys as a literal IN list (Delta's data skipping then reads only files whose min/max can
 # hold a key) up to this many keys; larger key sets go through a semi-join.
 LOOKUP_IN_LIST_MAX = 10_000
@@ -318,9 +330,13 @@ def merge_insert_only(
 
 
 def append(spark: SparkSession, path: str, df: DataFrame, retries: int = 5,
-           txn: tuple[str, int] | None = None, merge_schema: bool = False) -> None:
+           txn: tuple[str, int] | None = None, merge_schema: bool = False) -> bool:
     """Append `df`; with `txn` = (app id, version) Delta skips the write if that version was already committed.
 
+    Returns whether this call added the rows: False when the transaction had been committed already (by a crashed
+    earlier attempt, or by a concurrent run given the same batch), so callers report what they added, not what
+    they parsed. Checked before each attempt (`txn_committed`); a conflict with the run that commits it meanwhile
+    is retried and then seen. Over Spark Connect the check cannot be made and True is returned.
     `merge_schema` adds columns `df` has and the table lacks (our own additive schema changes, for older lakes).
     """
     writer = df.write.format("delta").mode("append")
@@ -328,8 +344,35 @@ def append(spark: SparkSession, path: str, df: DataFrame, retries: int = 5,
         writer = writer.option("mergeSchema", "true")
     if txn is not None:
         writer = writer.option("txnAppId", txn[0]).option("txnVersion", txn[1])
-    with_retries(lambda: writer.save(path), retries, f"append to {path}")
-    committed()
+
+    def attempt() -> bool:
+        if txn is not None and txn_committed(spark, path, txn):
+            return False
+        writer.save(path)
+        return True
+
+    added = with_retries(attempt, retries, f"append to {path}")
+    if added:
+        committed()
+    return added
+
+
+def txn_committed(spark: SparkSession, path: str, txn: tuple[str, int]) -> bool | None:
+    """Whether the table at `path` has committed transaction `txn` = (app id, version) or a later version of that
+    app id: its latest snapshot's SetTransaction ids, the ones Delta's own skip reads. None where the JVM's Delta
+    log cannot be asked (Spark Connect)."""
+    if is_connect(spark):
+        return None
+    from py4j.protocol import Py4JError
+
+    try:
+        jvm = spark._jvm
+        unset = jvm.scala.Option.apply(None)
+        log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+        done = log.update(False, unset, unset).transactions().get(txn[0])
+    except Py4JError:  # another Delta release's signature: Delta's own skip still holds, only the count may not
+        return None
+    return bool(done.isDefined() and done.get() >= txn[1])
 
 
 TXN_APP_ID_CONF = "spark.databricks.delta.write.txnAppId"
@@ -360,10 +403,18 @@ def read_at(spark: SparkSession, lake: str, name: str, version_: int | None, sch
 
 
 def changes_since(spark: SparkSession, lake: str, name: str, after: int, upto: int) -> DataFrame:
-    """Rows inserted into an append-only table in versions (after, upto], from Delta's Change Data Feed."""
+    """Rows inserted into an append-only table in versions (after, upto], from Delta's Change Data Feed; from the
+    start (after -1) that is the table as of `upto`, which stays readable after VACUUM removed compacted files."""
+    if after < 0:
+        return spark.read.format("delta").option("versionAsOf", upto).load(table_path(lake, name))
     df = (spark.read.format("delta").option("readChangeFeed", "true")
           .option("startingVersion", after + 1).option("endingVersion", upto).load(table_path(lake, name)))
     return df.where(F.col("_change_type") == "insert").drop("_change_type", "_commit_version", "_commit_timestamp")
+
+
+def is_missing_file(exc: BaseException) -> bool:
+    """True when a read failed because a file named by the Delta log is gone from storage."""
+    return any(marker in str(exc) for marker in MISSING_FILE_MARKERS)
 
 
 def small_key_list(keys: DataFrame, limit: int = LOOKUP_IN_LIST_MAX) -> list | None:

@@ -1,5 +1,6 @@
 """`make eval`: quality parity with datatrove, keep rates per language, badwords, toxicity (lexicon and the
-classifier left out one dataset at a time), language id and dedup quality,
+classifier left out one dataset at a time), language id, dedup quality, the code/math/Q&A subsets,
+PII precision/recall per kind and decontamination recall,
 written together to reports/eval.json. Parts that need ../shared/data skip cleanly without it."""
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def _part(name: str, fn) -> dict:
 
 
 def main() -> int:
-    from evals import (badwords_eval, dedup_eval, language_fairness, quality_parity, toxicity_generalisation_eval,
-                       toxicity_lexicon_eval)
+    from evals import (badwords_eval, dedup_eval, langid_short_eval, language_fairness, quality_parity,
+                       subsets_eval, toxicity_generalisation_eval, toxicity_lexicon_eval)
     from etl.spark import get_spark
 
     report: dict = {"generated_at": datetime.now(timezone.utc).isoformat()}
@@ -45,8 +46,13 @@ def main() -> int:
         "lexicon": {k: v for k, v in lexicon.items() if k != "langid"},
         "classifier": classifier,
     }
-    report["langid"] = lexicon.get("langid")
+    short_text = _part("langid.short_text", langid_short_eval.run)
+    report["langid"] = {**(lexicon.get("langid") or {}), "short_text": short_text}
     report["dedup"] = _part("dedup", lambda: dedup_eval.run(spark))
+    from evals import pii_eval
+
+    report["privacy"] = _part("privacy", lambda: pii_eval.run(spark))
+    report["subsets"] = _part("subsets", subsets_eval.run)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     print(json.dumps({k: report[k] for k in ("quality_parity",)}, indent=1, default=str)[:3000])

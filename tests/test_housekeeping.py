@@ -13,7 +13,8 @@ from etl import tables
 from etl.cli.common import EXIT_OK, EXIT_USAGE
 from etl.cli.housekeeping import housekeeping_main
 from etl.gold.build import GOLD_DOCUMENTS, SILVER_DOCUMENTS
-from etl.housekeeping import DEFAULT_RETENTION_HOURS, RetentionError, retention_hours, run_housekeeping
+from etl.housekeeping import (DEFAULT_RETENTION_HOURS, LISTING_PARALLELISM_CONF, RetentionError, retention_hours,
+                              run_housekeeping)
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each append is one commit of one file, so a table starts as this many small files.
@@ -65,6 +66,29 @@ def test_default_retention_keeps_recently_replaced_files(spark, small_lake):
     assert {r.name for r in summary.results} == set(LAKE_TABLES)  # absent tables skipped
 
 
+def test_a_line_per_table_as_it_goes_and_single_file_tables_are_not_compacted(spark, small_lake):
+    single = tables.table_path(small_lake, tables.BRONZE_QUARANTINE)
+    spark.createDataFrame([("q-1",)], "quarantine_id string").coalesce(1).write.format("delta").save(single)
+    single_version = tables.version(spark, small_lake, tables.BRONZE_QUARANTINE)
+    listing = spark.conf.get(LISTING_PARALLELISM_CONF)
+    files_when_said: dict[str, dict[str, int]] = {}
+
+    def progress(line: str) -> None:  # what the lake looks like when each table's line is printed
+        name = line.split()[0]
+        if name in LAKE_TABLES:
+            files_when_said[name] = {n: _num_files(spark, small_lake, n) for n in LAKE_TABLES}
+
+    summary = run_housekeeping(spark, small_lake, progress=progress)
+
+    first, last = LAKE_TABLES[0], LAKE_TABLES[-1]
+    assert files_when_said[first][first] == 1 and files_when_said[first][last] == SMALL_APPENDS  # printed as it goes
+    quarantine = next(r for r in summary.results if r.name == tables.BRONZE_QUARANTINE)
+    assert quarantine.note == "nothing to compact" and "nothing to compact" in summary.row(quarantine)
+    assert tables.version(spark, small_lake, tables.BRONZE_QUARANTINE) == single_version  # no OPTIMIZE commit
+    assert all(r.seconds > 0 for r in summary.results)
+    assert spark.conf.get(LISTING_PARALLELISM_CONF) == listing  # VACUUM's listing parallelism restored
+
+
 def test_dry_run_changes_nothing(spark, small_lake):
     versions = {name: tables.version(spark, small_lake, name) for name in LAKE_TABLES}
     summary = run_housekeeping(spark, small_lake, dry_run=True)
@@ -102,3 +126,15 @@ def test_help_works_without_spark():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "--retention-hours" in result.stdout and "VACUUM" in result.stdout
+
+
+@pytest.mark.slow
+def test_job_prints_each_table_and_exits_cleanly_after_done(small_lake):
+    """Its own Spark session, stopped before it returns: nothing (no shutdown-hook stack trace) after "done"."""
+    result = subprocess.run([sys.executable, str(ROOT / "jobs" / "housekeeping.py"), "--lake", small_lake,
+                             "--set", "spark.ui_enabled=false"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == EXIT_OK, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("housekeeping: done")
+    assert all(any(line.split()[:1] == [name] for line in lines) for name in LAKE_TABLES)
+    assert "\tat " not in result.stderr and "Exception" not in result.stderr, result.stderr[-2000:]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import etl
 from etl.config import PipelineConfig
 from etl.pipeline import refresh
 from tests.helpers.databricks_shim import NOTEBOOK_HEADER, NotebookRun, read_cells, run_notebook
@@ -50,13 +51,22 @@ def notebooks(spark, tmp_path_factory) -> Notebooks:
 
 
 def test_every_notebook_is_tested_and_well_formed():
+    from etl.notebook_defaults import DATABRICKS_VOLUME
+
+    wheel = f"cc_wet_etl-{etl.__version__}-py3-none-any.whl"  # what `make dist` builds
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.py")) == sorted(ORDER)
     for name in ORDER:
         path = NOTEBOOKS / f"{name}.py"
         assert path.read_text().splitlines()[0] == NOTEBOOK_HEADER
         cells = read_cells(path)
-        assert "spark" in cells[0].source and cells[0].magic is None  # the first cell provides `spark`
+        code = [c for c in cells if c.magic is None]
+        assert "spark" in code[0].source  # the first Python cell provides `spark`
         assert any(c.magic == "md" for c in cells)
+        pip = [c for c in cells if c.magic == "pip"]  # installs the wheel, before any Python cell
+        assert len(pip) == 1 and pip[0].index < code[0].index
+        assert f"%pip install --quiet {DATABRICKS_VOLUME}/wheels/{wheel}" in pip[0].source
+        source = path.read_text()
+        assert all(f'dbutils.widgets.text("{widget}"' in source for widget in ("preset", "config"))
 
 
 def test_01_ingest(notebooks):
@@ -113,3 +123,54 @@ def test_widget_defaults_are_absolute_and_right_for_each_place(tmp_path):
     assert on_databricks["lake"].startswith(DATABRICKS_VOLUME) and on_databricks["report_dir"].startswith(
         DATABRICKS_VOLUME)
     assert on_databricks["inputs"] == from_notebooks["inputs"]  # the sample in the Git folder either way
+
+
+def test_without_a_git_folder_the_sample_is_the_packaged_copy(tmp_path):
+    """A notebook imported on its own, with the wheel installed by %pip: the inputs default to the files the wheel
+    carries (etl/resources/sample, the same files as data/sample)."""
+    from etl.notebook_defaults import bundled_sample, widget_defaults
+
+    inputs = Path(widget_defaults(cwd=tmp_path / "notebooks", databricks=True)["inputs"])
+    assert inputs == bundled_sample() and inputs.is_dir()
+    assert sorted(p.name for p in inputs.iterdir()) == sorted(p.name for p in SAMPLE.iterdir())
+    assert all((inputs / p.name).read_bytes() == p.read_bytes() for p in SAMPLE.iterdir())
+
+
+class RecordingSql:
+    """`spark.sql` stand-in: records statements, fails them when told to."""
+
+    def __init__(self, error: Exception | None = None):
+        self.statements, self.error = [], error
+
+    def sql(self, text: str):
+        self.statements.append(text)
+        if self.error:
+            raise self.error
+
+
+def test_notebooks_create_the_volume_or_say_what_to_do():
+    from etl.notebook_defaults import VolumeError, ensure_volume
+
+    spark = RecordingSql()
+    assert ensure_volume(spark, "/Volumes/main/default/cc_etl/lake") == "main.default.cc_etl"
+    assert spark.statements == ["CREATE VOLUME IF NOT EXISTS `main`.`default`.`cc_etl`"]
+    local = RecordingSql()
+    assert ensure_volume(local, "/tmp/lake") is None and local.statements == []  # not a volume: nothing to do
+    denied = RecordingSql(RuntimeError("[PERMISSION_DENIED] User does not have CREATE VOLUME on Schema"))
+    with pytest.raises(VolumeError) as info:
+        ensure_volume(denied, "/Volumes/main/nope/cc_etl/report")
+    message = str(info.value)
+    assert "main.nope.cc_etl" in message and "PERMISSION_DENIED" in message and "CREATE VOLUME" in message
+    assert "\n" not in message
+
+
+def test_notebook_config_applies_the_preset_then_the_config_file(tmp_path):
+    from etl.notebook_defaults import notebook_config
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text("[gold.dedup]\nthreshold = 0.7\n[silver]\nlanguages = ['ar', 'fa']\n")
+    cfg = notebook_config("/x/lake", "arabic", str(mine))
+    arabic = notebook_config("/x/lake", "arabic")
+    assert cfg.lake == "/x/lake" and cfg.gold.dedup.threshold == 0.7 and cfg.silver.languages == ["ar", "fa"]
+    assert arabic.silver.languages == ["ar"] and cfg.gold.language_overrides == arabic.gold.language_overrides
+    assert notebook_config("/x/lake").silver.languages == PipelineConfig().silver.languages

@@ -12,12 +12,14 @@ from etl.packaging import build_pyfiles_zip
 
 # Runs in a fresh interpreter whose only copy of `etl` is the zip; prints what the data files yielded.
 PROBE = """
-import json, etl, etl.silver.toxicity as tox, etl.silver.urls as urls
+import json, etl, etl.config as config, etl.silver.toxicity as tox, etl.silver.urls as urls
 hard, soft = urls.banned_url_terms()
 print(json.dumps({"etl_file": etl.__file__, "ldnoobw_languages": sorted(tox._ldnoobw_terms()),
                   "lexicon_languages": list(tox.lexicon_languages()), "hard": len(hard), "soft": len(soft),
-                  "score": tox.score_document("you are a bitch", "en")["obscenity_hits"]}))
+                  "score": tox.score_document("you are a bitch", "en")["obscenity_hits"],
+                  "model_thresholds": config.model_thresholds(config.BUNDLED_TOXICITY_MODEL)}))
 """
+BUNDLED_MODEL_MAX_BYTES = 20 * 1024 * 1024  # issue 21: every shipped model together stays under 20 MB
 
 
 def test_zip_is_deterministic_and_holds_the_data_files(tmp_path):
@@ -44,3 +46,18 @@ def test_resources_load_when_etl_is_imported_from_the_zip(tmp_path):
     assert got["lexicon_languages"] == list(tox.lexicon_languages()) and got["lexicon_languages"]
     assert (got["hard"], got["soft"]) == tuple(len(t) for t in urls.banned_url_terms())
     assert got["score"] == tox.score_document("you are a bitch", "en")["obscenity_hits"] >= 1
+    from etl.config import BUNDLED_TOXICITY_MODEL, model_thresholds
+
+    assert got["model_thresholds"] == model_thresholds(BUNDLED_TOXICITY_MODEL) and got["model_thresholds"]["*"] > 0
+
+
+def test_the_bundled_model_is_in_the_zip_and_small(tmp_path):
+    from etl.config import BUNDLED_TOXICITY_MODEL_DIR, bundled_toxicity_model
+
+    folder = f"etl/resources/{BUNDLED_TOXICITY_MODEL_DIR}/"
+    with zipfile.ZipFile(build_pyfiles_zip(tmp_path / "etl.zip")) as archive:
+        shipped = {i.filename[len(folder):]: i.file_size for i in archive.infolist() if i.filename.startswith(folder)}
+    on_disk = {p.relative_to(bundled_toxicity_model()).as_posix() for p in bundled_toxicity_model().rglob("*")
+               if p.is_file()}
+    assert set(shipped) == on_disk and any(name.endswith(".parquet") for name in shipped)
+    assert 0 < sum(shipped.values()) < BUNDLED_MODEL_MAX_BYTES

@@ -177,3 +177,16 @@ def test_run_history_across_two_refreshes(spark, built, tmp_path):
         assert run["run_id"] in page and run["run_id"] in card
         bronze_in = run["stages"]["bronze"]["rows_in"]
         assert re.search(rf"\| {run['run_id']} \| [^|]+ \| {bronze_in:,} \|", card), run["run_id"]
+
+
+def test_subsets_sizes_and_examples_match_gold(spark, built):
+    cfg, paths, data = built
+    gold = tables.read(spark, cfg.lake, GOLD_DOCUMENTS)
+    assert [s["column"] for s in data["subsets"]] == ["is_code", "is_math", "is_qa"]
+    for s in data["subsets"]:
+        flagged = {r.url for r in gold.where(F.col(s["column"])).select("url").collect()}
+        assert s["documents"] == len(flagged) and set(s["examples"]) <= flagged
+        assert len(s["examples"]) == min(len(flagged), 3) and s["condition"]
+    card = paths["card"].read_text()
+    assert "## Subsets" in card and all(f"| {s['column']} |" in card for s in data["subsets"])
+    assert "<h2>Subsets</h2>" in paths["html"].read_text()

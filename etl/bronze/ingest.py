@@ -30,16 +30,16 @@ from etl import schemas, tables
 from etl.bronze import formats
 from etl.bronze.reading import arrow_content_parser, arrow_partition_parser
 from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIND_FILE, KIND_QUARANTINE,
-                                STATUS_EMPTY, STATUS_PARTIAL, STATUS_TRUNCATED)
+                                STATUS_EMPTY, STATUS_NOT_WARC, STATUS_PARTIAL, STATUS_TRUNCATED)
 from etl.config import IngestConfig, PipelineConfig
 from etl.io import hadoop_fs
 from etl.io.sources import RetryPolicy, current_size, has_scheme, local_path
 from etl.preflight import PreflightError, check_inputs
 from etl.spark import persist_or_checkpoint, release
 
-# A file's latest status decides whether a run reads it: ok, partial and empty are final, unreachable and error are
-# retried, and these are read again when the file's size changed since (a download or copy went on).
-RECHECK_STATUSES = (STATUS_PARTIAL, STATUS_EMPTY, STATUS_TRUNCATED)
+# A file's latest status decides whether a run reads it: ok, partial, empty and not_warc are final, unreachable and
+# error are retried, and these are read again when the file's size changed since (a download or copy went on).
+RECHECK_STATUSES = (STATUS_PARTIAL, STATUS_EMPTY, STATUS_NOT_WARC, STATUS_TRUNCATED)
 # A truncated file whose size cannot be told now (HTTP without Content-Length) is read again at most this often.
 MAX_BLIND_RETRIES = 3
 # Batch intents: (batch_id, source_file) written before a batch's appends; a batch without ingest_log rows is pending.
@@ -71,6 +71,10 @@ class IngestSummary:
     files_reread: int = 0  # final or truncated files whose size changed since they were read
     truncated_unchanged: int = 0  # truncated files not read again: same size as when they were read
     already_loaded: int = 0  # records of a re-read file that bronze already had from its earlier read
+    # Batches with an append Delta skipped as already committed (a crashed attempt or a concurrent run made it):
+    # their rows are counted by the run that added them, not here.
+    batches_already_committed: int = 0
+    warnings: list[str] = field(default_factory=list)  # files that gave nothing at all, one line each
 
     def lines(self) -> list[str]:
         out = [
@@ -85,10 +89,18 @@ class IngestSummary:
             f"  quarantined            {self.quarantined:>10,}  {dict(sorted(self.quarantine_reasons.items()))}",
             f"  bytes read             {self.bytes_read:>10,}  ({self.bytes_decompressed:,} decompressed)",
         ]
+        if self.batches_already_committed:
+            out.append(f"  already committed      {self.batches_already_committed:>10,}  batch(es) another run (or a "
+                       "crashed attempt) had committed: their rows are counted there, not here")
+        shown = self.warnings[:MAX_WARNING_LINES]
+        out += [f"  warning: {line}" for line in shown]
+        if len(self.warnings) > len(shown):
+            out.append(f"  warning: ... and {len(self.warnings) - len(shown):,} more (bronze/ingest_log, by status)")
         return out
 
 
 new_run_id = tables.new_run_id
+MAX_WARNING_LINES = 20  # warning lines in a summary; the rest are counted
 
 
 def ensure_bronze_tables(spark: SparkSession, lake: str) -> None:
@@ -296,33 +308,45 @@ def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestCo
             earlier = tables.read(spark, lake, tables.BRONZE_QUARANTINE).where(F.col("source_file").isin(reread))
             quarantine = quarantine.join(earlier.select("quarantine_id"), "quarantine_id", "left_anti")
         quarantine_rows = quarantine.collect()  # small; written from the driver, not by scanning the cache again
+        quarantine_added = True  # each append says whether it added its rows or found them committed already
         if quarantine_rows:  # most batches have none: no empty commit
-            tables.append(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE),
-                          spark.createDataFrame(quarantine_rows, schemas.BRONZE_QUARANTINE), retries, txn=(batch, 0))
-        tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), docs, retries, txn=(batch, 0))
+            quarantine_added = tables.append(
+                spark, tables.table_path(lake, tables.BRONZE_QUARANTINE),
+                spark.createDataFrame(quarantine_rows, schemas.BRONZE_QUARANTINE), retries, txn=(batch, 0))
+        docs_added = tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), docs, retries,
+                                   txn=(batch, 0))
     finally:
         release(env)
     names = schemas.BRONZE_INGEST_LOG.fieldNames()
     final = [tuple({**row.asDict(), "batch_id": batch}[n] for n in names) for row in log_rows]
-    tables.append(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG),
-                  spark.createDataFrame(final, schemas.BRONZE_INGEST_LOG), retries,
-                  txn=(batch, 0), merge_schema=True)  # lakes written before source_size/checksum existed
+    log_added = tables.append(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG),
+                              spark.createDataFrame(final, schemas.BRONZE_INGEST_LOG), retries,
+                              txn=(batch, 0), merge_schema=True)  # lakes written before source_size/checksum existed
     again = sum(1 for c in copies if c._loaded_from == c.source_file)
-    _count(summary, files, log_rows, quarantine_rows, len(copies), again)
+    _count(summary, files, log_rows, quarantine_rows, len(copies), again, docs_added, quarantine_added, log_added)
 
 
-def _count(summary: IngestSummary, files: list[str], log_rows, quarantine_rows, copies: int, again: int) -> None:
+def _count(summary: IngestSummary, files: list[str], log_rows, quarantine_rows, copies: int, again: int,
+           docs_added: bool = True, quarantine_added: bool = True, log_added: bool = True) -> None:
+    """Add one batch to the summary: what this run added (an append Delta skipped as already committed adds
+    nothing), and a warning per file that gave nothing at all."""
     for row in log_rows:
         summary.file_statuses[row.status] = summary.file_statuses.get(row.status, 0) + 1
         summary.bytes_read += row.bytes_read
         summary.bytes_decompressed += row.bytes_decompressed
-        summary.documents_loaded += row.documents
-    summary.documents_loaded -= copies  # duplicates of another file's record, or already loaded from this one
-    summary.already_loaded += again
-    for row in quarantine_rows:
+        if docs_added:
+            summary.documents_loaded += row.documents
+        if row.status == STATUS_NOT_WARC or (row.status == STATUS_EMPTY and not row.bytes_read):
+            why = row.error or "the file has no bytes (a failed download or copy?)"
+            summary.warnings.append(f"{row.source_file}: {row.status}: {why}")
+    if docs_added:
+        summary.documents_loaded -= copies  # duplicates of another file's record, or already loaded from this one
+        summary.already_loaded += again
+    for row in quarantine_rows if quarantine_added else ():
         summary.quarantine_reasons[row.reason] = summary.quarantine_reasons.get(row.reason, 0) + 1
         summary.quarantined += 1
     summary.files_processed += len(files)
+    summary.batches_already_committed += not (docs_added and quarantine_added and log_added)
 
 
 def hadoop_inputs(spark: SparkSession, files: list[str], icfg: IngestConfig) -> tuple[list[str], frozenset[str]]:

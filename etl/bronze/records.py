@@ -32,7 +32,11 @@ STATUS_UNREACHABLE, STATUS_ERROR = "unreachable", "error"
 # No format reads the file (or it is not the one ingest.format names): retried by later runs, like unreachable, so
 # a file refused under one configuration is read once the configuration allows it.
 STATUS_REFUSED = "refused"
-FINAL_STATUSES = (STATUS_OK, STATUS_PARTIAL, STATUS_EMPTY)
+# Bytes, but not one WARC record in them (a text or HTML file named .wet.gz, an error page saved as a download):
+# final like empty, and read again once its size changes (a real download replaced it).
+STATUS_NOT_WARC = "not_warc"
+NOT_WARC_DETAIL = "no WARC record in the file: not a WARC/WET file?"
+FINAL_STATUSES = (STATUS_OK, STATUS_PARTIAL, STATUS_EMPTY, STATUS_NOT_WARC)
 # Damage at the very end of a file that a complete copy would not have.
 TRUNCATION_REASONS = ("truncated_record", "truncated_gzip")
 LIMIT_REASONS = ("decompression_bomb", "too_slow")  # reading stopped early: no checksum of the whole file
@@ -268,10 +272,12 @@ def wet_file_batches(src: OpenedFile, cfg: IngestConfig) -> Iterator[pa.RecordBa
     if size is None and read_whole:
         size = stats.bytes_read  # read to the end, so what was read is the size
     if status == STATUS_OK:
-        status = _file_status(counts, last_damage)
+        status = _file_status(counts, last_damage, warc=True)
         if stats is not None and stats.bytes_read == 0:  # read again once it has bytes (its size changes)
             quarantine(None, "empty_file", "the file has no bytes (a failed download or copy?)")
             status = STATUS_EMPTY
+        if status == STATUS_NOT_WARC:
+            error = NOT_WARC_DETAIL
     cols.add(
         kind=KIND_FILE, source_file=source_file, status=status, error=error,
         bytes_read=stats.bytes_read if stats else 0, bytes_decompressed=stats.bytes_decompressed if stats else 0,
@@ -282,10 +288,13 @@ def wet_file_batches(src: OpenedFile, cfg: IngestConfig) -> Iterator[pa.RecordBa
     yield from cols.batches()
 
 
-def _file_status(counts: dict[str, int], last_damage: str | None) -> str:
-    """ok, partial, empty, or truncated when the data ends inside a record (a later run reads the file again)."""
+def _file_status(counts: dict[str, int], last_damage: str | None, warc: bool = False) -> str:
+    """ok, partial, empty, or truncated when the data ends inside a record (a later run reads the file again);
+    for a WARC format, not_warc when damage was all it found (not one record)."""
     if last_damage in TRUNCATION_REASONS:
         return STATUS_TRUNCATED
+    if warc and counts["quarantined"] and not counts["records_total"]:
+        return STATUS_NOT_WARC
     if counts["quarantined"]:
         return STATUS_PARTIAL
     return STATUS_EMPTY if counts["documents"] == 0 else STATUS_OK

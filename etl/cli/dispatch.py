@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from etl import __version__
-from etl.cli.common import EXIT_OK, EXIT_USAGE
+from etl.cli.common import EXIT_OK, EXIT_USAGE, invoked_as
 from etl.cli.export import export_main
 from etl.cli.gold import gold_main
 from etl.cli.housekeeping import housekeeping_main
@@ -33,4 +33,5 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(f"usage: cc-etl {{{names}}} [options]   (cc-etl <job> --help for each)")
         return EXIT_OK if argv else EXIT_USAGE
-    return JOBS[argv[0]](argv[1:])
+    with invoked_as(f"cc-etl {argv[0]}"):
+        return JOBS[argv[0]](argv[1:])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from etl.catalog import SUBSETS_BY_NAME
 from etl.cli.common import UsageError, base_parser, config_from_args, run_job, session
 from etl.gold.export import (DATA_DIR, DEFAULT_SHARD_BYTES, DEFAULT_SPLIT, DEFAULT_TABLE, EXTENSIONS, FORMATS,
                              MANIFEST, SIZE_MEASURE, TOKEN_METHOD, ExportOptions, ExportUsageError, validate)
@@ -12,6 +13,8 @@ EXPORT_EPILOG = f"""examples:
   python jobs/export.py --lake lake --out export/gold                                    # jsonl.gz, 500MB shards
   python jobs/export.py --lake lake --out export/gold --format parquet --shard-bytes 256MB --overwrite
   python jobs/export.py --lake lake --out export/ar --languages ar --shard-rows 100000
+  python jobs/export.py --lake lake --out export/math --subset math                      # is_math documents only
+  python jobs/export.py --lake lake --out export/code-en --where "is_code AND language = 'en'"
   python jobs/export.py --lake file:///data/lake --table-version 12 --out /data/export/v12 --format parquet \\
     --compression zstd
   python jobs/export.py --lake lake --table silver/documents --out export/silver --expand-metadata
@@ -64,6 +67,10 @@ def export_main(argv: list[str] | None = None) -> int:
     size.add_argument("--shard-bytes", metavar="SIZE",
                       help=f"uncompressed bytes per shard, e.g. 256MB or 1GiB (default {DEFAULT_SHARD_BYTES:,})")
     parser.add_argument("--languages", help="comma-separated language codes to keep, e.g. 'ar' or 'en,de'")
+    parser.add_argument("--subset", choices=list(SUBSETS_BY_NAME),
+                        help="only documents of this subset (gold's is_<subset> flag; docs/subsets.md)")
+    parser.add_argument("--where", metavar="SQL",
+                        help="only rows where this Spark SQL condition holds, e.g. \"is_qa AND language = 'de'\"")
     parser.add_argument("--split", default=DEFAULT_SPLIT, help=f"split name in file names (default {DEFAULT_SPLIT})")
     parser.add_argument("--expand-metadata", action="store_true",
                         help="metadata fields as top-level fields/columns instead of one 'metadata' object")
@@ -78,7 +85,8 @@ def export_main(argv: list[str] | None = None) -> int:
             out=args.out, table=args.table, version=_positive_int("--table-version", args.table_version), fmt=args.format,
             compression=args.compression, shard_rows=_positive_int("--shard-rows", args.shard_rows),
             shard_bytes=parse_size(args.shard_bytes) if args.shard_bytes is not None else None,
-            languages=languages, split=args.split, expand_metadata=args.expand_metadata, overwrite=args.overwrite)
+            languages=languages, subset=args.subset, where=args.where, split=args.split,
+            expand_metadata=args.expand_metadata, overwrite=args.overwrite)
         try:
             validate(opts)  # before Spark starts: seconds to a clear error
             from etl.gold.export import export_table

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from etl.cli.common import UsageError, base_parser, config_from_args, run_job, session
 from etl.housekeeping import (DEFAULT_RETENTION_HOURS, HOUSEKEPT_TABLES, ZORDER_COLUMNS, RetentionError,
-                              run_housekeeping)
+                              UnreadFilesError, run_housekeeping)
 
 HOUSEKEEPING_EPILOG = """examples:
   python jobs/housekeeping.py --lake lake
@@ -14,7 +14,8 @@ HOUSEKEEPING_EPILOG = """examples:
   # weekly, Sunday 04:00, after the nightly refresh:
   0 4 * * 0  cd /opt/cc-etl && .venv/bin/python jobs/housekeeping.py --lake /data/lake >> housekeeping.log 2>&1
 
-Changes no rows. Files removed by VACUUM can no longer be read with time travel (versionAsOf)."""
+Changes no rows. Files removed by VACUUM can no longer be read with time travel (versionAsOf); a VACUUM that would
+delete files silver or gold has not read yet is refused (exit 2) unless --force."""
 
 
 def housekeeping_main(argv: list[str] | None = None) -> int:
@@ -25,7 +26,8 @@ def housekeeping_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retention-hours", type=float, default=DEFAULT_RETENTION_HOURS,
                         help=f"VACUUM keeps files removed less than this long ago (default {DEFAULT_RETENTION_HOURS:g})")
     parser.add_argument("--force", action="store_true",
-                        help="allow a retention below the tables' delta.deletedFileRetentionDuration (default 1 week)")
+                        help="allow a retention below the tables' delta.deletedFileRetentionDuration (default 1 week), "
+                        "and a VACUUM of files a stage has not read yet")
     parser.add_argument("--zorder", action="store_true",
                         help="Z-order by lookup key (" + ", ".join(f"{t}: {', '.join(c)}" for t, c in
                                                             ZORDER_COLUMNS.items())
@@ -37,6 +39,7 @@ def housekeeping_main(argv: list[str] | None = None) -> int:
 
     def body() -> list[str]:
         from etl import tables
+        from etl.heartbeat import Heartbeat
 
         if args.retention_hours < 0:
             raise UsageError("--retention-hours must be >= 0")
@@ -50,10 +53,11 @@ def housekeeping_main(argv: list[str] | None = None) -> int:
         spark = session(cfg)
         if not any(tables.exists(spark, cfg.lake, name) for name in names):
             raise UsageError(f"no Delta tables under {cfg.lake}")
-        try:
-            return run_housekeeping(spark, cfg.lake, names, args.retention_hours, args.force, args.zorder,
-                                    args.optimize, args.vacuum, args.dry_run).lines()
-        except RetentionError as exc:
+        try:  # a line per table as it is done, and a heartbeat while one is slow
+            with Heartbeat(lambda line: print(line, flush=True), spark) as beat:
+                return [run_housekeeping(spark, cfg.lake, names, args.retention_hours, args.force, args.zorder,
+                                         args.optimize, args.vacuum, args.dry_run, beat).total()]
+        except (RetentionError, UnreadFilesError) as exc:
             raise UsageError(str(exc)) from None
 
     return run_job("housekeeping", body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from etl.cli.common import UsageError, config_from_args
+from etl.cli.common import config_from_args
 from etl.config import PipelineConfig
 
 ALLOW_MISSING_HELP = ("log inputs that do not exist (yet) as unreachable and retry them on later runs, "
@@ -13,7 +13,8 @@ ALLOW_MISSING_HELP = ("log inputs that do not exist (yet) as unreachable and ret
 
 def add_profile_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--languages", help="comma-separated language profile, e.g. 'ar' or 'en,de' (default: all)")
-    parser.add_argument("--preset", help="a shipped config preset, e.g. 'arabic' (etl/presets/NAME.toml)")
+    parser.add_argument("--preset", help="a shipped config preset, e.g. 'arabic' (etl/presets/NAME.toml); a --config "
+                                         "file applies over it, --set over both")
 
 
 def input_overrides(args: argparse.Namespace) -> dict:
@@ -26,18 +27,8 @@ def _profile_overrides(args: argparse.Namespace) -> dict:
             "schema": getattr(args, "schema", None), **input_overrides(args)}
 
 
-def _resolve_preset(args: argparse.Namespace) -> None:
-    if getattr(args, "preset", None):
-        from etl.presets import preset_path
-
-        if args.config:
-            raise UsageError("give either --preset or --config, not both")
-        args.config = str(preset_path(args.preset))
-
-
 def profile_config(args: argparse.Namespace) -> PipelineConfig:
-    """Config from --preset/--config/--languages/--set (silver, gold and refresh)."""
-    _resolve_preset(args)
+    """Config from --preset, then --config, then --set and --languages (silver, gold and refresh)."""
     return config_from_args(args, _profile_overrides(args))
 
 

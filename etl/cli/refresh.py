@@ -8,6 +8,8 @@ from etl.cli.options import ALLOW_MISSING_HELP, add_profile_args, preflight, pro
 REFRESH_EPILOG = """examples:
   python jobs/refresh.py --input data/sample --lake lake --report reports/run
   python jobs/refresh.py --input 'crawl/*.wet.gz' --lake lake --preset arabic
+  python jobs/refresh.py --input data/arabic_sample/GENERATED-arabic-11-000.warc.wet.gz --lake lake-arabic \
+    --preset arabic --set silver.url_blocklist=data/arabic_sample/GENERATED-arabic-11-blocklist.txt  # make run-arabic
   python jobs/refresh.py --input /Volumes/main/cc/wet --lake abfss://lake@acct.dfs.core.windows.net/cc \\
     --catalog main --schema cc
   # cron, every night at 02:00:

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from etl.cli.common import UsageError, base_parser, config_from_args, run_job, session
 
 TRAIN_EPILOG = """examples:
-  python jobs/train_toxicity.py --recipe default --model-out models/toxicity        # the six real sets + Jigsaw sample
+  python jobs/train_toxicity.py --recipe default --model-out models/toxicity        # the eight real sets + Jigsaw sample
   python jobs/train_toxicity.py --dataset tweeteval_hate_en --dataset mpold_ar --input my_labels.csv \\
     --model-out models/toxicity --overwrite
   spark-submit --archives dist/etl.zip#etl_pkg --conf spark.executorEnv.PYTHONPATH=etl_pkg jobs/train_toxicity.py \\

@@ -21,10 +21,13 @@ from pyspark.sql import functions as F
 
 from etl import progress as stage_progress
 from etl import tables
-from etl.config import PipelineConfig
+from etl.config import DECONTAMINATION_DROP, PipelineConfig
+from etl.gold import decontamination as decon
 from etl.gold.decisions import decide
 from etl.gold.dedup import (CLUSTERS_SCHEMA, DUPLICATES_SCHEMA, EDGES_SCHEMA, INDEX_SCHEMA, History,
                             survivor_columns, update)
+from etl.gold.redaction import redact_text
+from etl.gold.subsets import SUBSET_COLUMNS, with_subset_flags
 from etl.spark import persist_or_checkpoint, release
 
 # The names live in etl.tables; these are the ones gold reads and writes.
@@ -35,7 +38,7 @@ STAGE = tables.STAGE_GOLD
 STAGE_FILTER = "filter"
 GOLD_DOCUMENT_COLUMNS = (
     "doc_id", "url", "url_host", "url_domain", "crawl_id", "warc_date", "language", "language_score",
-    "gopher_n_words", "tox_tier", "text",
+    "gopher_n_words", "tox_tier", *SUBSET_COLUMNS, "text",
 )
 REJECTIONS_SCHEMA = ("doc_id string, stage string, reason string, family string, gold_run_id string, "
                      "decided_at timestamp")
@@ -116,6 +119,9 @@ def run_gold(spark: SparkSession, cfg: PipelineConfig, run_id: str, progress: Ca
         progress(f"gold: finishing step {pending.seq} that an earlier run left open")
         _run_step(spark, cfg, pending, run_id, summary, progress)
         processed, seq = pending.upto_version, pending.seq + 1
+    if decon.enabled(cfg):
+        decon.sync_index(spark, cfg, run_id, progress)
+        _recheck(spark, cfg, run_id, summary, progress)
     silver_version = tables.version(spark, lake, SILVER_DOCUMENTS)
     if silver_version is None or silver_version <= processed:
         progress(f"gold: nothing new in silver (processed up to version {processed})")
@@ -136,9 +142,12 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
     pinned = step.pinned
     silver = tables.read_at(spark, lake, SILVER_DOCUMENTS, step.upto_version, "doc_id string")
     new_silver = tables.changes_since(spark, lake, SILVER_DOCUMENTS, step.after_version, step.upto_version)
-    new = persist_or_checkpoint(decide(new_silver, g, cfg.silver.languages))  # read by several actions
-    upd = None
+    decided = persist_or_checkpoint(decide(new_silver, g, cfg.silver.languages))  # read by several actions
+    new, matches, upd = decided, None, None
     try:
+        if decon.enabled(cfg):  # rule-passing documents that share an n-gram with a benchmark
+            active = decon.active_index(spark, cfg, pinned.get(decon.GOLD_BENCHMARK_NGRAMS))
+            new, matches = decon.decontaminate(decided, active, cfg)
         counts = {r.drop_reason: r["count"] for r in new.groupBy("drop_reason").count().collect()}
         summary.documents_in += sum(counts.values())
         filtered = {k: v for k, v in counts.items() if k is not None}
@@ -150,6 +159,9 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
         rejected = _rejection_rows(new.where(F.col("drop_reason").isNotNull()), F.lit(STAGE_FILTER),
                                    F.col("drop_reason"), run_id, now)
         tables.append(spark, rej_path, rejected, retries, txn=step.txn(GOLD_REJECTIONS, 0))
+        if matches is not None:
+            decon.write_contamination(spark, cfg, decon.contamination_rows(matches, new, cfg, run_id, now),
+                                      step.txn(decon.GOLD_CONTAMINATION, 0))
 
         passing = new.where(F.col("drop_reason").isNull())
         cols = survivor_columns(g.dedup)
@@ -178,7 +190,7 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
         progress(f"gold: dedup touched {summary.touched:,} documents in "
                  f"{upd.clusters.select('cluster_id').distinct().count():,} clusters")
     finally:
-        release(new)
+        release(decided)
         if upd is not None:
             upd.release()
     stage_progress.finish(spark, lake, step, run_id, retries)
@@ -225,14 +237,60 @@ def _write_documents(spark: SparkSession, cfg: PipelineConfig, step: stage_progr
     to_delete = old_touched.join(now_dup, "doc_id", "left_semi").join(was_dup, "doc_id", "left_anti")
     freed = old_touched.join(was_dup, "doc_id", "left_semi").join(now_dup, "doc_id", "left_anti")
     run = F.lit(run_id).alias("gold_run_id")
-    inserts = passing.join(now_dup, "doc_id", "left_anti").select(*GOLD_DOCUMENT_COLUMNS, run).unionByName(
-        tables.lookup(silver, freed, "doc_id").select(*GOLD_DOCUMENT_COLUMNS, run))
+    pii = cfg.gold.pii  # personal data redacted on the way in (etl.gold.redaction)
+    # is_code, is_math, is_qa derived from the silver signals with this config's thresholds (etl.gold.subsets)
+    new_rows, freed_rows = (with_subset_flags(redact_text(rows, pii), cfg.gold).select(*GOLD_DOCUMENT_COLUMNS, run)
+                            for rows in (passing.join(now_dup, "doc_id", "left_anti"),
+                                         tables.lookup(silver, freed, "doc_id")))
+    inserts = new_rows.unionByName(freed_rows)
     path = _ensure(spark, lake, GOLD_DOCUMENTS, inserts.schema, retries)
     to_delete = to_delete.localCheckpoint(eager=True)
     inserts = inserts.localCheckpoint(eager=True)
     tables.delete_keys(spark, path, to_delete, "doc_id", step.txn(GOLD_DOCUMENTS, 0), retries=retries)
-    tables.append(spark, path, inserts, retries, txn=step.txn(GOLD_DOCUMENTS, 1))
+    # merge_schema: a gold table written before the subset flags existed gains them (older rows read null)
+    tables.append(spark, path, inserts, retries, txn=step.txn(GOLD_DOCUMENTS, 1), merge_schema=True)
     return inserts.count(), to_delete.count()
+
+
+def _recheck(spark: SparkSession, cfg: PipelineConfig, run_id: str, summary: GoldSummary,
+             progress: Callable[[str], None]) -> None:
+    """Check the documents already in gold/documents once against benchmarks indexed since they were decided (the
+    one-off cost of adding a benchmark: every kept document's text hashed once). Contaminated documents leave
+    gold/documents (action drop) and are listed in gold/contamination; the registry then marks the benchmarks
+    rechecked. Each write is a transaction named after the benchmarks' fingerprints, so a rerun skips what is done.
+    """
+    lake, retries = cfg.lake, cfg.ingest.write_retries
+    pending = [r.benchmark for r in tables.read(spark, lake, decon.GOLD_BENCHMARKS)
+               .where(~F.col("rechecked")).select("benchmark").collect()]
+    active = decon.active_index(spark, cfg).for_benchmarks(pending)
+    if not active.fingerprints:
+        return
+    now = datetime.now(timezone.utc)
+    key = ",".join(f"{name}@{fp[:12]}" for name, fp in sorted(active.fingerprints.items()))
+    if tables.exists(spark, lake, GOLD_DOCUMENTS) and active.lengths:
+        kept = tables.read(spark, lake, GOLD_DOCUMENTS).select("doc_id")
+        docs = tables.read(spark, lake, SILVER_DOCUMENTS).select("doc_id", "url", "text").join(kept, "doc_id",
+                                                                                                 "left_semi")
+        matches = decon.find_contamination(docs.select("doc_id", "text"), active.index, active.lengths) \
+            .localCheckpoint(eager=True)
+        decon.write_contamination(spark, cfg, decon.contamination_rows(matches, docs, cfg, run_id, now),
+                                  (f"gold:recheck:{key}:{decon.GOLD_CONTAMINATION}", 0))
+        if cfg.gold.decontamination.action == DECONTAMINATION_DROP:
+            first = matches.groupBy("doc_id").agg(F.min("benchmark").alias("benchmark"))
+            reason = F.concat(F.lit(decon.REASON_PREFIX), F.col("benchmark"))
+            rej_path = _ensure(spark, lake, GOLD_REJECTIONS, REJECTIONS_SCHEMA, retries)
+            tables.append(spark, rej_path, _rejection_rows(first, F.lit(STAGE_FILTER), reason, run_id, now), retries,
+                          txn=(f"gold:recheck:{key}:{GOLD_REJECTIONS}", 0))
+            tables.delete_keys(spark, tables.table_path(lake, GOLD_DOCUMENTS), first.select("doc_id"), "doc_id",
+                               (f"gold:recheck:{key}:{GOLD_DOCUMENTS}", 0), retries=retries)
+            for row in first.groupBy("benchmark").count().collect():
+                reason_key = decon.REASON_PREFIX + row.benchmark
+                summary.filtered[reason_key] = summary.filtered.get(reason_key, 0) + row["count"]
+        progress(f"gold: re-checked gold/documents against {key}: {matches.select('doc_id').distinct().count():,} "
+                 "contaminated")
+    names = ", ".join(f"'{name}'" for name in active.fingerprints)
+    spark.sql(f"UPDATE delta.`{tables.table_path(lake, decon.GOLD_BENCHMARKS)}` SET rechecked = true "
+              f"WHERE benchmark IN ({names})")
 
 
 def _fill_totals(spark: SparkSession, lake: str, summary: GoldSummary) -> None:

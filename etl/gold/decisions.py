@@ -16,11 +16,11 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from etl.catalog import (
-    BADWORDS_RULES, CHAR_WORDS_SUFFIX, DEFAULT_RULES, FAMILY_ORDER, LANGUAGE_RULES, QUALITY_MODEL_RULES,
+    BADWORDS_RULES, CHAR_WORDS_SUFFIX, DEFAULT_RULES, FAMILY_ORDER, LANGUAGE_RULES, PII_RULES, QUALITY_MODEL_RULES,
     TOXICITY_RULES, URL_RULES,
     WORD_SIGNALS, Rule,
 )
-from etl.config import DEFAULT_MODEL_TOXICITY, MODEL_SCORE_RULE, GoldConfig
+from etl.config import DEFAULT_MODEL_TOXICITY, MODEL_SCORE_RULE, PII_DROP, GoldConfig
 from etl.gold.language_thresholds import FINEWEB2_THRESHOLDS, fineweb2_rule_overrides
 from etl.gold.rules import with_overrides
 
@@ -60,6 +60,7 @@ def extra_rules(cfg: GoldConfig, languages: list[str]) -> tuple[Rule, ...]:
     rules += URL_RULES + BADWORDS_RULES
     rules += [r for r in TOXICITY_RULES if r.name in wanted_tiers or not r.name.startswith("tier_")]
     rules += QUALITY_MODEL_RULES
+    rules += PII_RULES if cfg.pii == PII_DROP else ()
     return tuple(_configured(rule, cfg) for rule in rules)
 
 

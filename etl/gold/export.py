@@ -28,11 +28,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from delta.tables import DeltaTable
+from pyspark.errors import AnalysisException, ParseException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl import __version__, tables
+from etl.catalog import SUBSETS_BY_NAME
 from etl.gold.build import GOLD_DOCUMENTS
 from etl.io.sources import has_scheme, local_path
 
@@ -98,6 +100,8 @@ class ExportOptions:
     shard_rows: int | None = None
     shard_bytes: int | None = None  # None (and no shard_rows) = DEFAULT_SHARD_BYTES
     languages: tuple[str, ...] = ()
+    subset: str | None = None  # a catalog subset (code, math, qa): only rows whose is_<subset> flag is true
+    where: str | None = None  # a Spark SQL condition over the table's columns, e.g. "is_math AND language = 'en'"
     split: str = DEFAULT_SPLIT
     expand_metadata: bool = False  # datatrove's expand_metadata: metadata fields as top-level columns
     overwrite: bool = False
@@ -128,6 +132,10 @@ def validate(opts: ExportOptions) -> None:
             raise ExportUsageError(f"{name} must be positive, got {value}")
     if opts.version is not None and opts.version < 0:
         raise ExportUsageError(f"--table-version must be a Delta version (0 or more), got {opts.version}")
+    if opts.subset is not None and opts.subset not in SUBSETS_BY_NAME:
+        raise ExportUsageError(f"--subset must be one of {', '.join(SUBSETS_BY_NAME)}, got {opts.subset!r}")
+    if opts.where is not None and not opts.where.strip():
+        raise ExportUsageError("--where needs a Spark SQL condition, e.g. \"is_code AND language = 'en'\"")
     if not SPLIT_NAME.match(opts.split):
         raise ExportUsageError(f"--split must be letters, digits or _, got {opts.split!r}")
     out_dir(opts)
@@ -288,12 +296,31 @@ def _chunks(sizes: Sequence[int], limit: int) -> Iterator[tuple[int, int]]:
         yield start, len(sizes)
 
 
+def _filtered(df: DataFrame, opts: ExportOptions) -> DataFrame:
+    """Rows of ``opts.subset`` (its is_<name> flag) and of ``opts.where``; a bad column or condition is a usage
+    error, raised here (Spark analyses the condition eagerly), before anything is written."""
+    if opts.subset is not None:
+        column = SUBSETS_BY_NAME[opts.subset].column
+        if column not in df.columns:
+            raise ExportUsageError(f"--subset {opts.subset}: {opts.table} has no '{column}' column (gold/documents "
+                                   f"written before subsets existed gains it on its next gold step, or rebuild gold)")
+        df = df.where(F.col(column))
+    if opts.where is not None:
+        try:
+            df = df.where(F.expr(opts.where))
+            df.schema  # analyse now: an unknown column fails here, not mid-export
+        except (AnalysisException, ParseException) as exc:
+            raise ExportUsageError(f"--where {opts.where!r}: {str(exc).splitlines()[0]}") from None
+    return df
+
+
 def record_frame(df: DataFrame, opts: ExportOptions, partitions: int) -> DataFrame:
     """The transformation: filter, total order, records -> one Arrow IPC chunk per row, partitions in key order."""
     if opts.languages:
         if LANGUAGE_COLUMN not in df.columns:
             raise ExportUsageError(f"--languages: {opts.table} has no '{LANGUAGE_COLUMN}' column")
         df = df.where(F.col(LANGUAGE_COLUMN).isin(list(opts.languages)))
+    df = _filtered(df, opts)
     keys = order_columns(df.schema)
     # Range partitions are disjoint, ascending key ranges and each is sorted, so reading partitions in order gives
     # the total order; where the sampled range bounds fall does not change it (the key is unique), only sizes.
@@ -570,7 +597,7 @@ def build_manifest(summary: ExportSummary, opts: ExportOptions, lake: str, schem
         "table_path": tables.table_path(lake, opts.table),
         "delta_version": summary.version,
         "delta_commit_timestamp": committed,
-        "filter": {"languages": list(opts.languages) or None},
+        "filter": {"languages": list(opts.languages) or None, "subset": opts.subset, "where": opts.where},
         "format": opts.fmt,
         "compression": opts.codec,
         "split": opts.split,

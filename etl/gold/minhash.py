@@ -222,6 +222,18 @@ def _fast_hashes(lowered: list[str], n: int, kind: Literal["word", "char"],
     return (fmix64(acc) if full64 else fmix64(acc) >> _U64(32)), counts
 
 
+def word_ngram_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(64-bit hashes of every word n-gram as int64, n-grams per text), grouped by text in order.
+
+    The tokens of ``shingles(kind="word")`` (lowercased ``\\w+``); a text with fewer than n tokens has one n-gram of
+    all of them, whose hash differs from any longer n-gram's (the token count is hashed in); empty texts have none.
+    """
+    if not texts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    hashes, counts = _fast_hashes([t.lower() for t in texts], n, "word", full64=True)
+    return hashes.view(np.int64), counts
+
+
 def _ngram_layout(tokens: np.ndarray, counts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """For every shingle (grouped by document, in order): index of its first token and its token count."""
     total = int(counts.sum())

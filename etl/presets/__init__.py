@@ -15,3 +15,9 @@ def preset_path(name: str) -> Path:
         known = ", ".join(sorted(p.stem for p in PRESET_DIR.glob("*.toml"))) or "none"
         raise ConfigError(f"unknown preset '{name}' (known: {known})")
     return path
+
+
+def config_paths(preset: str | None = None, config: str | None = None) -> list[str]:
+    """The config files of a run in the order they apply: the preset, then the user's file (both optional), so a
+    file can change what a preset sets; `--set` and flags apply over both."""
+    return ([str(preset_path(preset))] if preset else []) + ([config] if config else [])

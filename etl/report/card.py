@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from etl.config import MODEL_RULE_OFF, MODEL_SCORE_RULE
 from etl.gold.build import GOLD_DOCUMENTS
 from etl.gold.decisions import ANY_OTHER_LANGUAGE
 from etl.report.charts import funnel_steps
+from etl.report.privacy import decontamination_rows, decontamination_text, pii_rows, pii_text
 from etl.report.rules import overrides_text, rule_condition, verified_jaccard
 from etl.report.text import fmt, run_table, share
+from etl.silver.toxicity import MODEL_MAX_WINDOWS, WINDOW_MAX_CHARS
 
 CARD_RUNS = 10  # the card lists this many recent refreshes; the HTML report has the full history chart
 
@@ -26,6 +29,49 @@ def _refreshes(runs: list[dict]) -> list[str]:
     return ["## Refreshes", "",
             f"The last {min(len(runs), CARD_RUNS)} of {len(runs)} recorded refreshes (`_runs`), oldest first:", "",
             *md_table(*run_table(runs[-CARD_RUNS:]))]
+
+
+def _privacy(p: dict | None) -> list[str]:
+    """Personal data redacted per kind and documents removed per benchmark, with example URLs."""
+    if not p:
+        return []
+    return ["## Personal data and benchmark decontamination", "", pii_text(p), "",
+            *md_table(["kind", "documents redacted", "example URLs"], pii_rows(p)),
+            decontamination_text(p), "",
+            *md_table(["benchmark", "action", "documents", "example URLs"], decontamination_rows(p))]
+
+
+def _toxicity_model(facts: dict | None, rules: list[dict]) -> list[str]:
+    """What scored tox_model_score: the shipped model or the user's, its training sets with their licences, its
+    validation figures, whether gold drops on it, and its limits (docs/toxicity.md has the measurements)."""
+    lines = ["## Toxicity classifier", ""]
+    if facts is None:
+        return lines + ["Off for this run (`silver.toxicity_model_path`): `tox_model_score` is null.", ""]
+    rule = next((r for r in rules if r["rule"] == MODEL_SCORE_RULE), None)
+    thresholds = [] if rule is None else [rule["threshold"], *rule["per_language"].values()]
+    drops = any(t is not None and t < MODEL_RULE_OFF for t in thresholds)
+    which = ("the model shipped in the package (`etl/resources/toxicity_model`, rebuilt by `make model`)"
+             if facts["bundled"] else f"`{facts['source']}`")
+    size = f", {facts['size_bytes'] / 1e6:.1f} MB" if "size_bytes" in facts else ""
+    lines += [f"`tox_model_score` is the highest probability over the text's windows (at most "
+              f"{WINDOW_MAX_CHARS:,} characters each, the first {MODEL_MAX_WINDOWS}) of {which}{size}: character "
+              "n-grams and words, hashed, TF-IDF, logistic regression. "
+              + ("Gold drops on it (rule `toxicity:model_score`, thresholds in the filter table)." if drops else
+                 "Gold stores it and does not drop on it (`gold.bundled_model_rule` turns that on); gold drops on "
+                 "the lexicon tier of the worst sentence."), ""]
+    if facts.get("datasets"):
+        validation = facts.get("validation", {})
+        lines += ["Trained on (licences as their sources state them; the model holds weights, not the texts), "
+                  "with its figures on each set's held-out validation rows:", "",
+                  *md_table(["dataset", "language", "licence", "validation AUC", "validation macro-F1"],
+                            [[d["name"], d["language"] or "", d["licence"],
+                              validation.get(d["name"], {}).get("roc_auc"),
+                              validation.get(d["name"], {}).get("macro_f1")] for d in facts["datasets"]])]
+    lines += ["Limits: on sets it never saw, AUC falls to about 0.6-0.8 (docs/toxicity.md, leave one dataset out); "
+              "languages it was not trained on get scores near its threshold; it does not tell a mention of a "
+              "group from an attack (HateCheck's non-hateful cases are flagged about as often as the hateful "
+              "ones), which is why gold does not drop on the shipped model by default.", ""]
+    return lines
 
 
 def render_card(data: dict) -> str:
@@ -55,6 +101,13 @@ def render_card(data: dict) -> str:
                   [[lang, n, share(n, f["kept"])] for lang, n in data["languages"]["gold"].items()]),
         "## Toxicity tiers (gold)", "",
         *md_table(["tier", "documents"], list(data["toxicity"]["gold"].items())),
+        *_toxicity_model(data.get("toxicity_model"), data["rules"]),
+        "## Subsets", "",
+        "Boolean columns of gold/documents, derived from silver's code, math and Q&A signals with these thresholds "
+        "(`gold.subset_thresholds` changes one; `export --subset <name>` writes one subset):", "",
+        *md_table(["column", "subset", "documents", "share", "flagged when", "examples"],
+                  [[s["column"], s["description"], s["documents"], share(s["documents"], f["kept"]), s["condition"],
+                    ", ".join(s["examples"])] for s in data.get("subsets", [])]),
         "## Filters", "",
         "Rules run in this order; a document is dropped by the first rule whose condition holds, and that rule is "
         "its `reason` in `gold/rejections`. A null signal never drops. Per-language thresholds replace the global "
@@ -76,6 +129,7 @@ def render_card(data: dict) -> str:
         f"- Clusters: {data['clusters']['clusters']:,}"
         + (" (" + ", ".join(f"{n:,} of size {size}" for size, n in data["clusters"]["sizes"].items()) + ")"
            if data["clusters"]["sizes"] else "") + ".", "",
+        *_privacy(data.get("privacy")),
         "## Columns", "",
         ", ".join(f"`{c}`" for c in data["gold_columns"]), "",
         "## Quarantined input", "",

@@ -10,18 +10,22 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from etl import tables
-from etl.config import PipelineConfig
+from etl.catalog import PII_COUNT_COLUMNS, PII_KINDS, SUBSETS
+from etl.config import PII_OFF, PipelineConfig
 from etl.gold.build import GOLD_DOCUMENT_COLUMNS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, SILVER_DOCUMENTS
 from etl.gold.dedup import lsh_config
 from etl.pipeline import RefreshSummary, lake_funnel, table_versions
 from etl.report.rules import rule_table, signal_thresholds
 from etl.runs import RUNS
+from etl.silver.toxicity_training import model_facts
 
 UNKNOWN_LANGUAGE = "unknown"
+EXAMPLE_URLS = 3  # example pages listed per PII kind and per benchmark (the first by URL)
+SUBSET_EXAMPLES = 3  # example URLs shown per subset: the first by doc_id, so the same lake gives the same ones
 RECENT_RUNS = 60  # refreshes shown in the run history: about two months of nightly runs
 STAGE_ORDER = ("bronze", "silver", "gold")  # the order etl.pipeline.refresh runs them; any other stage follows by name
 
@@ -120,6 +124,41 @@ def _rule_drops(spark: SparkSession, lake: str) -> list[dict]:
                   key=lambda d: (-d["count"], d["reason"]))
 
 
+def counts_with_examples(df: DataFrame, key: str, examples: int = EXAMPLE_URLS) -> dict[str, dict]:
+    """{key value: {"documents": distinct doc_ids, "examples": first URLs}} of a (key, doc_id, url) frame: one
+    aggregate and one per-key top-N."""
+    counts = {r[key]: int(r["n"]) for r in df.groupBy(key).agg(F.countDistinct("doc_id").alias("n")).collect()}
+    ranked = df.select(key, "url").distinct().withColumn(
+        "_n", F.row_number().over(Window.partitionBy(key).orderBy("url")))
+    urls: dict[str, list[str]] = {}
+    for r in ranked.where(F.col("_n") <= examples).orderBy(key, "_n").collect():
+        urls.setdefault(r[key], []).append(r.url)
+    return {k: {"documents": n, "examples": urls.get(k, [])} for k, n in sorted(counts.items())}
+
+
+def privacy_stats(spark: SparkSession, cfg: PipelineConfig) -> dict:
+    """Gold documents whose text was redacted, per kind of personal data (silver's counts of the kept documents),
+    and documents dropped or flagged per benchmark (gold/contamination), with example URLs."""
+    lake, dc = cfg.lake, cfg.gold.decontamination
+    out = {"pii_mode": cfg.gold.pii, "max_pii_count": cfg.gold.max_pii_count,
+           "redacted": {kind: {"documents": 0, "examples": []} for kind in PII_KINDS},
+           "decontamination": {"action": dc.action, "ngram": dc.ngram, "min_words": dc.min_words,
+                               "benchmarks": {}}}
+    silver, gold = read_table(spark, lake, SILVER_DOCUMENTS), read_table(spark, lake, GOLD_DOCUMENTS)
+    if cfg.gold.pii != PII_OFF and silver is not None and gold is not None and "pii_total" in silver.columns:
+        kept = silver.join(gold.select("doc_id"), "doc_id", "left_semi").where(F.col("pii_total") > 0)
+        kinds = F.explode(F.array(*[F.when(F.col(c) > 0, F.lit(k)) for k, c in PII_COUNT_COLUMNS.items()]))
+        hits = kept.select("doc_id", "url", kinds.alias("kind")).where(F.col("kind").isNotNull())
+        out["redacted"].update(counts_with_examples(hits, "kind"))
+    contamination = read_table(spark, lake, tables.GOLD_CONTAMINATION)
+    if contamination is not None:
+        for action in sorted(r.action for r in contamination.select("action").distinct().collect()):
+            mine = contamination.where(F.col("action") == action).select("benchmark", "doc_id", "url")
+            for name, v in counts_with_examples(mine, "benchmark").items():
+                out["decontamination"]["benchmarks"].setdefault(name, {})[action] = v
+    return out
+
+
 def cluster_stats(spark: SparkSession, lake: str) -> dict:
     """Duplicate clusters by size (survivor included), and removed duplicates by stage."""
     dups = read_table(spark, lake, GOLD_DUPLICATES)
@@ -150,6 +189,25 @@ def run_history(spark: SparkSession, lake: str, recent: int = RECENT_RUNS) -> li
     return history[::-1]
 
 
+def subset_stats(gold: DataFrame | None, cfg: PipelineConfig, examples: int = SUBSET_EXAMPLES) -> list[dict]:
+    """Per subset (etl.catalog.SUBSETS): its flag condition, gold documents in it and a few example URLs.
+
+    One aggregate for the counts, then one top-k per subset; a gold table without a flag column counts zero."""
+    present = [s for s in SUBSETS if gold is not None and s.column in gold.columns]
+    counts = {}
+    if present:
+        row = gold.agg(*[F.sum(F.col(s.column).cast("int")).alias(s.column) for s in present]).first()
+        counts = {s.column: int(row[s.column] or 0) for s in present}
+    out = []
+    for s in SUBSETS:
+        n = counts.get(s.column, 0)
+        urls = ([r.url for r in gold.where(F.col(s.column)).orderBy("doc_id").select("url").limit(examples).collect()]
+                if n else [])
+        out.append({"subset": s.name, "column": s.column, "description": s.description,
+                    "condition": s.condition_text(cfg.gold.subset_thresholds), "documents": n, "examples": urls})
+    return out
+
+
 def _stage_key(stage_row) -> tuple[int, str]:
     name = stage_row.stage
     return (STAGE_ORDER.index(name) if name in STAGE_ORDER else len(STAGE_ORDER), name)
@@ -172,10 +230,13 @@ def collect_report_data(spark: SparkSession, cfg: PipelineConfig, summary: Refre
         "histograms": signal_histograms(spark, cfg),
         "toxicity": {"silver": _counts(silver, "tox_tier", UNKNOWN_LANGUAGE),
                      "gold": _counts(gold, "tox_tier", UNKNOWN_LANGUAGE)},
+        "subsets": subset_stats(gold, cfg),
         "clusters": cluster_stats(spark, lake),
+        "privacy": privacy_stats(spark, cfg),
         "quarantine": _counts(read_table(spark, lake, tables.BRONZE_QUARANTINE), "reason"),
         "rules": rule_table(cfg),
         "language_profile": list(cfg.silver.languages),
+        "toxicity_model": model_facts(cfg.silver.toxicity_model_path),
         "dedup": dedup_parameters(cfg),
         "gold_columns": [*GOLD_DOCUMENT_COLUMNS, "gold_run_id"],
         "runs": run_history(spark, lake),

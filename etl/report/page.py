@@ -7,8 +7,10 @@ from pathlib import Path
 
 from etl.report.charts import (PNG_CLUSTERS, PNG_FUNNEL, PNG_LANGUAGES, PNG_RUNS, PNG_SIGNALS, PNG_TOXICITY,
                                funnel_steps)
+from etl.report.privacy import (decontamination_condition, decontamination_rows, decontamination_text, pii_rows,
+                                pii_text)
 from etl.report.rules import drop_conditions, overrides_text, rule_condition
-from etl.report.text import fmt, run_table
+from etl.report.text import fmt, run_table, share
 
 HTML_STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
@@ -24,15 +26,28 @@ def html_table(header: list[str], rows: list[list]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _privacy(p: dict | None) -> list[str]:
+    """Personal data redacted per kind and documents removed per benchmark, with example URLs."""
+    if not p:
+        return []
+    return ["<h2>Personal data and benchmark decontamination</h2>", f"<p>{html.escape(pii_text(p))}</p>",
+            html_table(["kind", "documents redacted", "example URLs"], pii_rows(p)),
+            f"<p>{html.escape(decontamination_text(p))}</p>",
+            html_table(["benchmark", "action", "documents", "example URLs"], decontamination_rows(p))]
+
+
 def render_html(data: dict, pngs: dict[str, Path]) -> str:
     """A self-contained page: inline CSS, charts by relative path, the tables behind them."""
     f = data["funnel"]
     funnel_rows = [[label, n, f"{100 * n / max(f['records_in'], 1):.1f}%"] for label, n, _ in funnel_steps(f)]
     conditions = drop_conditions(data["rules"], data["dedup"])
-    drop_rows = [[d["stage"], d["reason"], d["count"], conditions.get(d["reason"], "")] for d in data["rule_drops"]]
+    drop_rows = [[d["stage"], d["reason"], d["count"],
+                  conditions.get(d["reason"]) or decontamination_condition(d["reason"])] for d in data["rule_drops"]]
     version_rows = [[name, v, data["table_paths"][name]] for name, v in data["versions"].items()]
     quarantine_rows = [[reason, n] for reason, n in data["quarantine"].items()]
     threshold_rows = [[r["rule"], rule_condition(r), overrides_text(r["per_language"])] for r in data["rules"]]
+    subset_rows = [[s["column"], s["documents"], share(s["documents"], f["kept"]), s["condition"],
+                    " ".join(s["examples"])] for s in data.get("subsets", [])]
 
     def img(name: str, alt: str) -> str:
         return f'<img src="{html.escape(pngs[name].name)}" alt="{html.escape(alt)}">' if name in pngs else ""
@@ -54,8 +69,12 @@ def render_html(data: dict, pngs: dict[str, Path]) -> str:
         "<h2>Signals and thresholds</h2>", img(PNG_SIGNALS, "signal histograms"),
         html_table(["rule", "drops when", "per-language thresholds"], threshold_rows),
         "<h2>Toxicity tiers</h2>", img(PNG_TOXICITY, "toxicity tiers"),
+        "<h2>Subsets</h2><p>Code, math and Q&amp;A documents in <code>gold/documents</code> (flags gold derives from "
+        "silver's signals; <code>export --subset</code> writes one; docs/subsets.md).</p>",
+        html_table(["flag", "documents", "of gold", "flagged when", "examples"], subset_rows),
         "<h2>Duplicate clusters</h2>", img(PNG_CLUSTERS, "cluster sizes"),
         html_table(["cluster size", "clusters"], [[k, v] for k, v in data["clusters"]["sizes"].items()]),
+        *_privacy(data.get("privacy")),
         "<h2>Quarantine</h2>", html_table(["reason", "records"], quarantine_rows),
         run_html,
         "<h2>Refreshes</h2><p>One row per refresh from the lake's <code>_runs</code> table (most recent "

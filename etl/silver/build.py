@@ -3,7 +3,9 @@
 Incremental and exactly once: the input is what bronze/documents gained since the version silver last processed
 (Delta's Change Data Feed over the versions recorded in etl.progress), and each step's append is a Delta
 transaction (app id, seq), so a rerun after a crash redoes the same step and Delta skips a write already made.
-Nothing compares whole tables: the cost follows the new rows.
+Nothing compares whole tables, so the cost follows the new rows, except in one recovery: when VACUUM has deleted
+files of the range silver still had to read (a silver job broken for longer than housekeeping's retention), silver
+says so and compares bronze with silver by doc_id instead.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ SILVER_TABLE_PROPERTIES = {
 }
 SILVER_PARTITION_BY = ("crawl_id",)
 STAGE = tables.STAGE_SILVER
+SOURCE = stage_progress.SOURCES[STAGE]
 
 
 @dataclass
@@ -75,13 +78,13 @@ def run_silver(spark: SparkSession, cfg: PipelineConfig, run_id: str,
     """Score every bronze document added since the last silver step (and finish a step a crash interrupted)."""
     lake, retries = cfg.lake, cfg.ingest.write_retries
     summary = SilverSummary()
-    bronze_version = tables.version(spark, lake, tables.BRONZE_DOCUMENTS)
+    bronze_version = tables.version(spark, lake, SOURCE)
     processed, pending, seq = stage_progress.state(spark, lake, STAGE)
     if pending is not None:
         progress(f"silver: finishing step {pending.seq} (bronze versions {pending.after_version + 1}.."
                  f"{pending.upto_version}) that an earlier run left open")
-        _run_step(spark, cfg, pending, run_id, summary, progress)
-        processed, seq = pending.upto_version, pending.seq + 1
+        done = _run_step(spark, cfg, pending, run_id, summary, progress)
+        processed, seq = done.upto_version, done.seq + 1
     if bronze_version is None or bronze_version <= processed:
         progress(f"silver: nothing new in bronze (processed up to version {processed})")
         return summary
@@ -91,11 +94,48 @@ def run_silver(spark: SparkSession, cfg: PipelineConfig, run_id: str,
     return summary
 
 
+def _not_in_silver(spark: SparkSession, lake: str, upto: int) -> DataFrame:
+    """Bronze as of `upto` without the documents silver already has: the keyed comparison of the recovery path."""
+    bronze = tables.read_at(spark, lake, SOURCE, upto, "doc_id string")
+    if not tables.exists(spark, lake, SILVER_DOCUMENTS):
+        return bronze
+    return bronze.join(tables.read(spark, lake, SILVER_DOCUMENTS).select("doc_id"), "doc_id", "left_anti")
+
+
+def _new_rows(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, run_id: str,
+              progress: Callable[[str], None]) -> tuple[stage_progress.Step, DataFrame, int]:
+    """The step actually run, its bronze rows and their count: the Change Data Feed of versions (after, upto], or,
+    when VACUUM deleted files of that range, bronze rows not in silver yet (as of `upto`; if that version's files
+    are gone too, as of a new step up to bronze's latest version)."""
+    lake = cfg.lake
+    new = tables.changes_since(spark, lake, SOURCE, step.after_version, step.upto_version)
+    try:
+        return step, new, new.count()
+    except Exception as exc:
+        if not tables.is_missing_file(exc):
+            raise
+    progress(f"silver: bronze versions {step.after_version + 1}..{step.upto_version} can no longer be read from the "
+             "Change Data Feed (VACUUM deleted files silver had not read); comparing bronze with silver by doc_id "
+             "instead")
+    new = _not_in_silver(spark, lake, step.upto_version)
+    try:
+        return step, new, new.count()
+    except Exception as exc:
+        if not tables.is_missing_file(exc):
+            raise
+    latest = tables.version(spark, lake, SOURCE)
+    step = stage_progress.begin_step(
+        spark, lake, stage_progress.Step(STAGE, stage_progress.next_seq(spark, lake, STAGE), step.after_version,
+                                         latest), run_id, cfg.ingest.write_retries)
+    new = _not_in_silver(spark, lake, step.upto_version)
+    return step, new, new.count()
+
+
 def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, run_id: str,
-              summary: SilverSummary, progress: Callable[[str], None]) -> None:
+              summary: SilverSummary, progress: Callable[[str], None]) -> stage_progress.Step:
+    """Score one step's bronze rows and record it done; returns the step run (a recovery may replace `step`)."""
     lake, retries = cfg.lake, cfg.ingest.write_retries
-    new = tables.changes_since(spark, lake, tables.BRONZE_DOCUMENTS, step.after_version, step.upto_version)
-    n = new.count()
+    step, new, n = _new_rows(spark, cfg, step, run_id, progress)
     summary.documents_in += n
     progress(f"silver: {n:,} new bronze documents to score (bronze versions {step.after_version + 1}.."
              f"{step.upto_version})")
@@ -116,3 +156,4 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
                 summary.language_sources[row.language_source] = (
                     summary.language_sources.get(row.language_source, 0) + row["count"])
     stage_progress.finish(spark, lake, step, run_id, retries)
+    return step

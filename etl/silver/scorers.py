@@ -2,9 +2,9 @@
 
 Silver runs a list of scorers over new bronze rows and keeps every declared column, so gold can have a rule on any
 of them (``gold.extra_rules``). Built in: the fused Arrow pass (language, Gopher/C4/FineWeb quality, toxicity
-lexicon and badwords), the URL filters, and two trained models (toxicity, quality). A user's scorer is a
-``module:factory`` in ``silver.scorers``; ``factory(cfg)`` returns a Scorer. A Python model subclasses
-PythonScorer: ``load()`` runs once per Python worker, ``score()`` once per Arrow batch.
+lexicon and badwords), the URL filters, two trained models (toxicity, quality), personal-data counts and code/math/Q&A
+signals. A user's scorer is a ``module:factory`` in ``silver.scorers``; ``factory(cfg)`` returns a Scorer. A Python
+model subclasses PythonScorer: ``load()`` runs once per Python worker, ``score()`` once per Arrow batch.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl.catalog import (
-    BUILTIN_SCORER_SIGNALS, DOCUMENT_COLUMNS, MODEL_SIGNALS, QUALITY_MODEL_SIGNALS, SIGNALS_BY_NAME, URL_SIGNALS,
-    Signal,
+    BUILTIN_SCORER_SIGNALS, DOCUMENT_COLUMNS, MODEL_SIGNALS, PII_COUNT_COLUMNS, PII_SIGNALS, QUALITY_MODEL_SIGNALS,
+    SIGNALS_BY_NAME, SUBSET_SIGNALS, URL_SIGNALS, Signal,
 )
-from etl.config import PipelineConfig
+from etl.config import PipelineConfig, toxicity_model_source
+from etl.silver.pii import count_pii
+from etl.silver.subsets import score_texts
 from etl.silver.signals import ARROW_TYPES, arrow_signal_mapper, signal_schema, spark_ddl
 
 SPARK_TYPES = {"int": T.IntegerType(), "bigint": T.LongType(), "double": T.DoubleType(), "boolean": T.BooleanType(),
@@ -160,6 +162,54 @@ class SparkModelScorer(Scorer):
         return score_with_model(df, self.path, text_col="text", out_col=self.column)
 
 
+class PiiScorer(PythonScorer):
+    """Personal data per kind (etl.silver.pii): counts only; gold redacts or drops by gold.pii."""
+
+    name = "pii"
+    inputs = ("text",)
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return PII_SIGNALS
+
+    def score(self, model: Any, frame: pd.DataFrame) -> Mapping[str, Sequence]:
+        counts = [count_pii(t) if isinstance(t, str) else None for t in frame["text"]]
+        out = {column: [c[kind] if c is not None else None for c in counts]
+               for kind, column in PII_COUNT_COLUMNS.items()}
+        out["pii_total"] = [sum(c.values()) if c is not None else None for c in counts]
+        return out
+
+
+class SubsetScorer(PythonScorer):
+    """Code, math and Q&A signals (etl.silver.subsets): counts and shares only; gold flags the subsets."""
+
+    name = "subsets"
+    inputs = ("text",)
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return SUBSET_SIGNALS
+
+    def score(self, model: Any, frame: pd.DataFrame) -> Mapping[str, Sequence]:
+        return score_texts(frame["text"])
+
+
+@dataclasses.dataclass
+class ToxicityModelScorer(SparkModelScorer):
+    """The toxicity classifier: the bundled model unless ``silver.toxicity_model_path`` names another (or turns it
+    off), scored per bounded window and aggregated by maximum (etl.silver.toxicity_model.apply_model_windowed)."""
+
+    name: ClassVar[str] = "toxicity_model"
+
+    def apply(self, df: DataFrame) -> DataFrame:
+        source = toxicity_model_source(self.path)
+        if source is None:
+            return df.withColumn(self.column, F.lit(None).cast(T.DoubleType()))
+        from etl.silver.toxicity_model import apply_model_windowed, load_model
+
+        return apply_model_windowed(df, load_model(source, df.sparkSession), text_col="text", out_col=self.column)
+
+
 def user_scorer(spec: str, cfg: PipelineConfig) -> Scorer:
     """``package.module:factory`` -> ``factory(cfg)``, checked to be a Scorer with typed, new columns."""
     module_name, _, attr = spec.partition(":")
@@ -176,13 +226,16 @@ def user_scorer(spec: str, cfg: PipelineConfig) -> Scorer:
 
 
 def scorers_for(cfg: PipelineConfig) -> list[Scorer]:
-    """The scorers silver runs, in order: built-ins, the two model scores, then the user's."""
+    """The scorers silver runs, in order: built-ins, the two model scores, personal-data counts, code/math/Q&A
+    signals, then the user's."""
     (toxicity,), (quality,) = MODEL_SIGNALS, QUALITY_MODEL_SIGNALS
     return [
         BuiltinSignals(cfg),
         UrlScorer(cfg),
-        SparkModelScorer(toxicity.name, cfg.silver.toxicity_model_path),
+        ToxicityModelScorer(toxicity.name, cfg.silver.toxicity_model_path),
         SparkModelScorer(quality.name, cfg.silver.quality_model_path),
+        PiiScorer(),
+        SubsetScorer(),
         *[user_scorer(spec, cfg) for spec in cfg.silver.scorers],
     ]
 

@@ -17,7 +17,10 @@ Scores only, no decisions (gold applies thresholds). Two signals per document:
   ``CO_OCCURRENCE_WINDOW`` characters of a weight-0 group mention of a dimension raises that
   dimension to the cue's weight: "X are vermin" is hateful only because of who X is.
   Tiers, exactly as in the reference: ``toxic`` if total >= 7; ``mild`` if total is 4..6 or any
-  dimension is 3; else ``none``.
+  dimension is 3; else ``none``. They are computed per bounded window (``text_windows``, at most
+  ``WINDOW_MAX_CHARS`` characters, as the reference annotates chunks): ``tox_<dimension>`` is the maximum over
+  windows, ``tox_total`` and ``tox_tier`` those of the worst window, so a long page of sentences that only
+  mention groups cannot add up to ``toxic``.
 
 Obscenity language choice: only the lists of the document's own language are counted (the bundled file plus any
 registered with :func:`add_ldnoobw_files`). A language without a list, or an unknown language (``None``), gets
@@ -56,6 +59,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.silver.langid import normalise_lang
+from etl.silver.text_units import TERMINAL_PUNCTUATION
 
 # Through importlib.resources, so the files are also found when `etl` is imported from a zip (spark-submit
 # --py-files): a plain Path inside a zip cannot be opened. Installed or checked out, this is an ordinary Path.
@@ -71,6 +75,7 @@ HOSTILITY = "hostility"
 MAX_WEIGHT = 3
 MIN_TERM_WEIGHT = 0  # 0 = objective mention of a group (Celadon's scale)
 TIER_NONE, TIER_MILD, TIER_TOXIC = "none", "mild", "toxic"
+TIER_ORDER = (TIER_NONE, TIER_MILD, TIER_TOXIC)
 MILD_MIN_TOTAL = 4
 TOXIC_MIN_TOTAL = 7
 # A cue counts for a group mention at most this many characters away (about one sentence):
@@ -94,6 +99,48 @@ OUTPUT_COLUMNS = (
 STRING_COLUMNS = ("tox_tier",)
 FLOAT_COLUMNS = ("obscenity_per_1k_words", "obscenity_word_ratio")
 NULLABLE_COLUMNS = ("obscenity_hits", *FLOAT_COLUMNS)
+
+# Bounded windows (Toxicity of the Commons annotates chunks): a document is scored window by window and the
+# windows aggregated by maximum, so neither the lexicon tier nor the model score grows with document length.
+# Lines are packed into windows of at most WINDOW_MAX_CHARS characters (about a tweet to a short paragraph, the
+# length the classifier was trained on); a longer line is cut at its last space within the cap (anywhere in a
+# script without spaces). The classifier scores the first MODEL_MAX_WINDOWS windows (about the 10,000 characters
+# it read before windows); the lexicon scores them all. etl.silver.toxicity_model builds the same windows in
+# Spark SQL from WINDOW_PIECE_RE (the regex behaves the same in Python and Java); a test holds the two equal.
+WINDOW_MAX_CHARS = 1000
+MODEL_MAX_WINDOWS = 10
+WINDOW_LINE_BREAK = "\n"
+WINDOW_PIECE_RE = f"(?s)[^ ].{{0,{WINDOW_MAX_CHARS - 1}}}(?= |(?!.))|[^ ].{{0,{WINDOW_MAX_CHARS - 1}}}"
+_WINDOW_PIECE = re.compile(WINDOW_PIECE_RE)
+
+
+# The lexicon's windows are sentences (a sentence-final mark then a space, or a line break), each cut to
+# WINDOW_MAX_CHARS: a lexicon only sees terms and their neighbours, and mentions of different groups in
+# neighbouring sentences ("I love X. I hate Mondays.") must not add up. The classifier reads whole windows.
+_SENTENCE_BREAK = re.compile("(?<=[" + re.escape("".join(sorted(TERMINAL_PUNCTUATION))) + "]) +|\n")
+
+
+def sentence_windows(text: str | None) -> list[str]:
+    """The lexicon's windows: sentences, a long one cut as ``text_windows`` cuts lines."""
+    return [piece for sentence in _SENTENCE_BREAK.split(text or "") for piece in _WINDOW_PIECE.findall(sentence)]
+
+
+def text_windows(text: str | None) -> list[str]:
+    """The document's windows, in order (none for empty or blank text)."""
+    windows: list[str] = []
+    current = ""
+    for line in (text or "").split(WINDOW_LINE_BREAK):
+        for piece in _WINDOW_PIECE.findall(line):
+            if current and len(current) + len(WINDOW_LINE_BREAK) + len(piece) <= WINDOW_MAX_CHARS:
+                current += WINDOW_LINE_BREAK + piece
+            else:
+                if current:
+                    windows.append(current)
+                current = piece
+    if current:
+        windows.append(current)
+    return windows
+
 
 # --- matching -----------------------------------------------------------------------------------
 
@@ -461,6 +508,25 @@ def _dimension_scores(folded: str, lang: str | None) -> dict[str, int]:
     return {d: min(s, MAX_WEIGHT) for d, s in scores.items()}
 
 
+def _window_scores(folded: str, lang: str | None) -> dict[str, int]:
+    """Each dimension's maximum over the windows, and ``total`` and ``tier`` of the worst window (highest total).
+
+    The tier of a document is the tier of its worst window, never of the document's sum: sentences that each
+    mention a group without attacking it do not add up to ``toxic`` on a long page.
+    """
+    best = dict.fromkeys(DIMENSIONS, 0)
+    worst_total, worst_tier = 0, TIER_NONE
+    for window in sentence_windows(folded):
+        scores = _dimension_scores(window, lang)
+        for d in DIMENSIONS:
+            best[d] = max(best[d], scores[d])
+        tier = toxicity_tier(scores)
+        if TIER_ORDER.index(tier) > TIER_ORDER.index(worst_tier):
+            worst_tier = tier
+        worst_total = max(worst_total, sum(scores.values()))
+    return {**best, "total": worst_total, "tier": worst_tier}
+
+
 def toxicity_tier(scores: dict[str, int]) -> str:
     """``toxic`` (total >= 7), ``mild`` (total 4..6 or any dimension at 3) or ``none``."""
     total = sum(scores.values())
@@ -494,14 +560,14 @@ def score_document(text: str | None, lang: str | None = None) -> dict[str, objec
     """
     lang = normalise_lang(lang) if isinstance(lang, str) else None
     if not isinstance(text, str) or not text:
-        scores = dict.fromkeys(DIMENSIONS, 0)
+        scores = {**dict.fromkeys(DIMENSIONS, 0), "total": 0, "tier": TIER_NONE}
         folded = None
     else:
         folded = fold_for_matching(text)
-        scores = _dimension_scores(folded, lang)
+        scores = _window_scores(folded, lang)
     row: dict[str, object] = {f"tox_{d}": scores[d] for d in DIMENSIONS}
-    row["tox_total"] = sum(scores.values())
-    row["tox_tier"] = toxicity_tier(scores)
+    row["tox_total"] = scores["total"]
+    row["tox_tier"] = scores["tier"]
     row.update(_obscenity_columns(text, folded, lang))
     return row
 

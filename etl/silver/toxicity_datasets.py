@@ -8,7 +8,8 @@ PROVENANCE.md states), so a training recipe is a list of dataset names and a fol
 * ``tweeteval_hate_en`` (HatEval 2019 English tweets, hate = 1), ``germeval2018_de`` (OFFENSE = 1),
   ``hateval2019_es`` (HS = 1), ``told_br_pt`` (any category flagged by >= 1 annotator = 1),
   ``t_hsab_ar_tn`` (Tunisian Arabic, abusive or hate = 1), ``mpold_ar`` (multi-dialect Arabic,
-  Majority_Label Offensive = 1): the six real sets of ``toxicity_train_multilingual/``;
+  Majority_Label Offensive = 1), ``cold_zh`` (COLDataset, offensive = 1), ``korean_hate_speech_ko`` (hate or
+  offensive = 1): the eight real sets of ``toxicity_train_multilingual/``;
 * ``hatecheck`` (Multilingual HateCheck, 10 languages, functional test templates) and ``jigsaw_sample``
   (101 English Wikipedia comments) from their own folders;
 * ``lexicon_seeds``: the package's own LDNOOBW lists and toxicity lexicons as one-term examples (always there).
@@ -37,6 +38,9 @@ MULTILINGUAL_DIR = "toxicity_train_multilingual"
 TOLD_MIN_ANNOTATORS = 1  # ToLD-Br: the dataset's own binary map (PROVENANCE.md); 2 is its majority-vote variant
 SEED_MIN_WEIGHT = 2  # lexicon weight 2 = clear bias (Celadon's scale); 1 = implied, too weak to label toxic
 TOLD_CATEGORIES = ("homophobia", "obscene", "insult", "racism", "misogyny", "xenophobia")
+COLD_SPLITS = ("train", "dev", "test")
+KOREAN_SPLITS = ("train", "dev")
+KOREAN_TOXIC = ("hate", "offensive")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Dataset:
     folder: str | None  # None: bundled with the package
     reader: Callable[[Path | None], pd.DataFrame]  # folder -> text, label[, language]
     real: bool = True  # human-written text (False: generated test templates)
+    licence: str = "see its PROVENANCE.md"  # as the source states it; the dataset card lists it for the shipped model
 
 
 def _lines(path: Path) -> list[str]:
@@ -99,6 +104,23 @@ def _read_mpold(folder: Path) -> pd.DataFrame:
     return pd.DataFrame({"text": raw["Comment"], "label": (raw["Majority_Label"] == "Offensive").astype(int)})
 
 
+def _read_cold(folder: Path) -> pd.DataFrame:
+    """COLDataset: train, dev and test; ``label`` 1 = offensive (test's fine-grained column is not needed)."""
+    frames = [pd.read_csv(folder / f"{split}.csv", encoding="utf-8-sig", dtype={"TEXT": str})
+              for split in COLD_SPLITS]
+    raw = pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({"text": raw["TEXT"], "label": raw["label"].astype(int), "topic": raw["topic"]})
+
+
+def _read_korean_hate(folder: Path) -> pd.DataFrame:
+    """Korean HateSpeech: ``hate`` or ``offensive`` = toxic, ``none`` = not (PROVENANCE.md's binary map)."""
+    frames = [pd.read_csv(folder / f"{split}.tsv", sep="\t", quoting=csv.QUOTE_NONE, dtype=str)
+              for split in KOREAN_SPLITS]
+    raw = pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({"text": raw["comments"], "label": raw["hate"].isin(KOREAN_TOXIC).astype(int),
+                         "bias": raw["bias"]})
+
+
 def _read_hatecheck(folder: Path) -> pd.DataFrame:
     frames = []
     for path in sorted(folder.glob("hatecheck_cases_final_*.csv")):
@@ -143,21 +165,34 @@ def _read_jigsaw(folder: Path) -> pd.DataFrame:
 
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (
-    Dataset("tweeteval_hate_en", "en", f"{MULTILINGUAL_DIR}/tweeteval_hate_en", _read_tweeteval),
-    Dataset("germeval2018_de", "de", f"{MULTILINGUAL_DIR}/germeval2018_de", _read_germeval),
-    Dataset("hateval2019_es", "es", f"{MULTILINGUAL_DIR}/hateval2019_es", _read_hateval_es),
-    Dataset("told_br_pt", "pt", f"{MULTILINGUAL_DIR}/told_br_pt", _read_told),
-    Dataset("t_hsab_ar_tn", "ar", f"{MULTILINGUAL_DIR}/t_hsab_ar_tn", _read_t_hsab),
-    Dataset("mpold_ar", "ar", f"{MULTILINGUAL_DIR}/arabic_offensive_multiplatform_ar", _read_mpold),
-    Dataset("hatecheck", None, "toxicity_multilingual_hatecheck", _read_hatecheck, real=False),
-    Dataset("jigsaw_sample", "en", "toxicity_jigsaw_sample_ibm_max", _read_jigsaw),
-    Dataset("lexicon_seeds", None, None, _read_lexicon_seeds, real=False),
+    Dataset("tweeteval_hate_en", "en", f"{MULTILINGUAL_DIR}/tweeteval_hate_en", _read_tweeteval,
+            licence="TweetEval: no restrictions, task terms apply; HatEval: none stated"),
+    Dataset("germeval2018_de", "de", f"{MULTILINGUAL_DIR}/germeval2018_de", _read_germeval,
+            licence="CC BY 4.0"),
+    Dataset("hateval2019_es", "es", f"{MULTILINGUAL_DIR}/hateval2019_es", _read_hateval_es,
+            licence="none stated (unofficial redistribution: check the organisers' terms)"),
+    Dataset("told_br_pt", "pt", f"{MULTILINGUAL_DIR}/told_br_pt", _read_told,
+            licence="CC BY-SA 4.0"),
+    Dataset("t_hsab_ar_tn", "ar", f"{MULTILINGUAL_DIR}/t_hsab_ar_tn", _read_t_hsab,
+            licence="none stated"),
+    Dataset("mpold_ar", "ar", f"{MULTILINGUAL_DIR}/arabic_offensive_multiplatform_ar", _read_mpold,
+            licence="Apache-2.0"),
+    Dataset("cold_zh", "zh", f"{MULTILINGUAL_DIR}/cold_zh", _read_cold,
+            licence="Apache-2.0"),
+    Dataset("korean_hate_speech_ko", "ko", f"{MULTILINGUAL_DIR}/korean_hate_speech_ko", _read_korean_hate,
+            licence="CC BY-SA 4.0"),
+    Dataset("hatecheck", None, "toxicity_multilingual_hatecheck", _read_hatecheck, real=False,
+            licence="CC BY 4.0"),
+    Dataset("jigsaw_sample", "en", "toxicity_jigsaw_sample_ibm_max", _read_jigsaw,
+            licence="CC0"),
+    Dataset("lexicon_seeds", None, None, _read_lexicon_seeds, real=False,
+            licence="the package's word lists (LDNOOBW: CC BY 4.0)"),
 )}
 # The default training recipe: every human-labelled set. HateCheck is left out on purpose: its templates taught
 # the old model a style, not toxicity (real-text AUC 0.47-0.55); evals/toxicity_generalisation_eval.py measures both.
 DEFAULT_RECIPE: tuple[str, ...] = (
     "tweeteval_hate_en", "germeval2018_de", "hateval2019_es", "told_br_pt", "t_hsab_ar_tn", "mpold_ar",
-    "jigsaw_sample",
+    "cold_zh", "korean_hate_speech_ko", "jigsaw_sample",
 )
 
 

@@ -18,8 +18,11 @@ table, as CSV or Delta) into one shape.
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -34,6 +37,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from etl.config import BUNDLED_TOXICITY_MODEL, bundled_toxicity_model
+from etl.silver.toxicity import MODEL_MAX_WINDOWS, WINDOW_LINE_BREAK, WINDOW_MAX_CHARS, WINDOW_PIECE_RE
+
 MODEL_SCORE_COL = "tox_model_score"
 USER_SCORE_COL = "tox_user_score"
 TOXIC_CLASS = 1  # index of the toxic class in the probability vector
@@ -42,6 +48,7 @@ TOXIC_CLASS = 1  # index of the toxic class in the probability vector
 # caller's text column is called.
 PREFIX = "_toxm_"
 INPUT_COL = f"{PREFIX}input"
+WINDOW_PREFIX = "_toxw_"  # apply_model_windowed's own columns (not PREFIX: apply_model drops those)
 LABEL_COL = f"{PREFIX}label"
 WORD_PREFIX = "w:"  # marks word features; char n-grams (space-joined chars) can never look like "w:..."
 # Links and @-mentions, as Spark SQL string literals of Java regexes (hence the doubled backslashes): a dataset's
@@ -72,6 +79,10 @@ HATECHECK_LANGUAGES = {
 POSITIVE_LABELS = ("1", "1.0", "true", "yes", "toxic", HATECHECK_POSITIVE)
 NEGATIVE_LABELS = ("0", "0.0", "false", "no", "non-toxic", HATECHECK_NEGATIVE)
 DELTA_LOG_DIR = "_delta_log"
+_BUNDLED: dict[int, PipelineModel] = {}  # the shipped model, for the one Spark session that loaded it
+# The two stages of a saved pipeline that hold data (the others are parameters only): load_bundled_model builds them.
+IDF_MODEL_CLASS = "org.apache.spark.ml.feature.IDFModel"
+LR_MODEL_CLASS = "org.apache.spark.ml.classification.LogisticRegressionModel"
 
 
 @dataclass(frozen=True)
@@ -198,9 +209,119 @@ def save_model(model: PipelineModel, path: str, overwrite: bool = False) -> None
     (writer.overwrite() if overwrite else writer).save(path)
 
 
-def load_model(path: str) -> PipelineModel:
-    """A model written by :func:`save_model`."""
+def load_model(path: str, spark: SparkSession | None = None) -> PipelineModel:
+    """A model written by :func:`save_model`, or the one shipped in the package (``BUNDLED_TOXICITY_MODEL``)."""
+    if path == BUNDLED_TOXICITY_MODEL:
+        return load_bundled_model(spark or SparkSession.getActiveSession())
     return PipelineModel.load(path)
+
+
+def load_bundled_model(spark: SparkSession, folder: Traversable | None = None) -> PipelineModel:
+    """The shipped model (or a saved one at ``folder``), read on the driver through ``importlib.resources``.
+
+    Why not ``PipelineModel.load``: it reads with Spark jobs, so every executor would need the files at the
+    driver's path, which a wheel on the driver or ``dist/etl.zip`` does not give. Here the driver reads the small
+    metadata and Parquet files itself (from a directory or a zip) and builds the stages in the JVM; executors get
+    the model with the query plan. Spark Connect has no driver JVM: the folder is copied to a local temporary
+    directory and loaded by the server.
+    """
+    if folder is None:  # the shipped model: read once per Spark session
+        key = id(spark)
+        if key not in _BUNDLED:
+            _BUNDLED.clear()
+            _BUNDLED[key] = load_bundled_model(spark, bundled_toxicity_model())
+        return _BUNDLED[key]
+    if getattr(spark, "_jvm", None) is None:  # Spark Connect
+        return PipelineModel.load(_copy_to_local(folder))
+    stages = []
+    for stage_dir in sorted(_children(folder / "stages"), key=lambda p: int(p.name.split("_", 1)[0])):
+        meta = _metadata(stage_dir)
+        stages.append(_stage(spark, meta, stage_dir))
+    model = PipelineModel(stages)
+    model._resetUid(_metadata(folder)["uid"])
+    return model
+
+
+def _children(folder: Traversable) -> list[Traversable]:
+    return [p for p in folder.iterdir() if not p.name.startswith((".", "_"))]
+
+
+def _metadata(folder: Traversable) -> dict:
+    (part,) = [p for p in _children(folder / "metadata") if p.name.startswith("part-")]
+    return json.loads(part.read_text(encoding="utf-8"))
+
+
+def _data(folder: Traversable) -> dict:
+    """The one row of a model's Parquet data, as Python values."""
+    import pyarrow.parquet as pq
+
+    (part,) = [p for p in _children(folder / "data") if p.name.endswith(".parquet")]
+    return pq.read_table(io.BytesIO(part.read_bytes())).to_pylist()[0]
+
+
+def _vector(value: dict):
+    """A Spark ML vector from its Parquet struct (type 0 sparse, 1 dense)."""
+    from pyspark.ml.linalg import DenseVector, SparseVector
+
+    if value["type"] == 1:
+        return DenseVector(value["values"])
+    return SparseVector(value["size"], value["indices"], value["values"])
+
+
+def _stage(spark: SparkSession, meta: dict, folder: Traversable):
+    """One pipeline stage: a parameter-only transformer, an IDF model or a logistic regression model."""
+    import importlib
+
+    from pyspark.ml.common import _py2java
+    from pyspark.ml.linalg import DenseMatrix
+
+    java_class = meta["class"]
+    jvm, sc = spark._jvm, spark.sparkContext
+    if java_class == IDF_MODEL_CLASS:
+        data = _data(folder)
+        idf = jvm.org.apache.spark.mllib.linalg.Vectors.fromML(_py2java(sc, _vector(data["idf"])))
+        doc_freq = sc._gateway.new_array(jvm.long, len(data["docFreq"]))  # not used to transform
+        mllib = jvm.org.apache.spark.mllib.feature.IDFModel(idf, doc_freq, int(data["numDocs"]))
+        from pyspark.ml.feature import IDFModel
+
+        stage = IDFModel(jvm.org.apache.spark.ml.feature.IDFModel(meta["uid"], mllib))
+    elif java_class == LR_MODEL_CLASS:
+        data = _data(folder)
+        matrix = data["coefficientMatrix"]
+        coefficients = DenseMatrix(matrix["numRows"], matrix["numCols"], matrix["values"], matrix["isTransposed"]) \
+            if matrix["type"] == 1 else None
+        if coefficients is None:
+            raise ValueError(f"{folder}: sparse coefficient matrices are not supported")
+        from pyspark.ml.classification import LogisticRegressionModel
+
+        stage = LogisticRegressionModel(jvm.org.apache.spark.ml.classification.LogisticRegressionModel(
+            meta["uid"], _py2java(sc, coefficients), _py2java(sc, _vector(data["interceptVector"])),
+            int(data["numClasses"]), bool(data["isMultinomial"])))
+    else:  # org.apache.spark.ml.feature.X -> pyspark.ml.feature.X: parameters only
+        module, _, name = java_class.rpartition(".")
+        stage = getattr(importlib.import_module(module.replace("org.apache.spark", "pyspark")), name)()
+        stage._resetUid(meta["uid"])
+    params = {**meta.get("defaultParamMap", {}), **meta.get("paramMap", {})}
+    stage._set(**{k: v for k, v in params.items() if stage.hasParam(k)})
+    return stage
+
+
+def _copy_to_local(folder: Traversable) -> str:
+    """The folder's files copied into a fresh temporary directory; its path."""
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="etl_toxicity_model_"))
+
+    def copy(src: Traversable, dst: Path) -> None:
+        for item in src.iterdir():
+            if item.is_dir():
+                (dst / item.name).mkdir()
+                copy(item, dst / item.name)
+            else:
+                (dst / item.name).write_bytes(item.read_bytes())
+
+    copy(folder, target)
+    return str(target)
 
 
 def apply_model(df: DataFrame, model: PipelineModel, text_col: str = "text",
@@ -211,6 +332,44 @@ def apply_model(df: DataFrame, model: PipelineModel, text_col: str = "text",
     scored = model.transform(df.withColumn(INPUT_COL, F.col(text_col).cast("string")))
     scored = scored.withColumn(out_col, vector_to_array(F.col(f"{PREFIX}probability"))[TOXIC_CLASS])
     return scored.drop(*[c for c in scored.columns if c.startswith(PREFIX) and c not in df.columns])
+
+
+def window_column(text_col: str) -> F.Column:
+    """``etl.silver.toxicity.text_windows`` in Spark SQL: lines cut into pieces by the same regex, then packed
+    greedily into windows of at most ``WINDOW_MAX_CHARS``; text without a window gives one empty window."""
+    pieces = F.flatten(F.transform(F.split(F.coalesce(F.col(text_col), F.lit("")), WINDOW_LINE_BREAK, -1),
+                                   lambda line: F.regexp_extract_all(line, F.lit(WINDOW_PIECE_RE), F.lit(0))))
+    joinable = lambda acc, piece: (F.size(acc) > 0) & (  # noqa: E731
+        F.length(F.element_at(acc, -1)) + len(WINDOW_LINE_BREAK) + F.length(piece) <= WINDOW_MAX_CHARS)
+    packed = F.aggregate(
+        pieces, F.array().cast(T.ArrayType(T.StringType())),
+        lambda acc, piece: F.when(joinable(acc, piece), F.concat(
+            F.slice(acc, 1, F.size(acc) - 1), F.array(F.concat(F.element_at(acc, -1), F.lit(WINDOW_LINE_BREAK), piece)))
+        ).otherwise(F.concat(acc, F.array(piece))))
+    return F.when(F.size(packed) > 0, packed).otherwise(F.array(F.lit("")))
+
+
+def apply_model_windowed(df: DataFrame, model: PipelineModel, text_col: str = "text",
+                         out_col: str = MODEL_SCORE_COL, max_windows: int = MODEL_MAX_WINDOWS) -> DataFrame:
+    """``df`` plus ``out_col``: the highest P(toxic) over the text's first ``max_windows`` windows.
+
+    Why windows: the model was trained on tweet-sized texts, and one score for a whole page either dilutes a
+    toxic paragraph in a long clean page or sums many mentions into a false alarm. Each window is scored in its
+    own column (window i of every row, then the maximum), so no shuffle or join is needed and the cost stays
+    proportional to the characters scored.
+    """
+    if text_col not in df.columns:
+        raise ValueError(f"no text column {text_col!r} (columns: {', '.join(df.columns)})")
+    windows = f"{WINDOW_PREFIX}windows"
+    scored = df.withColumn(windows, window_column(text_col))
+    score_cols = []
+    for i in range(max_windows):
+        window, score = f"{WINDOW_PREFIX}window", f"{WINDOW_PREFIX}score{i}"
+        scored = apply_model(scored.withColumn(window, F.try_element_at(windows, F.lit(i + 1))), model, window, score)
+        scored = scored.withColumn(score, F.when(F.col(window).isNotNull(), F.col(score))).drop(window)
+        score_cols.append(score)
+    scored = scored.withColumn(out_col, F.greatest(*score_cols) if len(score_cols) > 1 else F.col(score_cols[0]))
+    return scored.drop(windows, *score_cols)
 
 
 def score_with_model(df: DataFrame, model_path: str, text_col: str = "text",
@@ -361,3 +520,4 @@ def prf_from_counts(tp: int, fp: int, fn: int, n: int) -> dict[str, float]:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
             "n": int(n), "positives": int(tp + fn)}
+

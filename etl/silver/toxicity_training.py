@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib.abc import Traversable
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,8 @@ import pandas as pd
 from pyspark.ml import PipelineModel
 from pyspark.sql import SparkSession
 
-from etl.config import MODEL_SCORE_RULE, MODEL_THRESHOLDS_FILE as THRESHOLDS_FILE
+from etl.config import BUNDLED_TOXICITY_MODEL, MODEL_SCORE_RULE, MODEL_THRESHOLDS_FILE as THRESHOLDS_FILE, \
+    bundled_toxicity_model, toxicity_model_source
 from etl.silver.normalize import normalize_series
 from etl.silver.toxicity_datasets import DATASETS
 from etl.silver.toxicity_model import MODEL_SCORE_COL, ToxicityModelConfig, apply_model, train_toxicity_model
@@ -28,6 +31,10 @@ from etl.silver.toxicity_thresholds import ANY_LANGUAGE, choose_thresholds, clas
 VALIDATION_FRACTION = 0.15
 SPLIT_SEED = 42
 SPLIT_BUCKETS = 10_000
+HADOOP_CRC_SUFFIX = ".crc"
+HADOOP_SUCCESS_MARKER = "_SUCCESS"
+STABLE_DATA_PART = "part-00000.snappy.parquet"
+STABLE_METADATA_PART = "part-00000"
 
 
 @dataclass
@@ -101,7 +108,21 @@ def save(trained: TrainedModel, path: str, overwrite: bool = False) -> None:
     save_model(trained.model, path, overwrite=overwrite)
     local = Path(path[len("file:"):] if path.startswith("file:") else path)
     if local.is_dir():
+        _tidy(local)
         (local / THRESHOLDS_FILE).write_text(json.dumps(trained.metadata(), indent=2) + "\n", encoding="utf-8")
+
+
+def _tidy(folder: Path) -> None:
+    """Drop Hadoop's checksum and marker files and give each data file a fixed name, so a model saved into the
+    package (etl/resources) holds only what loading reads. Spark reads the folder the same either way."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and (path.name.endswith(HADOOP_CRC_SUFFIX) or path.name == HADOOP_SUCCESS_MARKER):
+            path.unlink()
+    for kind, stable in (("data", STABLE_DATA_PART), ("metadata", STABLE_METADATA_PART)):
+        for part_dir in folder.rglob(kind):
+            parts = sorted(part_dir.glob("part-*"))
+            if len(parts) == 1:
+                parts[0].rename(part_dir / stable)
 
 
 def config_lines(thresholds: dict[str, float]) -> list[str]:
@@ -113,3 +134,40 @@ def config_lines(thresholds: dict[str, float]) -> list[str]:
         lines += [f"    {lang}: {{'{MODEL_SCORE_RULE}': {value}}}" for lang, value in sorted(per_language.items())]
     return lines
 
+
+# --- what the dataset card says about the model -----------------------------------------------------
+
+
+def _files(folder: Traversable) -> Iterator[Traversable]:
+    for item in folder.iterdir():
+        if item.is_dir():
+            yield from _files(item)
+        else:
+            yield item
+
+
+def model_facts(model_path: str | None) -> dict | None:
+    """The toxicity model a run scored with, for the dataset card: which one, its size, the sets it was trained on
+    (with their licences) and its validation figures, from the thresholds file saved beside it. None when off."""
+    from etl.io.sources import has_scheme, local_path
+
+    source = toxicity_model_source(model_path)
+    if source is None:
+        return None
+    facts: dict = {"source": source, "bundled": source == BUNDLED_TOXICITY_MODEL}
+    if has_scheme(source):
+        return facts
+    folder = bundled_toxicity_model() if facts["bundled"] else Path(local_path(source))
+    if not folder.is_dir():
+        return facts
+    facts["size_bytes"] = sum(len(f.read_bytes()) for f in _files(folder))
+    meta_file = folder / THRESHOLDS_FILE
+    if meta_file.is_file():
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        facts["datasets"] = [{"name": n, "language": DATASETS[n].language if n in DATASETS else None,
+                              "licence": DATASETS[n].licence if n in DATASETS else "your data"}
+                             for n in meta.get("datasets", [])]
+        facts["validation"] = {n: {k: m.get(k) for k in ("roc_auc", "macro_f1", "n")}
+                               for n, m in meta.get("validation", {}).items()}
+        facts["rows"] = meta.get("rows")
+    return facts

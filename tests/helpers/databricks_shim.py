@@ -12,6 +12,8 @@ NOTEBOOK_HEADER = "# Databricks notebook source"
 CELL_SEPARATOR = "# COMMAND ----------"
 MAGIC_PREFIX = "# MAGIC"
 DISPLAY_ROWS = 20  # what Databricks would render first; enough to prove the plan runs
+# Cells not run locally: markdown, and %pip (the package is installed here; tests/test_notebooks.py checks the line).
+LOCAL_SKIPPED_MAGICS = ("md", "pip")
 
 
 class Widgets:
@@ -116,7 +118,7 @@ def run_notebook(path: str | Path, spark, widgets: dict[str, str]) -> NotebookRu
     shim_display, dbutils = Display(), DBUtils(widgets)
     namespace = {"__name__": "__main__", "spark": spark, "dbutils": dbutils, "display": shim_display}
     for cell in read_cells(path):
-        if cell.magic == "md":
+        if cell.magic in LOCAL_SKIPPED_MAGICS:
             continue
         if cell.magic is not None:
             raise ValueError(f"{path} cell {cell.index}: %{cell.magic} cells cannot run locally")

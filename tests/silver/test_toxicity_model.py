@@ -241,3 +241,43 @@ def test_job_trains_saves_thresholds_and_prints_their_config(tmp_path):
     assert (out / THRESHOLDS_FILE).is_file() and 0.0 <= thresholds["*"] <= 1.0
     assert f"max_model_toxicity: {thresholds['*']}" in result.stdout
     assert "toxicity_model_path" in result.stdout
+    assert not list(out.rglob("*.crc")) and not list(out.rglob("_SUCCESS"))  # tidied: only what loading reads
+
+
+# --- the bundled model ----------------------------------------------------------------------------
+
+
+def test_bundled_model_loads_on_the_driver_as_spark_loads_it(spark, data_dir, tmp_path):
+    """load_bundled_model reads the shipped files on the driver (from the package directory, or from the zip
+    executors import etl from) and scores exactly as Spark's own PipelineModel.load of the same directory."""
+    import zipfile
+
+    from pyspark.ml import PipelineModel
+
+    from etl.config import BUNDLED_TOXICITY_MODEL, BUNDLED_TOXICITY_MODEL_DIR, bundled_toxicity_model
+    from etl.packaging import PACKAGE_NAME, build_pyfiles_zip
+    from etl.silver.toxicity_model import load_bundled_model, load_model
+
+    texts = pd.read_csv(data_dir / "jigsaw" / "test_examples.csv")["comment_text"]
+    frame = spark.createDataFrame(pd.DataFrame({"text": texts}))
+    reference = apply_model(frame, PipelineModel.load(str(bundled_toxicity_model()))).toPandas()[MODEL_SCORE_COL]
+    archive = build_pyfiles_zip(tmp_path / "etl.zip")
+    inside = zipfile.Path(archive, f"{PACKAGE_NAME}/resources/{BUNDLED_TOXICITY_MODEL_DIR}/")
+    for model in (load_model(BUNDLED_TOXICITY_MODEL, spark), load_bundled_model(spark, inside)):
+        assert apply_model(frame, model).toPandas()[MODEL_SCORE_COL].tolist() == reference.tolist()
+    assert reference.between(0, 1).all() and reference.nunique() > len(reference) // 2
+
+
+def test_silver_scores_with_the_bundled_model_by_default_and_can_turn_it_off(spark):
+    from etl.config import TOXICITY_MODEL_OFF, load_config
+    from etl.silver.scorers import ToxicityModelScorer, scorers_for
+
+    frame = spark.createDataFrame([("a", "kill all the vermin"), ("b", "I love my family"), ("c", None)],
+                                  "doc_id string, text string")
+    (default,) = [s for s in scorers_for(load_config()) if isinstance(s, ToxicityModelScorer)]
+    scores = {r.doc_id: r[MODEL_SCORE_COL] for r in default.apply(frame).collect()}
+    assert all(0.0 < v < 1.0 for v in scores.values()) and scores["a"] > scores["b"]
+    for off in (TOXICITY_MODEL_OFF, ""):
+        (scorer,) = [s for s in scorers_for(load_config(overrides={"silver.toxicity_model_path": off}))
+                     if isinstance(s, ToxicityModelScorer)]
+        assert [r[MODEL_SCORE_COL] for r in scorer.apply(frame).collect()] == [None] * 3

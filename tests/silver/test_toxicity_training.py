@@ -124,10 +124,31 @@ def test_real_datasets_read_with_the_documented_counts(name, shared_data):
     assert frame["text"].str.strip().ne("").all()
 
 
+def test_the_bundled_model_is_the_default_and_its_rule_is_opt_in():
+    """Silver scores with the shipped model unless told otherwise; gold drops on it only when asked, and then with
+    the thresholds chosen on its validation split (read from the package, as from a zip)."""
+    import json
+
+    from etl.config import (BUNDLED_TOXICITY_MODEL, MODEL_RULE_OFF, MODEL_SCORE_RULE, MODEL_THRESHOLDS_FILE,
+                            bundled_toxicity_model, load_config)
+    from etl.gold.decisions import extra_rules
+
+    saved = json.loads((bundled_toxicity_model() / MODEL_THRESHOLDS_FILE).read_text(encoding="utf-8"))["thresholds"]
+    default = load_config()
+    assert default.silver.toxicity_model_path == BUNDLED_TOXICITY_MODEL
+    assert {r.key: r for r in extra_rules(default.gold, [])}[MODEL_SCORE_RULE].threshold == MODEL_RULE_OFF
+    assert not any(MODEL_SCORE_RULE in v for v in default.gold.language_overrides.values())
+    opted = load_config(overrides={"gold.bundled_model_rule": True})
+    assert opted.gold.max_model_toxicity == saved["*"] < MODEL_RULE_OFF
+    assert {lang: v[MODEL_SCORE_RULE] for lang, v in opted.gold.language_overrides.items()
+            if MODEL_SCORE_RULE in v} == {k: v for k, v in saved.items() if k != "*"}
+
+
 def test_thresholds_saved_with_the_model_become_gold_config_unless_the_user_set_them(tmp_path):
     import json
 
-    from etl.config import DEFAULT_MODEL_TOXICITY, MODEL_SCORE_RULE, MODEL_THRESHOLDS_FILE, ConfigError, load_config
+    from etl.config import (DEFAULT_MODEL_TOXICITY, MODEL_SCORE_RULE, MODEL_THRESHOLDS_FILE, TOXICITY_MODEL_OFF,
+                            ConfigError, load_config)
     from etl.gold.decisions import extra_rules
 
     model = tmp_path / "model"
@@ -145,8 +166,24 @@ def test_thresholds_saved_with_the_model_become_gold_config_unless_the_user_set_
     assert as_uri.gold.max_model_toxicity == 0.37
     explicit = load_config(overrides={"silver.toxicity_model_path": str(model), "gold.max_model_toxicity": 0.8})
     assert explicit.gold.max_model_toxicity == 0.8 and "ar" not in explicit.gold.language_overrides
-    assert load_config().gold.max_model_toxicity == DEFAULT_MODEL_TOXICITY  # no model: the plain default
+    off = load_config(overrides={"silver.toxicity_model_path": TOXICITY_MODEL_OFF})
+    assert off.gold.max_model_toxicity == DEFAULT_MODEL_TOXICITY  # no model: the plain default
 
     (model / MODEL_THRESHOLDS_FILE).write_text("{}")
     with pytest.raises(ConfigError, match=MODEL_THRESHOLDS_FILE):
         load_config(overrides={"silver.toxicity_model_path": str(model)})
+
+
+def test_the_dataset_card_names_the_shipped_model_its_sets_and_their_licences():
+    from etl.config import BUNDLED_TOXICITY_MODEL, MODEL_RULE_OFF, MODEL_SCORE_RULE, TOXICITY_MODEL_OFF
+    from etl.report.card import _toxicity_model
+    from etl.silver.toxicity_datasets import DATASETS, DEFAULT_RECIPE
+    from etl.silver.toxicity_training import model_facts
+
+    off_rule = [{"rule": MODEL_SCORE_RULE, "threshold": MODEL_RULE_OFF, "per_language": {}}]
+    text = "\n".join(_toxicity_model(model_facts(BUNDLED_TOXICITY_MODEL), off_rule))
+    assert all(name in text and DATASETS[name].licence in text for name in DEFAULT_RECIPE)
+    assert "does not drop on it" in text
+    on_rule = [{"rule": MODEL_SCORE_RULE, "threshold": MODEL_RULE_OFF, "per_language": {"ar": 0.3}}]
+    assert "Gold drops on it" in "\n".join(_toxicity_model(model_facts(BUNDLED_TOXICITY_MODEL), on_rule))
+    assert "Off for this run" in "\n".join(_toxicity_model(model_facts(TOXICITY_MODEL_OFF), off_rule))

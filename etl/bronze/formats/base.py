@@ -16,9 +16,9 @@ from typing import BinaryIO, ClassVar, Iterator, Protocol, runtime_checkable
 
 import pyarrow as pa
 
-from etl.bronze.records import (KIND_FILE, KIND_QUARANTINE, LIMIT_REASONS, STATUS_EMPTY, STATUS_ERROR, STATUS_OK,
-                                STATUS_REFUSED, STATUS_UNREACHABLE, OpenedFile, _Batch, _file_status, _snippet,
-                                doc_id_for, host_of)
+from etl.bronze.records import (KIND_FILE, KIND_QUARANTINE, LIMIT_REASONS, NOT_WARC_DETAIL, STATUS_EMPTY,
+                                STATUS_ERROR, STATUS_NOT_WARC, STATUS_OK, STATUS_REFUSED, STATUS_UNREACHABLE,
+                                OpenedFile, _Batch, _file_status, _snippet, doc_id_for, host_of)
 from etl.config import IngestConfig
 from etl.io.sources import SourceUnavailable
 from etl.io.wet import StreamStats, _CountingReader
@@ -149,6 +149,7 @@ class DocumentFormat:
 
     name: ClassVar[str] = ""
     suffixes: ClassVar[tuple[str, ...]] = ()
+    reads_warc: ClassVar[bool] = False  # a file with damage and not one record is then not_warc, not partial
 
     def sniff(self, head: bytes) -> bool | None:
         return None
@@ -202,10 +203,12 @@ class DocumentFormat:
         read_whole = status == STATUS_OK and last_problem not in LIMIT_REASONS
         size = src.size if src.size is not None or not read_whole else stats.bytes_read
         if status == STATUS_OK:
-            status = _file_status(counts, last_problem)
+            status = _file_status(counts, last_problem, warc=self.reads_warc)
             if stats.bytes_read == 0:
                 quarantine(None, "empty_file", "the file has no bytes (a failed download or copy?)")
                 status = STATUS_EMPTY
+            if status == STATUS_NOT_WARC:
+                error = NOT_WARC_DETAIL
         cols.add(kind=KIND_FILE, source_file=src.path, status=status, error=error, bytes_read=stats.bytes_read,
                  bytes_decompressed=stats.bytes_decompressed, source_size=size,
                  source_checksum=f"crc32:{stats.crc32:08x}" if read_whole and stats.bytes_read else None,

@@ -147,6 +147,7 @@ def _check_extractor(extractor: str) -> None:
 class WarcHtmlFormat(DocumentFormat):
     name = "warc"
     suffixes = (".warc", ".warc.gz")
+    reads_warc = True
 
     def sniff(self, head: bytes) -> bool | None:
         kind = first_record_type(head)
