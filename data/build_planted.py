@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from etl.io.wet_writer import block_digest, conversion_headers, warcinfo_headers, write_wet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "data" / "planted"
+OUT = ROOT / "data" / "planted"  # the truth file and its provenance
+SAMPLE = ROOT / "data" / "sample"  # the WET file joins the bundled sample, so `make run` redacts and decontaminates
 WET_NAME = "GENERATED-pii-and-contamination.warc.wet.gz"
 TRUTH_NAME = "GENERATED-pii-and-contamination-truth.json"
 GSM8K = ROOT.parent / "shared" / "data" / "benchmarks_decontamination" / "gsm8k" / "test.jsonl"
@@ -170,11 +171,11 @@ def records(docs: list[dict]):
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     docs = documents()
-    with open(OUT / WET_NAME, "wb") as fh:
+    with open(SAMPLE / WET_NAME, "wb") as fh:
         n = write_wet(fh, records(docs))
     truth = {d["url"]: {k: d[k] for k in ("pii", "not_pii", "benchmark")} for d in docs}
     (OUT / TRUTH_NAME).write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {n - 1} documents to {OUT / WET_NAME}")
+    print(f"wrote {n - 1} documents to {SAMPLE / WET_NAME}")
 
 
 if __name__ == "__main__":

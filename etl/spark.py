@@ -155,6 +155,12 @@ def classic_context(spark: SparkSession):
     return spark.sparkContext
 
 
+def classic_jvm(spark: SparkSession):
+    """(SparkContext, its py4j JVM view) of a classic session, to build JVM objects on the driver; None on Connect."""
+    sc = classic_context(spark)
+    return None if sc is None else (sc, sc._jvm)
+
+
 def serverless() -> bool:
     """True where persist/cache are forbidden: Databricks serverless, or ETL_SERVERLESS=1 (persist_or_checkpoint)."""
     forced = os.environ.get(SERVERLESS_ENV)

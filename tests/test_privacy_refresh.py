@@ -1,4 +1,4 @@
-"""The refresh on data/planted (9 generated pages with planted personal data and GSM8K copies, truth alongside):
+"""The refresh on the planted file of data/sample (9 generated pages with planted personal data and GSM8K copies, truth alongside):
 silver counts what was planted, gold's text is redacted, the GSM8K pages are dropped as decontamination:gsm8k, and
 a benchmark added later removes the pages already in gold (the one-off re-check)."""
 
@@ -22,7 +22,7 @@ from etl.silver.build import SILVER_DOCUMENTS
 from etl.silver.pii import EMAIL_PLACEHOLDER, IPV4_PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parents[1]
-PLANTED = ROOT / "data" / "planted" / "GENERATED-pii-and-contamination.warc.wet.gz"
+PLANTED = ROOT / "data" / "sample" / "GENERATED-pii-and-contamination.warc.wet.gz"
 TRUTH = json.loads((ROOT / "data" / "planted" / "GENERATED-pii-and-contamination-truth.json").read_text("utf-8"))
 CONTAMINATED = sorted(url for url, t in TRUTH.items() if t["benchmark"])
 # The classifier is another test's subject; these pages are about personal data and benchmarks.

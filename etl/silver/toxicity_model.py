@@ -38,6 +38,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl.config import BUNDLED_TOXICITY_MODEL, bundled_toxicity_model
+from etl.spark import classic_jvm
 from etl.silver.toxicity import MODEL_MAX_WINDOWS, WINDOW_LINE_BREAK, WINDOW_MAX_CHARS, WINDOW_PIECE_RE
 
 MODEL_SCORE_COL = "tox_model_score"
@@ -231,12 +232,13 @@ def load_bundled_model(spark: SparkSession, folder: Traversable | None = None) -
             _BUNDLED.clear()
             _BUNDLED[key] = load_bundled_model(spark, bundled_toxicity_model())
         return _BUNDLED[key]
-    if getattr(spark, "_jvm", None) is None:  # Spark Connect
+    context = classic_jvm(spark)
+    if context is None:  # Spark Connect
         return PipelineModel.load(_copy_to_local(folder))
     stages = []
     for stage_dir in sorted(_children(folder / "stages"), key=lambda p: int(p.name.split("_", 1)[0])):
         meta = _metadata(stage_dir)
-        stages.append(_stage(spark, meta, stage_dir))
+        stages.append(_stage(context, meta, stage_dir))
     model = PipelineModel(stages)
     model._resetUid(_metadata(folder)["uid"])
     return model
@@ -268,7 +270,7 @@ def _vector(value: dict):
     return SparseVector(value["size"], value["indices"], value["values"])
 
 
-def _stage(spark: SparkSession, meta: dict, folder: Traversable):
+def _stage(context: tuple, meta: dict, folder: Traversable):
     """One pipeline stage: a parameter-only transformer, an IDF model or a logistic regression model."""
     import importlib
 
@@ -276,7 +278,7 @@ def _stage(spark: SparkSession, meta: dict, folder: Traversable):
     from pyspark.ml.linalg import DenseMatrix
 
     java_class = meta["class"]
-    jvm, sc = spark._jvm, spark.sparkContext
+    sc, jvm = context  # etl.spark.classic_jvm
     if java_class == IDF_MODEL_CLASS:
         data = _data(folder)
         idf = jvm.org.apache.spark.mllib.linalg.Vectors.fromML(_py2java(sc, _vector(data["idf"])))
