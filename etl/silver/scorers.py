@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import sys
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
@@ -24,10 +25,13 @@ from etl.catalog import (
     BUILTIN_SCORER_SIGNALS, DOCUMENT_COLUMNS, MODEL_SIGNALS, PII_COUNT_COLUMNS, PII_SIGNALS, QUALITY_MODEL_SIGNALS,
     SIGNALS_BY_NAME, SUBSET_SIGNALS, URL_SIGNALS, Signal,
 )
-from etl.config import PipelineConfig, toxicity_model_source
+from etl.config import BUNDLED_TOXICITY_MODEL, PipelineConfig, toxicity_model_source
 from etl.silver.pii import count_pii
 from etl.silver.subsets import score_texts
 from etl.silver.signals import ARROW_TYPES, arrow_signal_mapper, signal_schema, spark_ddl
+from etl.spark import is_connect
+
+_CONNECT_WARNED: list[bool] = []  # the Connect warning is printed once per process
 
 SPARK_TYPES = {"int": T.IntegerType(), "bigint": T.LongType(), "double": T.DoubleType(), "boolean": T.BooleanType(),
                "string": T.StringType(), "timestamp": T.TimestampType(), "array<string>": T.ArrayType(T.StringType())}
@@ -203,6 +207,14 @@ class ToxicityModelScorer(SparkModelScorer):
 
     def apply(self, df: DataFrame) -> DataFrame:
         source = toxicity_model_source(self.path)
+        if source == BUNDLED_TOXICITY_MODEL and is_connect(df.sparkSession):
+            # pyspark 4.0's PipelineModel.load needs a driver JVM, which a Connect client has not: the score stays
+            # null there (gold does not drop on it by default); name a model path the server reads to score.
+            if not _CONNECT_WARNED:
+                _CONNECT_WARNED.append(True)
+                print("silver: the bundled toxicity model is not loaded over Spark Connect: tox_model_score is null "
+                      "(set silver.toxicity_model_path to a model the server can read)", file=sys.stderr)
+            source = None
         if source is None:
             return df.withColumn(self.column, F.lit(None).cast(T.DoubleType()))
         from etl.silver.toxicity_model import apply_model_windowed, load_model
