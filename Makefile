@@ -65,11 +65,12 @@ run-arabic: setup  ## the Arabic preset on the generated Arabic sample into ./la
 	  --preset arabic --set silver.url_blocklist=$(ARABIC_SAMPLE)/GENERATED-arabic-11-blocklist.txt \
 	  --report reports/arabic --set spark.ui_enabled=false
 
-test: setup-test  ## the fast test suite (real Spark, real Delta)
-	$(PY) -m pytest $(PYTEST_ARGS)
+# --durations: the slowest tests are named at the end of every run, so a test that grows is seen at once.
+test: setup-test  ## the fast test suite (real Spark, real Delta; built lakes shared, see tests/conftest.py)
+	$(PY) -m pytest --durations=25 $(PYTEST_ARGS)
 
 test-slow: setup-test  ## the slow/large checks
-	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+	$(PY) -m pytest -m slow --durations=25 $(PYTEST_ARGS)
 
 test-cluster: setup-test  ## spark-submit against a local standalone cluster (master + 2 workers on loopback)
 	$(PY) -m pytest -m cluster -o addopts="-p no:cacheprovider --import-mode=importlib" tests/integration
@@ -109,8 +110,10 @@ bench-scale: setup-test  ## dedup at 100k and 1M documents: the cost growth per 
 eval: setup-eval  ## quality parity, toxicity, langid and dedup evaluations -> reports/eval.json
 	$(PY) -m evals.run
 
-model: setup  ## rebuild the bundled toxicity classifier (eight real labelled sets and the Jigsaw sample, ../shared/data or $TOXICITY_DATA_ROOT) -> etl/resources/toxicity_model
+model: setup  ## rebuild the bundled models from ../shared/data (or $TOXICITY_DATA_ROOT): toxicity classifier, its five dimension models, topic/format labels -> etl/resources/
 	$(PY) jobs/train_toxicity.py --recipe default --model-out etl/resources/toxicity_model --overwrite
+	$(PY) jobs/train_toxicity_dimensions.py --model-out etl/resources/toxicity_dimensions_model --overwrite
+	$(PY) jobs/train_domains.py --recipe default --model-out etl/resources/domain_model --overwrite
 
 clean:  ## remove generated lakes and reports (keeps the venv and jar cache)
 	rm -rf $(LAKE) lake-arabic spark-warehouse reports/*.json reports/run reports/arabic

@@ -1,6 +1,6 @@
 """Benchmark: near-dedup in Spark local[2], ours against Spark MLlib's MinHashLSH, with datasketch as a reference line.
 
-Documents are GENERATED (bench/gen_neardup.py: ~2 KB of real words, 20% planted near-duplicates), written once to
+Documents are GENERATED (etl/synth/neardup.py: ~2 KB of real words, 20% planted near-duplicates), written once to
 Parquet as (id, text); every Spark contender reads that same file in its own fresh process (so each one's peak
 memory is its own: a JVM never returns memory) and is timed from the read to a materialised count:
 
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.gen_neardup import CHUNK_DOCS, iter_chunks  # noqa: E402
+from etl.synth.neardup import CHUNK_DOCS, iter_chunks  # noqa: E402
 from bench.memory import PeakMemory  # noqa: E402
 
 THRESHOLD = 0.8  # the similarity every contender is asked for (the headline of evals/dedup_eval.py)
@@ -121,10 +121,10 @@ def _ours(spark, data: str, out: str, threshold: float) -> dict:
     from pyspark.sql import functions as F
 
     from etl.config import DedupConfig
-    from etl.gold.dedup import full_dedup, lsh_config
+    from etl.gold.dedup import full_dedup
+    from etl.gold.lsh import bands_rows
 
     product = DedupConfig()
-    cfg = lsh_config(product)
     t0 = time.perf_counter()
     df = spark.read.parquet(data)
     id_type = df.schema["id"].dataType
@@ -142,8 +142,8 @@ def _ours(spark, data: str, out: str, threshold: float) -> dict:
     n_components = comps.select("component").distinct().count()
     comps.toPandas().to_parquet(out)
     return {"seconds": seconds, "edges": n_edges, "edge_roots": int(stats.roots), "clustered_docs": n_nodes,
-            "components": n_components, "num_perm": cfg.num_perm, "bands_rows": list(cfg.bands_rows()),
-            "verify_threshold": cfg.verify_threshold, "verify_method": cfg.verify_method}
+            "components": n_components, "num_perm": product.num_perm, "bands_rows": list(bands_rows(product)),
+            "verify_threshold": product.verify_threshold, "verify_method": product.verify_method}
 
 
 def _mllib(spark, data: str, out: str, threshold: float) -> dict:
@@ -252,12 +252,13 @@ def datasketch_reference(ids: list[str], texts: list[str], threshold: float) -> 
     from etl.config import DedupConfig
     from etl.gold.minhash import MinHasher
 
-    num_perm = DedupConfig().num_perm
+    cfg = DedupConfig(ngram=NGRAM, mode="datasketch", kind="auto")
+    num_perm = cfg.num_perm
     t0 = time.perf_counter()
-    signatures = MinHasher(num_perm, seed=1, ngram=NGRAM, mode="datasketch", kind="auto").signatures(texts)
+    signatures = MinHasher(cfg).signatures(texts)
     sig_s = time.perf_counter() - t0
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    hashes = [LeanMinHash(seed=1, hashvalues=row) for row in signatures.astype(np.uint64)]
+    hashes = [LeanMinHash(seed=cfg.seed, hashvalues=row) for row in signatures.astype(np.uint64)]
     for k, h in enumerate(hashes):
         lsh.insert(k, h)
     found: set[tuple[int, int]] = set()
@@ -348,7 +349,7 @@ def run(sizes: tuple[int, ...] = DEFAULT_SIZES, skew_copies: int = SKEW_COPIES,
     return {
         "benchmark": "near-dedup, Spark local[2]: ours vs MLlib MinHashLSH (+ datasketch single process)",
         "data": "GENERATED: ~2 KB documents of real words (OSCAR 22.01 en/es/de/fr + Clough-Stevenson), "
-                "20% planted near-duplicates (bench/gen_neardup.py)",
+                "20% planted near-duplicates (etl/synth/neardup.py)",
         "threshold": threshold,
         "dedup.ratio_vs_mllib": head["ratio_vs_mllib"] if head else None,
         "dedup.ratio_is_lower_bound": head["ratio_is_lower_bound"] if head else None,

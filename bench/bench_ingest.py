@@ -21,7 +21,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from bench.gen_wet import CACHE, generate
 from bench.memory import PeakMemory
-from etl import schemas
+from etl.table_specs import BRONZE_DOCUMENTS, schema
 from etl.bronze.reading import file_batches
 from etl.bronze.records import (KIND_DOCUMENT, crawl_id_from, decode_text, doc_id_for, host_of,
                                 parse_warc_date, split_languages)
@@ -66,7 +66,7 @@ def bare_fastwarc(paths: list[Path]) -> tuple[int, float]:
 
 def _floor_table(path: Path, run_id: str, now: datetime) -> pa.Table:
     """One file's bronze rows, built the plainest way: fastwarc records, Python lists, one pyarrow table."""
-    cols: dict[str, list] = {name: [] for name in schemas.BRONZE_DOCUMENTS.fieldNames()}
+    cols: dict[str, list] = {name: [] for name in schema(BRONZE_DOCUMENTS).fieldNames()}
     crawl_id = crawl_id_from(path.name)
     with open(path, "rb") as fh:
         for rec in ArchiveIterator(fh, record_types=WarcRecordType.conversion, parse_http=False):

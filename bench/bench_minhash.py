@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from etl.config import DedupConfig  # noqa: E402
 from etl.gold.minhash import MinHasher, shingles  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -83,8 +84,8 @@ def run(n_docs: int = 2000) -> dict:
     from datasketch import MinHash
 
     docs = generated_docs(n_docs)
-    fast = MinHasher(NUM_PERM, seed=1, ngram=NGRAM, mode="fast", kind="word")
-    exact = MinHasher(NUM_PERM, seed=1, ngram=NGRAM, mode="datasketch", kind="word")
+    fast = MinHasher(DedupConfig(num_perm=NUM_PERM, seed=1, ngram=NGRAM, mode="fast", kind="word"))
+    exact = MinHasher(DedupConfig(num_perm=NUM_PERM, seed=1, ngram=NGRAM, mode="datasketch", kind="word"))
 
     t0 = time.perf_counter()
     shingle_bytes = [[s.encode("utf-8") for s in shingles(d, NGRAM, "word")] for d in docs]

@@ -164,7 +164,7 @@ def run_ours(inputs: list[Path], work: Path, cores: int) -> dict:
 
     from etl import tables
     from etl.pipeline import refresh
-    from etl.runs import RUNS
+    from etl.table_specs import RUNS
     from etl.spark import get_spark
 
     cfg = our_config(work / "lake", cores)

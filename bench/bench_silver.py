@@ -13,7 +13,7 @@ import pandas as pd
 from bench.gen_wet import CACHE, generate
 from etl.io.wet import Record, WarcReader
 from etl.silver.langid import detect_series
-from etl.silver.normalize import NormalizeOptions
+from etl.models.normalize import NormalizeOptions
 from etl.silver.signals import compute_signals
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,6 @@ print it and exit 2.
 from __future__ import annotations
 
 import dataclasses
-import importlib.resources
 import json
 import re
 import tomllib
@@ -18,18 +17,27 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from etl.catalog import BUNDLED_BENCHMARKS, FAMILY_ORDER, RULES_BY_KEY, SUBSET_CRITERIA, TOXICITY_TIERS, Rule
+from etl import bundled
+from etl.catalog import (
+    ANY_LANGUAGE, BUNDLED_BENCHMARKS, NO_SPACE_LANGUAGES, RULES_BY_KEY, SUBSET_CRITERIA, TOXICITY_TIERS, Rule,
+    family_order, rules_by_key,
+)
+from etl.io.sources import RetryPolicy
+from etl.io.wet import SNIPPET_BYTES
 
 
 # A JVM memory size as Spark takes it ("512m", "4g", "4096"), and an ISO 639-1/639-3 code with an optional subtag.
 MEMORY_RE = re.compile(r"^\d+[kmgtp]?b?$", re.IGNORECASE)
 LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")  # log4j's
 VOLUMES_PREFIX = "/Volumes/"  # Unity Catalog volumes hold files, not tables
-# silver.toxicity_model_path's default: the toxicity model shipped in etl/resources/<BUNDLED_TOXICITY_MODEL_DIR>
-# (rebuilt by `make model`); TOXICITY_MODEL_OFF (or "") turns the classifier off.
+# silver.toxicity_model_path's default: the toxicity model shipped in the package (etl.bundled.TOXICITY_MODEL,
+# rebuilt by `make model`); TOXICITY_MODEL_OFF (or "") turns the classifier off.
 BUNDLED_TOXICITY_MODEL = "bundled"
-BUNDLED_TOXICITY_MODEL_DIR = "toxicity_model"
 TOXICITY_MODEL_OFF = "none"
+# export.tokenizer's default: the GPT-2 byte-level BPE shipped in etl/resources/tokenizers (etl.export.tokens);
+# TOKENIZER_WORDS counts regex \w+ words instead of tokens.
+BUNDLED_TOKENIZER = "gpt2"
+TOKENIZER_WORDS = "words"
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]+)*$")
 
@@ -90,15 +98,16 @@ class IngestConfig:
     # Rows per Arrow batch leaving the Python parser; bounds worker memory together with the text size.
     batch_rows: int = 1000
     batch_text_bytes: int = 32 * 1024 * 1024
-    snippet_chars: int = 256
+    snippet_chars: int = SNIPPET_BYTES
     # Prefix for relative paths in wet.paths(.gz) manifests.
     manifest_prefix: str = "https://data.commoncrawl.org/"
     # s3://commoncrawl/... is public over HTTPS too; other buckets go through boto3 when installed.
     s3_http_endpoint: str = "https://data.commoncrawl.org/"
-    http_max_retries: int = 8
-    http_backoff_base_s: float = 1.0
-    http_backoff_max_s: float = 60.0
-    http_timeout_s: float = 60.0
+    # Remote reads: etl.io.sources.RetryPolicy's defaults.
+    http_max_retries: int = RetryPolicy.max_retries
+    http_backoff_base_s: float = RetryPolicy.backoff_base_s
+    http_backoff_max_s: float = RetryPolicy.backoff_max_s
+    http_timeout_s: float = RetryPolicy.timeout_s
     write_retries: int = 5
     # A record whose WARC-Block-Digest does not match its block: "quarantine" it (default), or "flag": load it
     # and still write a digest_mismatch quarantine row naming it.
@@ -157,7 +166,7 @@ class SilverConfig:
     # Use Common Crawl's header language: to rule documents out (above) and for a text too short to judge (langid).
     use_header_language: bool = True
     langid_max_chars: int = 1000
-    # Field names of etl.silver.normalize.NormalizeOptions; unspecified fields keep their defaults.
+    # Field names of etl.models.normalize.NormalizeOptions; unspecified fields keep their defaults.
     normalize: dict[str, Any] = field(default_factory=dict)
     # A Spark ML model saved by jobs/train_toxicity.py. The default, BUNDLED_TOXICITY_MODEL, is the model shipped
     # inside the package (etl/resources/toxicity_model, docs/toxicity.md); "none" or "" turns the classifier off.
@@ -171,14 +180,26 @@ class SilverConfig:
     url_banned_allowlist: str | None = None
     # A Spark ML model saved by jobs/train_quality.py; None leaves quality_model_score null.
     quality_model_path: str | None = None
+    # A topic/format model saved by jobs/train_domains.py; None uses the one bundled in etl/resources/domain_model.
+    domain_model_path: str | None = None
     # Your own scorers, as "package.module:factory" (factory(cfg) returns an etl.silver.scorers.Scorer); silver
     # keeps every column they declare, and gold.extra_rules can drop on them.
     scorers: list[str] = field(default_factory=list)
 
 
-@dataclass
+# gold.dedup's choices, named once: shingle kinds, hash modes, verification methods, survivor directions.
+SHINGLE_KINDS = ("word", "char", "auto")  # auto: char n-grams for text written without spaces
+HASH_MODES = ("fast", "datasketch")  # datasketch: bit-identical to datasketch.MinHash, ~4x slower
+VERIFY_METHODS = ("exact",)  # the two texts' shingle sets (history keeps band keys, not signatures)
+SURVIVOR_DIRECTIONS = ("asc", "desc")
+MAX_SEED = 2**32 - 1  # numpy's RandomState (datasketch's permutations) takes seeds in [0, 2^32)
+DEDUP_KEY = "gold.dedup"
+
+
+@dataclass(frozen=True)
 class DedupConfig:
-    """MinHash LSH near-dedup and exact dedup (see etl.gold.lsh.LSHConfig for the meaning of each field)."""
+    """MinHash LSH near-dedup and exact dedup: one frozen object, checked whole when built (so a bad value exits 2
+    at load time), passed as-is to etl.gold.minhash, etl.gold.lsh, etl.gold.dedup and etl.gold.components."""
 
     enabled: bool = True
     exact: bool = True
@@ -189,17 +210,50 @@ class DedupConfig:
     num_perm: int = 256
     seed: int = 1
     ngram: int = 5
-    kind: str = "auto"
-    mode: str = "fast"
+    kind: str = "auto"  # one of SHINGLE_KINDS
+    mode: str = "fast"  # one of HASH_MODES
+    # Jaccard similarity the banding is tuned for: bands x rows is datasketch's optimum for (threshold, num_perm)
+    # unless both are given, and then bands x rows must equal num_perm.
     threshold: float = 0.6
     bands: int | None = None
     rows: int | None = None
     # Candidate pairs below this Jaccard are not linked; None links every LSH candidate.
     verify_threshold: float | None = 0.8
-    verify_method: str = "exact"  # shingle sets of the two texts (the only method the incremental gold runs)
+    verify_method: str = "exact"  # one of VERIFY_METHODS
     # Which copy of a cluster survives: an ordered list of "column asc|desc" over silver columns; doc_id last.
-    survivor_order: list[str] = field(default_factory=lambda: ["gopher_n_words desc", "warc_date asc", "doc_id asc"])
-    max_iterations: int = 64
+    survivor_order: tuple[str, ...] = ("gopher_n_words desc", "warc_date asc", "doc_id asc")
+    max_iterations: int = 64  # connected-components rounds (log^2 of a component's size; real graphs settle in < 20)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "survivor_order", tuple(self.survivor_order))
+        for key in ("num_perm", "ngram", "max_iterations"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{DEDUP_KEY}.{key} must be >= 1, got {getattr(self, key)}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"{DEDUP_KEY}.seed must be in [0, {MAX_SEED}], got {self.seed}")
+        for key, allowed in (("kind", SHINGLE_KINDS), ("mode", HASH_MODES), ("verify_method", VERIFY_METHODS)):
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"{DEDUP_KEY}.{key} must be one of {', '.join(allowed)}, got {getattr(self, key)!r}")
+        if not 0 < self.threshold <= 1:
+            raise ConfigError(f"{DEDUP_KEY}.threshold must be in (0, 1], got {self.threshold}")
+        if self.verify_threshold is not None and not 0 <= self.verify_threshold <= 1:
+            raise ConfigError(f"{DEDUP_KEY}.verify_threshold must be in [0, 1] or unset, got {self.verify_threshold}")
+        self._check_bands_rows()
+        for item in self.survivor_order:
+            parts = item.split() if isinstance(item, str) else []
+            if len(parts) != 2 or parts[1] not in SURVIVOR_DIRECTIONS:
+                raise ConfigError(f"{DEDUP_KEY}.survivor_order items look like 'warc_date asc', got {item!r}")
+
+    def _check_bands_rows(self) -> None:
+        """An explicit (bands, rows) must use every permutation: fewer would hash permutations no band reads."""
+        if (self.bands is None) != (self.rows is None):
+            raise ConfigError(f"{DEDUP_KEY}.bands and {DEDUP_KEY}.rows go together: set both or neither "
+                              f"(got bands={self.bands}, rows={self.rows})")
+        if self.bands is None or self.rows is None:
+            return
+        if self.bands < 1 or self.rows < 1 or self.bands * self.rows != self.num_perm:
+            raise ConfigError(f"{DEDUP_KEY}.bands x {DEDUP_KEY}.rows must equal {DEDUP_KEY}.num_perm: "
+                              f"{self.bands} x {self.rows} = {self.bands * self.rows}, num_perm = {self.num_perm}")
 
 
 # gold.pii: what gold does with the personal data silver counted (docs/pii.md).
@@ -233,13 +287,14 @@ class DecontaminationConfig:
 class GoldConfig:
     """Decisions: which rule families run, thresholds (global and per language), dedup."""
 
-    families: list[str] = field(default_factory=lambda: list(FAMILY_ORDER))
+    # Every family of the catalog's rule rows by default (etl.catalog.family_order), in evaluation order.
+    families: list[str] = field(default_factory=lambda: list(family_order()))
     rule_overrides: dict[str, float] = field(default_factory=dict)
     language_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
     min_language_score: float = RULES_BY_KEY["language:low_score"].threshold
     # Languages whose word-based rules read the character-split signals (silver's *_charwords columns): scripts
     # written without spaces, where an English tokenizer sees a whole sentence as one word.
-    char_word_languages: list[str] = field(default_factory=lambda: ["zh", "ja", "th"])
+    char_word_languages: list[str] = field(default_factory=lambda: list(NO_SPACE_LANGUAGES))
     # Toxicity of the Commons tiers that are set aside (kept in gold/rejections, not destroyed).
     toxicity_drop_tiers: list[str] = field(default_factory=lambda: ["toxic"])
     # Drop when LDNOOBW hits / words (silver's obscenity_word_ratio) is above this: Data-Juicer's
@@ -284,10 +339,18 @@ class GoldConfig:
                             spec["threshold"], str(spec.get("description", "")))
             except ValueError as exc:
                 raise ConfigError(f"{where}: {exc}") from None
-            if rule.key in RULES_BY_KEY or rule.key in {r.key for r in rules}:
+            if rule.key in rules_by_key() or rule.key in {r.key for r in rules}:
                 raise ConfigError(f"{where}: rule {rule.key} already exists")
             rules.append(rule)
         return tuple(rules)
+
+
+@dataclass
+class ExportConfig:
+    """export: how exported documents are counted (per document, per shard and in the manifest)."""
+
+    # A Hugging Face `tokenizers` JSON file (tokenizer.json, or gzipped), BUNDLED_TOKENIZER, or TOKENIZER_WORDS.
+    tokenizer: str = BUNDLED_TOKENIZER
 
 
 @dataclass
@@ -303,6 +366,7 @@ class PipelineConfig:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     silver: SilverConfig = field(default_factory=SilverConfig)
     gold: GoldConfig = field(default_factory=GoldConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
 
     def validate(self) -> "PipelineConfig":
         """Value checks that types alone cannot express."""
@@ -334,6 +398,8 @@ class PipelineConfig:
                               f"got {self.ingest.on_digest_mismatch!r}")
         if not self.lake:
             raise ConfigError("lake must be a non-empty path")
+        if not self.export.tokenizer.strip():
+            raise ConfigError(f"export.tokenizer must be {BUNDLED_TOKENIZER}, {TOKENIZER_WORDS} or a tokenizer.json path")
         for key, name in (("catalog", self.catalog), ("schema", self.schema)):
             if name is not None and not IDENTIFIER_RE.match(name):
                 raise ConfigError(f"{key} must be a plain identifier (letters, digits, _), got {name!r}")
@@ -366,7 +432,7 @@ class PipelineConfig:
         for key in self.silver.normalize:
             if key not in known_options:
                 raise ConfigError(f"unknown key 'silver.normalize.{key}' (known: {', '.join(sorted(known_options))})")
-        known_rules = set(RULES_BY_KEY) | {r.key for r in self.gold.custom_rules()}
+        known_rules = set(rules_by_key()) | {r.key for r in self.gold.custom_rules()}
         for where, overrides in [("gold.rule_overrides", self.gold.rule_overrides),
                                  *[(f"gold.language_overrides.{lang}", o)
                                    for lang, o in self.gold.language_overrides.items()]]:
@@ -387,25 +453,11 @@ class PipelineConfig:
             if tier not in TOXICITY_TIERS[1:]:
                 raise ConfigError(f"unknown tier '{tier}' in gold.toxicity_drop_tiers "
                                   f"(known: {', '.join(TOXICITY_TIERS[1:])})")
-        families = set(FAMILY_ORDER) | {r.family for r in self.gold.custom_rules()}
+        families = set(family_order()) | {r.family for r in self.gold.custom_rules()}
         for fam in self.gold.families:
             if fam not in families:
                 raise ConfigError(f"unknown rule family '{fam}' in gold.families (known: {', '.join(sorted(families))})")
         self._validate_privacy()
-        d = self.gold.dedup
-        if not 0 < d.threshold <= 1:
-            raise ConfigError(f"gold.dedup.threshold must be in (0, 1], got {d.threshold}")
-        if d.mode not in ("fast", "datasketch"):
-            raise ConfigError(f"gold.dedup.mode must be 'fast' or 'datasketch', got {d.mode!r}")
-        if d.kind not in ("word", "char", "auto"):
-            raise ConfigError(f"gold.dedup.kind must be 'word', 'char' or 'auto', got {d.kind!r}")
-        if d.verify_method != "exact":  # the incremental index keeps band keys, not signatures, of history
-            raise ConfigError(f"gold.dedup.verify_method must be 'exact', got {d.verify_method!r}")
-        for item in d.survivor_order:
-            parts = item.split()
-            if len(parts) != 2 or parts[1] not in ("asc", "desc"):
-                raise ConfigError(f"gold.dedup.survivor_order items look like 'warc_date asc', got {item!r}")
-
 
     def _validate_privacy(self) -> None:
         """gold.pii and gold.decontamination: modes, sizes, benchmark names and specs."""
@@ -652,7 +704,6 @@ MODEL_THRESHOLDS_FILE = "etl_thresholds.json"  # written beside a toxicity model
 MODEL_SCORE_RULE = "toxicity:model_score"
 MODEL_SCORE_RULE_DEFAULT = RULES_BY_KEY[MODEL_SCORE_RULE]
 DEFAULT_MODEL_TOXICITY = MODEL_SCORE_RULE_DEFAULT.threshold  # only for a model saved without thresholds
-ANY_LANGUAGE = "*"
 MODEL_RULE_OFF = 1.0  # a probability is never above it: the model rule's threshold when it is off
 
 
@@ -665,7 +716,7 @@ def toxicity_model_source(model_path: str | None) -> str | None:
 
 def bundled_toxicity_model() -> Traversable:
     """The shipped model's folder (a directory, or a folder inside the zip executors import ``etl`` from)."""
-    return importlib.resources.files("etl") / "resources" / BUNDLED_TOXICITY_MODEL_DIR
+    return bundled.resource(bundled.TOXICITY_MODEL)
 
 
 def model_thresholds(model_path: str | None) -> dict[str, float] | None:

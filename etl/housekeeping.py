@@ -3,7 +3,7 @@
 Why it is needed: every refresh commits a few small files per table (one batch, a few partitions), so after months
 of nightly runs a table is thousands of small files that each cost a task and a footer read; and every OPTIMIZE or
 rebuild leaves the replaced files on storage until VACUUM deletes them. Compaction changes no row and commits with
-`dataChange=false`, and a refresh that collides with it retries (etl.tables.with_retries).
+`dataChange=false`, and a refresh that collides with it retries (etl.commits.with_retries).
 
 VACUUM is what can hurt the pipeline: silver and gold read what their source gained since the version they processed
 from its Change Data Feed, and a step left open by a crash re-reads the versions it pinned (etl.progress). Those
@@ -22,32 +22,29 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable
 
-from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from etl import progress as stage_progress
-from etl import tables
-from etl.gold.build import (GOLD_CLUSTERS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX,
-                            SILVER_DOCUMENTS)
-from etl.pipeline import ALL_TABLES
-from etl.progress import PROGRESS
+from etl import table_specs, tables
 
-HOUSEKEPT_TABLES = (*ALL_TABLES, PROGRESS)
+HOUSEKEPT_TABLES = (*table_specs.DATA_TABLES, table_specs.PROGRESS)
 # Refreshes look rows up by key with literal IN lists; clustering the key makes each data file hold a narrow key
 # range, so Delta's min/max statistics skip every file that cannot hold one (README "Table layout").
-ZORDER_COLUMNS = {tables.BRONZE_DOCUMENTS: ("doc_id",), GOLD_DOCUMENTS: ("doc_id",), SILVER_DOCUMENTS: ("doc_id",),
-                  GOLD_DUPLICATES: ("doc_id",),
-                  GOLD_CLUSTERS: ("doc_id",), GOLD_MINHASH_EDGES: ("doc_id",), GOLD_MINHASH_INDEX: ("band_hash",)}
+ZORDER_COLUMNS = {s.name: s.zorder for s in table_specs.all_specs() if s.zorder}
 # Delta's own default for `delta.deletedFileRetentionDuration` ("interval 1 week"): a reader or writer that started
 # before a VACUUM may still need a file this old.
 DEFAULT_RETENTION_HOURS = 168.0
 RETENTION_PROPERTY = "delta.deletedFileRetentionDuration"
 RETENTION_CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
 CONFLICT_RETRIES = 5
+# Tables housekept at once. Most of a small table's time is driver-side (log replay, listing, commit), so a few
+# threads overlap it even on two cores; more would only queue on the executors.
+DEFAULT_PARALLELISM = 4
 # VACUUM lists a table's directories with up to this many tasks, 10,000 by default: on a small lake that is tens of
 # thousands of shuffle files per table (112 s for one dry run of the sample lake's bronze, and minutes of deleting
 # them when the JVM exits). Housekeeping lowers it to the session's shuffle partitions while it runs (7 s).
@@ -121,35 +118,26 @@ class HousekeepingSummary:
 
 
 def _detail(spark: SparkSession, path: str) -> tuple[int, dict]:
-    row = DeltaTable.forPath(spark, path).detail().select("numFiles", "properties").first()
+    row = tables.detail(spark, path)
     return int(row["numFiles"]), dict(row["properties"] or {})
-
-
-def _optimize(spark: SparkSession, path: str, zorder: tuple[str, ...]) -> None:
-    def run() -> None:
-        builder = DeltaTable.forPath(spark, path).optimize()
-        builder.executeZOrderBy(*zorder) if zorder else builder.executeCompaction()
-
-    tables.with_retries(run, CONFLICT_RETRIES, f"optimize {path}")
 
 
 def _needs_compaction(spark: SparkSession, path: str) -> bool:
     """True when some partition directory holds two or more files (Delta names them from its log; no data read)."""
-    dirs = [f.rsplit("/", 1)[0] for f in DeltaTable.forPath(spark, path).toDF().inputFiles()]
+    dirs = [f.rsplit("/", 1)[0] for f in tables.data_files(spark, path)]
     return len(dirs) > len(set(dirs))
 
 
 def _vacuum_candidates(spark: SparkSession, path: str, hours: float) -> list[str]:
     """Paths VACUUM would delete now. DRY RUN lists them without touching them: VACUUM itself returns no count, and
     their names are what the stages' unread files are checked against."""
-    quoted = path.replace("`", "``")
-    return [r[0] for r in spark.sql(f"VACUUM delta.`{quoted}` RETAIN {hours:g} HOURS DRY RUN").collect()]
+    return tables.vacuum(spark, path, hours, dry_run=True)
 
 
 def _commit_files(spark: SparkSession, path: str, after: int, action: str) -> set[str]:
     """Names of the data files that the commits after version `after` add with a data change ("add"; compaction's
     adds change no data) or remove ("remove"), read from the Delta log's JSON commits."""
-    latest = DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
+    latest = tables.latest_version(spark, path)
     if latest <= after:
         return set()
     commits = spark.read.json([f"{path}/_delta_log/{v:020d}.json" for v in range(after + 1, latest + 1)])
@@ -166,9 +154,9 @@ def unread_files(spark: SparkSession, lake: str) -> dict[str, list[UnreadBy]]:
     step reads them from the Change Data Feed), and, for a step a crash left open, files removed after the versions
     it pinned (its rerun reads those versions)."""
     needs: dict[str, list[UnreadBy]] = {}
-    if not tables.exists(spark, lake, PROGRESS):
+    if not tables.exists(spark, lake, table_specs.PROGRESS):
         return needs
-    for stage, source in stage_progress.SOURCES.items():
+    for stage, source in table_specs.STAGE_SOURCES.items():
         if not tables.exists(spark, lake, source):
             continue
         processed, pending, _ = stage_progress.state(spark, lake, stage)
@@ -200,13 +188,46 @@ def check_retention(spark: SparkSession, paths: dict[str, str], hours: float, fo
                              "pass --force if no reader can be running")
 
 
+def _housekeep_table(spark: SparkSession, lake: str, name: str, path: str, hours: float, force: bool, zorder: bool,
+                     optimize: bool, vacuum: bool, dry_run: bool,
+                     unread: list[UnreadBy]) -> tuple[TableResult, str | None]:
+    """OPTIMIZE then VACUUM one table; the result row, and what to report if its VACUUM was refused."""
+    t0 = time.perf_counter()
+    before, _ = _detail(spark, path)
+    present = set(tables.read(spark, lake, name).columns)
+    columns = tuple(c for c in ZORDER_COLUMNS.get(name, ()) if c in present) if zorder else ()
+    after, notes = before, []
+    if optimize and not dry_run:
+        if columns or _needs_compaction(spark, path):
+            tables.optimize(spark, path, columns, CONFLICT_RETRIES)
+            after, _ = _detail(spark, path)
+        else:
+            notes.append("nothing to compact")
+    candidates = _vacuum_candidates(spark, path, hours) if vacuum else []
+    names = {c.rsplit("/", 1)[-1] for c in candidates}
+    blocked = [(u, names & u.files) for u in unread if names & u.files]
+    refusal = None
+    if blocked and not force:
+        why = "; ".join(f"{len(files):,} {u.stage} has not read (it processed up to version {u.processed})"
+                        for u, files in blocked)
+        notes.append(f"VACUUM refused: it would delete {why}")
+        refusal = f"{name} ({', '.join(u.stage for u, _ in blocked)})"
+    elif candidates and not dry_run:
+        tables.vacuum(spark, path, hours)
+    deleted = 0 if blocked and not force else len(candidates)
+    return (TableResult(name, before, after, deleted, bool(columns) and not dry_run, time.perf_counter() - t0,
+                        "; ".join(notes)), refusal)
+
+
 def run_housekeeping(spark: SparkSession, lake: str, names: tuple[str, ...] = HOUSEKEPT_TABLES,
                      hours: float = DEFAULT_RETENTION_HOURS, force: bool = False, zorder: bool = False,
                      optimize: bool = True, vacuum: bool = True, dry_run: bool = False,
-                     progress: Callable[[str], None] = print) -> HousekeepingSummary:
-    """OPTIMIZE then VACUUM each existing table of `names` under `lake` (absent tables are skipped), printing a line
-    per table as it is done. A table whose files are all alone in their partition is not compacted; a VACUUM that
-    would delete files a stage has not read yet is refused unless `force` (UnreadFilesError once every table is done).
+                     progress: Callable[[str], None] = print,
+                     parallelism: int = DEFAULT_PARALLELISM) -> HousekeepingSummary:
+    """OPTIMIZE then VACUUM each existing table of `names` under `lake` (absent tables are skipped), `parallelism`
+    tables at a time, printing a line per table as it is done. A table whose files are all alone in their partition
+    is not compacted; a VACUUM that would delete files a stage has not read yet is refused unless `force`
+    (UnreadFilesError once every table is done).
     """
     summary = HousekeepingSummary(lake, hours, dry_run)
     for line in summary.header():
@@ -221,33 +242,23 @@ def run_housekeeping(spark: SparkSession, lake: str, names: tuple[str, ...] = HO
         spark.conf.set(LISTING_PARALLELISM_CONF, spark.conf.get(SHUFFLE_PARTITIONS_CONF))
         if force:  # Delta would refuse the short retention itself; --force is the user's explicit consent
             spark.conf.set(RETENTION_CHECK_CONF, "false")
-        for name, path in paths.items():
-            t0 = time.perf_counter()
-            before, _ = _detail(spark, path)
-            present = set(tables.read(spark, lake, name).columns)
-            columns = tuple(c for c in ZORDER_COLUMNS.get(name, ()) if c in present) if zorder else ()
-            after, notes = before, []
-            if optimize and not dry_run:
-                if columns or _needs_compaction(spark, path):
-                    _optimize(spark, path, columns)
-                    after, _ = _detail(spark, path)
-                else:
-                    notes.append("nothing to compact")
-            candidates = _vacuum_candidates(spark, path, hours) if vacuum else []
-            names = {c.rsplit("/", 1)[-1] for c in candidates}
-            blocked = [(u, names & u.files) for u in unread.get(name, []) if names & u.files]
-            if blocked and not force:
-                why = "; ".join(f"{len(files):,} {u.stage} has not read (it processed up to version {u.processed})"
-                                for u, files in blocked)
-                notes.append(f"VACUUM refused: it would delete {why}")
-                refused.append(f"{name} ({', '.join(u.stage for u, _ in blocked)})")
-            elif candidates and not dry_run:
-                DeltaTable.forPath(spark, path).vacuum(hours)
-            deleted = 0 if blocked and not force else len(candidates)
-            result = TableResult(name, before, after, deleted, bool(columns) and not dry_run,
-                                 time.perf_counter() - t0, "; ".join(notes))
-            summary.results.append(result)
-            progress(summary.row(result))
+
+        def one(name: str, path: str) -> tuple[TableResult, str | None]:
+            return _housekeep_table(spark, lake, name, path, hours, force, zorder, optimize, vacuum, dry_run,
+                                    unread.get(name, []))
+
+        # Tables are independent Delta logs: their OPTIMIZE and VACUUM run side by side (Spark schedules the jobs
+        # of several threads together), so a lake's housekeeping takes about as long as its largest table.
+        with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(paths) or 1))) as pool:
+            futures = {pool.submit(one, name, path): name for name, path in paths.items()}
+            done: dict[str, TableResult] = {}
+            for future in as_completed(futures):
+                result, refusal = future.result()
+                done[result.name] = result
+                progress(summary.row(result))
+                if refusal:
+                    refused.append(refusal)
+        summary.results.extend(done[name] for name in paths)  # in the lake's table order, whatever finished first
     finally:
         for key, value in previous.items():
             spark.conf.unset(key) if value is None else spark.conf.set(key, value)

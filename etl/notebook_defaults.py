@@ -10,10 +10,10 @@ outlives clusters and is readable from every compute type (serverless and shared
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 from pathlib import Path
 
+from etl import bundled
 from etl.config import PipelineConfig, load_config
 from etl.presets import config_paths
 from etl.spark import on_databricks
@@ -24,7 +24,6 @@ DATABRICKS_VOLUME = "/Volumes/main/default/cc_etl"
 VOLUMES_ROOT = "/Volumes"
 NOTEBOOKS_DIR = "notebooks"
 SAMPLE_DIR = ("data", "sample")  # in a checkout
-BUNDLED_SAMPLE = ("resources", "sample")  # in the package: the same files (a link to data/sample in a checkout)
 
 
 class VolumeError(RuntimeError):
@@ -39,7 +38,7 @@ def repo_root(cwd: Path | None = None) -> Path:
 
 def bundled_sample() -> Path:
     """The sample WET files inside the installed package (a wheel installed with %pip carries them)."""
-    return Path(str(importlib.resources.files("etl").joinpath(*BUNDLED_SAMPLE)))
+    return Path(str(bundled.resource(bundled.SAMPLE)))
 
 
 def sample_inputs(cwd: Path | None = None) -> str:

@@ -13,16 +13,16 @@ from typing import Callable
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from etl import tables
+from etl import metastore, tables
 from etl.bronze.ingest import IngestSummary, new_run_id, run_ingest
 from etl.config import PipelineConfig
-from etl.gold.build import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, STAGE_FILTER, GoldSummary, run_gold
+from etl.gold.dedup import STAGE_EXACT, STAGE_NEAR
+from etl.gold.build import STAGE_FILTER, GoldSummary, run_gold
+from etl.table_specs import (BRONZE_DOCUMENTS, BRONZE_QUARANTINE, DATA_TABLES, GOLD_DOCUMENTS, GOLD_DUPLICATES,
+                             GOLD_REJECTIONS, RUNS, SILVER_DOCUMENTS)
 from etl.heartbeat import Heartbeat
-from etl.runs import RUNS, StageRun, record_run
-from etl.silver.build import SILVER_DOCUMENTS, SilverSummary, run_silver
-
-ALL_TABLES = tables.DATA_TABLES
-
+from etl.runs import StageRun, record_run
+from etl.silver.build import SilverSummary, run_silver
 
 @dataclass
 class RefreshSummary:
@@ -39,7 +39,7 @@ class RefreshSummary:
 
 
 def table_versions(spark: SparkSession, lake: str) -> dict[str, int | None]:
-    return {name: tables.version(spark, lake, name) for name in ALL_TABLES}
+    return {name: tables.version(spark, lake, name) for name in DATA_TABLES}
 
 
 def lake_funnel(spark: SparkSession, lake: str) -> dict:
@@ -51,12 +51,12 @@ def lake_funnel(spark: SparkSession, lake: str) -> dict:
         return df.where(cond).count() if cond is not None else df.count()
 
     funnel = {
-        "bronze_documents": count(tables.BRONZE_DOCUMENTS),
-        "quarantined": count(tables.BRONZE_QUARANTINE),
+        "bronze_documents": count(BRONZE_DOCUMENTS),
+        "quarantined": count(BRONZE_QUARANTINE),
         "silver_documents": count(SILVER_DOCUMENTS),
         "dropped_by_family": {},
-        "exact_duplicates": count(GOLD_DUPLICATES, F.col("stage") == "exact_dedup"),
-        "near_duplicates": count(GOLD_DUPLICATES, F.col("stage") == "near_dedup"),
+        "exact_duplicates": count(GOLD_DUPLICATES, F.col("stage") == STAGE_EXACT),
+        "near_duplicates": count(GOLD_DUPLICATES, F.col("stage") == STAGE_NEAR),
         "kept": count(GOLD_DOCUMENTS),
     }
     funnel["records_in"] = funnel["bronze_documents"] + funnel["quarantined"]
@@ -98,14 +98,14 @@ def run_funnel(spark: SparkSession, lake: str, bronze: IngestSummary, silver: Si
         "exact_duplicates": gold.exact_duplicates,
         "near_duplicates": gold.near_duplicates,
         "kept": gold.kept_added - gold.kept_removed,
-        "lake_rows": {name: rows(name) for name in (tables.BRONZE_DOCUMENTS, SILVER_DOCUMENTS, GOLD_DOCUMENTS)},
+        "lake_rows": {name: rows(name) for name in (BRONZE_DOCUMENTS, SILVER_DOCUMENTS, GOLD_DOCUMENTS)},
     }
 
 
 def check_lake_schemas(spark: SparkSession, lake: str, progress: Callable[[str], None] = print) -> None:
     """Before a refresh's first write: every table still has the pipeline's columns (SchemaDrift names the table and
     column otherwise); columns users added are kept and get nulls in new rows."""
-    for name in ALL_TABLES:
+    for name in DATA_TABLES:
         extra = tables.check_schema(spark, lake, name)
         if extra:
             progress(f"{name}: keeping column(s) added by hand: {', '.join(extra)} (null in new rows)")
@@ -131,6 +131,6 @@ def refresh(spark: SparkSession, cfg: PipelineConfig, inputs: list[str],
             StageRun("gold", gold.documents_in, gold.kept_added, t3 - t2),
         ], beat)
         if cfg.schema:
-            names = tables.register_tables(spark, cfg.lake, (*ALL_TABLES, RUNS), cfg.schema, cfg.catalog)
+            names = metastore.register_tables(spark, cfg.lake, (*DATA_TABLES, RUNS), cfg.schema, cfg.catalog)
             beat(f"catalog: {len(names)} tables registered in {'.'.join(filter(None, (cfg.catalog, cfg.schema)))}")
     return RefreshSummary(run_id, bronze, silver, gold, funnel, table_versions(spark, cfg.lake))

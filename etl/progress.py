@@ -12,28 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Callable, Iterable
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 from etl import tables
+from etl.table_specs import PROGRESS, STAGE_SOURCES, schema
 
-PROGRESS = tables.PROGRESS
-# The table each stage reads through its Change Data Feed: the files a stage has not read yet are those added to its
-# source after the version it processed (etl.housekeeping keeps VACUUM away from them).
-SOURCES = {tables.STAGE_SILVER: tables.BRONZE_DOCUMENTS, tables.STAGE_GOLD: tables.SILVER_DOCUMENTS}
 STARTED, DONE, RESET = "started", "done", "reset"
-SCHEMA = T.StructType([
-    T.StructField("stage", T.StringType(), False),
-    T.StructField("seq", T.LongType(), False),
-    T.StructField("status", T.StringType(), False),
-    T.StructField("after_version", T.LongType(), False),  # source versions (after, upto] are this step's input
-    T.StructField("upto_version", T.LongType(), False),
-    T.StructField("pinned", T.StringType(), False),  # JSON {table: version or null} read by the step
-    T.StructField("run_id", T.StringType(), False),
-    T.StructField("at", T.TimestampType(), False),
-])
 # Steps of one stage write each table at most this many times, so (seq * WRITES_PER_STEP + k) is a unique,
 # increasing Delta transaction version per table.
 WRITES_PER_STEP = 8
@@ -93,11 +80,10 @@ def begin_step(spark: SparkSession, lake: str, step: Step, run_id: str, retries:
 
 
 def _record(spark: SparkSession, lake: str, step: Step, status: str, run_id: str, retries: int) -> None:
-    path = tables.table_path(lake, PROGRESS)
-    tables.ensure_table(spark, path, SCHEMA)
+    path = tables.ensure(spark, lake, PROGRESS)
     row = (step.stage, step.seq, status, step.after_version, step.upto_version, json.dumps(step.pinned, sort_keys=True),
            run_id, datetime.now(timezone.utc))
-    tables.append(spark, path, spark.createDataFrame([row], SCHEMA), retries,
+    tables.append(spark, path, spark.createDataFrame([row], schema(PROGRESS)), retries,
                   txn=(f"progress:{step.stage}:{status}", step.seq))
 
 
@@ -113,3 +99,32 @@ def reset(spark: SparkSession, lake: str, stage: str, run_id: str, retries: int 
     """Start a stage over from source version 0 (its tables are being rebuilt); seq numbers keep increasing."""
     step = Step(stage, next_seq(spark, lake, stage), -1, -1)
     _record(spark, lake, step, RESET, run_id, retries)
+
+
+def run_incremental(spark: SparkSession, lake: str, stage: str, run_id: str, run_step: Callable[[Step], Step],
+                    progress: Callable[[str], None] = print, pin: Iterable[str] = (),
+                    before_new: Callable[[], None] | None = None, retries: int = 5) -> None:
+    """The stage protocol, once for every stage: finish a step a crash left open, then take what the stage's source
+    (etl.table_specs.STAGE_SOURCES) gained since the version processed as one new step: record its intent with the
+    versions of the `pin` tables it reads, run it, mark it done.
+
+    `run_step(step)` does the step's writes (each a Delta transaction of the step) and returns the step it ran (a
+    recovery may widen it). `before_new` runs between the two (gold re-checks kept documents there).
+    """
+    source = STAGE_SOURCES[stage]
+    processed, pending, seq = state(spark, lake, stage)
+    if pending is not None:
+        progress(f"{stage}: finishing step {pending.seq} ({source} versions {pending.after_version + 1}.."
+                 f"{pending.upto_version}) that an earlier run left open")
+        done = run_step(pending)
+        finish(spark, lake, done, run_id, retries)
+        processed, seq = done.upto_version, done.seq + 1
+    if before_new is not None:
+        before_new()
+    latest = tables.version(spark, lake, source)
+    if latest is None or latest <= processed:
+        progress(f"{stage}: nothing new in {source} (processed up to version {processed})")
+        return
+    pinned = {name: tables.version(spark, lake, name) for name in pin}
+    step = begin_step(spark, lake, Step(stage, seq, processed, latest, pinned), run_id, retries)
+    finish(spark, lake, run_step(step), run_id, retries)

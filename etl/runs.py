@@ -12,19 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pyspark.sql import SparkSession
-from pyspark.sql import types as T
 
 from etl import tables
-
-RUNS = tables.RUNS
-RUNS_SCHEMA = T.StructType([
-    T.StructField("run_id", T.StringType(), False),
-    T.StructField("stage", T.StringType(), False),
-    T.StructField("rows_in", T.LongType(), True),
-    T.StructField("rows_out", T.LongType(), True),
-    T.StructField("seconds", T.DoubleType(), True),
-    T.StructField("finished_at", T.TimestampType(), True),
-])
+from etl.table_specs import RUNS, schema
 
 
 @dataclass(frozen=True)
@@ -40,11 +30,10 @@ class StageRun:
 def record_run(spark: SparkSession, lake: str, run_id: str, stages: list[StageRun],
                progress: Callable[[str], None] = print) -> None:
     """Append this run's stage rows to ``<lake>/_runs``; a failure is reported, never raised (the data is in)."""
-    path = tables.table_path(lake, RUNS)
     now = datetime.now(timezone.utc)
     rows = [(run_id, s.stage, int(s.rows_in), int(s.rows_out), round(float(s.seconds), 3), now) for s in stages]
     try:
-        tables.ensure_table(spark, path, RUNS_SCHEMA)
-        spark.createDataFrame(rows, RUNS_SCHEMA).write.format("delta").mode("append").save(path)
+        path = tables.ensure(spark, lake, RUNS)
+        spark.createDataFrame(rows, schema(RUNS)).write.format("delta").mode("append").save(path)
     except Exception as exc:
         progress(f"warning: could not record the run in {RUNS}: {tables.describe_error(exc)}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
+from etl import bundled
 from etl.config import SparkConfig
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
@@ -29,7 +30,7 @@ SERVERLESS_RUNTIME_PREFIX = "client."
 TRUE_WORDS = ("1", "true", "yes", "on")
 DEFAULT_JAR_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "jars"
 # Quieter local logs (WARN, no startup noise); sessions under spark-submit or on Databricks keep their own logging.
-LOG4J_CONFIG = Path(__file__).resolve().parent / "resources" / "log4j2.properties"
+LOG4J_CONFIG = Path(str(bundled.resource(bundled.LOG4J_CONFIG)))
 # System properties log4j2.properties reads: the log file, and the lowest level the console shows.
 LOG_FILE_PROPERTY, CONSOLE_LEVEL_PROPERTY = "etl.log.file", "etl.log.console"
 LOG_DIR_NAME = "cc-etl-logs"  # under the temp directory, when spark.log_file is ""

@@ -1,93 +1,31 @@
-"""Delta table helpers shared by every layer: locations, creation, idempotent writes, conflict retries."""
+"""The Delta gateway: every read and write of a lake table goes through here, on classic and Spark Connect sessions.
+
+Tables are named and laid out in etl.table_specs; `ensure` creates one from its spec. Writes are idempotent (Delta
+transactions) and retried on concurrent-commit conflicts (etl.commits). Over Spark Connect, where Python's DeltaTable
+needs the Delta Connect plugin, the same operations are issued as SQL (etl.connect_sql).
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import time
 import uuid
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Callable, Sequence
 from urllib.parse import urlparse
 
-from delta.exceptions import DeltaConcurrentModificationException
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from etl import connect_sql as sql
+from etl import table_specs
 from etl.catalog import column_comment
+from etl.commits import committed, with_retries
 from etl.io.sources import has_scheme
 from etl.spark import is_connect
 
-T_ = TypeVar("T_")
-
-# Every table name under the lake root, in one place (the README lists their schemas); the metastore name is the
-# same with "_" for "/" (catalog_name). Each stage's own modules re-export the names they write.
-BRONZE_DOCUMENTS = "bronze/documents"
-BRONZE_QUARANTINE = "bronze/quarantine"
-BRONZE_INGEST_LOG = "bronze/ingest_log"
-SILVER_DOCUMENTS = "silver/documents"
-GOLD_DOCUMENTS = "gold/documents"
-GOLD_REJECTIONS = "gold/rejections"
-GOLD_DUPLICATES = "gold/duplicates"
-GOLD_MINHASH_INDEX = "gold/minhash_index"
-GOLD_MINHASH_EDGES = "gold/minhash_edges"
-GOLD_CLUSTERS = "gold/clusters"
-GOLD_CONTAMINATION = "gold/contamination"
-GOLD_BENCHMARKS = "gold/benchmarks"
-GOLD_BENCHMARK_NGRAMS = "gold/benchmark_ngrams"
-INGEST_BATCHES = "_state/ingest_batches"
-PROGRESS = "_state/progress"
-RUNS = "_runs"
-GOLD_TABLES = (GOLD_DOCUMENTS, GOLD_REJECTIONS, GOLD_DUPLICATES, GOLD_MINHASH_INDEX, GOLD_MINHASH_EDGES, GOLD_CLUSTERS,
-               GOLD_CONTAMINATION, GOLD_BENCHMARKS, GOLD_BENCHMARK_NGRAMS)
-DATA_TABLES = (BRONZE_DOCUMENTS, BRONZE_QUARANTINE, BRONZE_INGEST_LOG, SILVER_DOCUMENTS, *GOLD_TABLES)
-# Stage names: the keys of _state/progress and of _runs rows.
-STAGE_BRONZE, STAGE_SILVER, STAGE_GOLD = "bronze", "silver", "gold"
-# Table comments (Delta and the metastore show them); column comments come from etl.catalog.
-TABLE_COMMENTS = {
-    BRONZE_DOCUMENTS: "One row per Common Crawl WET conversion record (or other source document), as read.",
-    BRONZE_QUARANTINE: "Every bad record or file, with the reason and where: nothing is dropped silently.",
-    BRONZE_INGEST_LOG: "One row per input file and run: what happened to it; makes refreshes incremental.",
-    SILVER_DOCUMENTS: "Normalised text with one column per signal (scores only; thresholds decide in gold).",
-    GOLD_DOCUMENTS: "Kept documents: passed every active rule and survived exact and near-duplicate removal.",
-    GOLD_REJECTIONS: "Documents set aside, with the first rule that dropped each (drop_reason).",
-    GOLD_DUPLICATES: "Documents removed as exact or near duplicates, with the copy that was kept.",
-    GOLD_MINHASH_INDEX: "LSH band keys of every kept document: the incremental near-duplicate index.",
-    GOLD_MINHASH_EDGES: "Candidate pairs that passed verification (Jaccard), per refresh.",
-    GOLD_CLUSTERS: "Near-duplicate clusters: member -> the kept representative.",
-    GOLD_CONTAMINATION: "Documents sharing a word n-gram with a benchmark: which one, how many n-grams, dropped or flagged.",
-    GOLD_BENCHMARKS: "Benchmarks in the decontamination index: fingerprint, size, whether existing gold was re-checked.",
-    GOLD_BENCHMARK_NGRAMS: "Hashes of the benchmarks' word n-grams: the decontamination index gold joins against.",
-    RUNS: "One row per refresh and stage: rows in, rows out, seconds.",
-}
-
-
-def new_run_id() -> str:
-    """A run id: UTC time to the second, then 8 random hex digits (sortable, unique across parallel runs)."""
-    import uuid
-    from datetime import datetime, timezone
-
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-
-# Test-only fault injection: SIGKILL this process after N successful commits, to prove crash safety.
-KILL_AFTER_COMMITS_ENV = "ETL_KILL_AFTER_COMMITS"
-_commits = 0
-
-# Delta's optimistic-concurrency errors (another writer committed first) are recognised by type: re-reading and
-# retrying is safe for our idempotent writes; every other error is raised at once.
-CONFLICT_JAVA_MARKERS = ("Concurrent", "MetadataChangedException", "ProtocolChangedException")
-# The same family as Delta's error conditions: all a Spark Connect client sees of a server-side exception.
-CONFLICT_ERROR_CONDITIONS = ("DELTA_CONCURRENT_", "DELTA_METADATA_CHANGED", "DELTA_PROTOCOL_CHANGED")
-
-
-# Layout and features per table: Change Data Feed where a later stage reads what changed. See README "Table layout".
-CDF = {"delta.enableChangeDataFeed": "true"}
-# Tables that delete rows by key are created without deletion vectors, explicitly (Databricks turns them on for new
-# tables by default): a table with them needs the `deletionVectors` reader feature, which delta-rs's pyarrow path
-# (deltalake 1.6.6, Polars) refuses (README "Readers"). A keyed delete then rewrites the files that hold the keys.
-DELETION_VECTORS = {"delta.enableDeletionVectors": "false"}
 # A read that reached a file the Delta log still names but storage no longer has (VACUUM deleted it): Spark's error
 # condition, Delta's for change data, Hadoop's exception.
 MISSING_FILE_MARKERS = ("FILE_NOT_EXIST", "DELTA_CHANGE_DATA_FILE_NOT_FOUND", "FileNotFoundException")
@@ -95,68 +33,36 @@ MISSING_FILE_MARKERS = ("FILE_NOT_EXIST", "DELTA_CHANGE_DATA_FILE_NOT_FOUND", "F
 # hold a key) up to this many keys; larger key sets go through a semi-join.
 LOOKUP_IN_LIST_MAX = 10_000
 SCHEMA_PROPERTY = "etl.schema"  # the columns the pipeline created a table with (JSON); any others are a user's
-# Over Spark Connect, Delta operations are issued as SQL on `delta.`<path>``: a Connect server then needs only
-# delta-spark and its two confs, not the Delta Connect plugin that Python's DeltaTable needs there.
-CONNECT_VIEW_PREFIX = "_etl_src_"
+CREATE_RETRIES = 5
+TXN_APP_ID_CONF = "spark.databricks.delta.write.txnAppId"
+TXN_VERSION_CONF = "spark.databricks.delta.write.txnVersion"
 
 
-def _sql_ident(path: str) -> str:
-    """The path-based Delta table identifier delta.`path` (backticks in the path doubled)."""
-    return "delta.`" + path.replace("`", "``") + "`"
+def new_run_id() -> str:
+    """A run id: UTC time to the second, then 8 random hex digits (sortable, unique across parallel runs)."""
+    from datetime import datetime, timezone
+
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
-def _sql_string(value: str) -> str:
-    """A Spark SQL string literal (backslash and quote escaped)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _sql_literal(value) -> str:
-    """A key value as SQL: strings quoted, numbers as they are (the only key types the pipeline deletes by)."""
-    if isinstance(value, str):
-        return _sql_string(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"cannot write {type(value).__name__} keys as SQL literals")
-    return repr(value)
+def describe_error(exc: BaseException) -> str:
+    """One line for a user: the first line of the error, without the JVM stack."""
+    text = str(exc).strip().splitlines()
+    return text[0][:500] if text else type(exc).__name__
 
 
 def _connect_is_delta(spark: SparkSession, path: str) -> bool:
     """DeltaTable.isDeltaTable over Connect: DESCRIBE DETAIL answers only for a Delta table."""
     try:
-        row = spark.sql(f"DESCRIBE DETAIL {_sql_ident(path)}").select("format").first()
+        row = spark.sql(f"DESCRIBE DETAIL {sql.ident(path)}").select("format").first()
     except Exception:  # no table, no directory, or not Delta
         return False
     return row is not None and (row.format or "").lower() == "delta"
 
 
-def _connect_create(spark: SparkSession, path: str, schema: T.StructType, properties: dict[str, str],
-                    partition_by: Sequence[str], comment: str | None = None) -> None:
-    """DeltaTable.createIfNotExists over Connect, as CREATE TABLE IF NOT EXISTS (same columns, nullability,
-    comments, partitioning and properties)."""
-    def column(f: T.StructField) -> str:
-        text = (f.metadata or {}).get("comment")
-        return (f"`{f.name.replace('`', '``')}` {f.dataType.simpleString()}" + ("" if f.nullable else " NOT NULL")
-                + (f" COMMENT {_sql_string(text)}" if text else ""))
-
-    columns = ", ".join(column(f) for f in schema.fields)
-    parts = f" PARTITIONED BY ({', '.join(f'`{c}`' for c in partition_by)})" if partition_by else ""
-    props = ", ".join(f"{_sql_string(k)} = {_sql_string(v)}" for k, v in properties.items())
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {_sql_ident(path)} ({columns}) USING DELTA{parts}"
-              + (f" COMMENT {_sql_string(comment)}" if comment else "")
-              + (f" TBLPROPERTIES ({props})" if props else ""))
-
-
-def _connect_detail(spark: SparkSession, path: str):
-    return spark.sql(f"DESCRIBE DETAIL {_sql_ident(path)}").first()
-
-
-def _connect_merge_insert(spark: SparkSession, path: str, df: DataFrame, cond: str) -> None:
-    """merge().whenNotMatchedInsertAll() over Connect: MERGE INTO from a temporary view of ``df``."""
-    view = CONNECT_VIEW_PREFIX + uuid.uuid4().hex
-    df.createOrReplaceTempView(view)
-    try:
-        spark.sql(f"MERGE INTO {_sql_ident(path)} t USING `{view}` s ON {cond} WHEN NOT MATCHED THEN INSERT *")
-    finally:
-        spark.catalog.dropTempView(view)
+def detail(spark: SparkSession, path: str):
+    """DESCRIBE DETAIL's one row (numFiles, sizeInBytes, properties, ...) of the table at `path`."""
+    return spark.sql(f"DESCRIBE DETAIL {sql.ident(path)}").first()
 
 
 def lake_root(lake: str) -> str:
@@ -173,89 +79,67 @@ def table_path(lake: str, name: str) -> str:
     return f"{lake_root(lake)}/{name}"
 
 
-def is_conflict(exc: BaseException) -> bool:
-    """True for Delta's concurrent-modification family, by Python type or by the Java exception's class."""
-    if isinstance(exc, DeltaConcurrentModificationException):
-        return True
-    condition = getattr(exc, "getCondition", None)
-    if callable(condition) and (condition() or "").startswith(CONFLICT_ERROR_CONDITIONS):
-        return True
-    java = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
-    try:
-        name = java.getClass().getName() if java is not None else ""
-    except Exception:  # a detached JVM object: not a conflict we can prove
-        return False
-    return name.startswith(("io.delta", "org.apache.spark.sql.delta")) and any(m in name for m in CONFLICT_JAVA_MARKERS)
+def ensure(spark: SparkSession, lake: str, name: str, schema: T.StructType | str | None = None,
+           retries: int = CREATE_RETRIES) -> str:
+    """Create lake table `name` from its spec (etl.table_specs) if it does not exist; returns its path.
 
-
-def with_retries(action: Callable[[], T_], retries: int, what: str) -> T_:
-    """Run a Delta write, retrying on concurrent-commit conflicts with a short backoff."""
-    for attempt in range(retries + 1):
-        try:
-            return action()
-        except Exception as exc:
-            if not is_conflict(exc) or attempt == retries:
-                raise
-            time.sleep(0.2 * (2**attempt))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def committed() -> None:
-    """Call after each commit; honours the test-only kill switch."""
-    global _commits
-    _commits += 1
-    limit = os.environ.get(KILL_AFTER_COMMITS_ENV)
-    if limit and _commits >= int(limit):
-        os.kill(os.getpid(), signal.SIGKILL)
+    `schema` is needed only for tables whose spec takes its columns from the frame written (silver, gold/documents,
+    ...); a DDL string is accepted too.
+    """
+    spec = table_specs.spec(name)
+    schema = spec.schema if schema is None else schema
+    if schema is None:
+        raise ValueError(f"{name} takes its columns from the frame written: pass its schema")
+    if isinstance(schema, str):
+        schema = T._parse_datatype_string(schema)
+    path = table_path(lake, name)
+    ensure_table(spark, path, schema, spec.properties, retries, spec.partition_by, spec.comment)
+    return path
 
 
 def ensure_table(
-    spark: SparkSession, path: str, schema: T.StructType, properties: dict[str, str] | None = None, retries: int = 5,
-    partition_by: Sequence[str] = (),
-) -> DeltaTable | None:
-    """Create an empty Delta table at `path` if there is none (safe when two runs race to create it); returns it
-    (None over Spark Connect, where the table is created with SQL).
+    spark: SparkSession, path: str, schema: T.StructType, properties: dict[str, str] | None = None,
+    retries: int = CREATE_RETRIES, partition_by: Sequence[str] = (), comment: str | None = None,
+) -> None:
+    """Create an empty Delta table at `path` if there is none (safe when two runs race to create it).
 
     The schema is also stored as a table property, so a later run can tell the pipeline's columns from a user's.
+    Lake tables use `ensure`, which reads all of this from the table's spec.
     """
+    props = {**(properties or {}), SCHEMA_PROPERTY: schema.json()}
     if is_connect(spark):
-        comment = next((text for name, text in TABLE_COMMENTS.items() if path.endswith("/" + name)), None)
-        for attempt in range(retries + 1):
-            try:
-                _connect_create(spark, path, with_column_comments(schema),
-                                {**(properties or {}), SCHEMA_PROPERTY: schema.json()}, partition_by, comment)
-                return None
-            except Exception:
-                if _connect_is_delta(spark, path):  # another run created it first
-                    return None
-                if attempt == retries:
-                    raise
-                time.sleep(0.2 * (2**attempt))
+        def create() -> None:
+            spark.sql(sql.create_table(path, with_column_comments(schema), props, partition_by, comment))
 
-    def create() -> DeltaTable:
-        builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(with_column_comments(schema))
-        comment = next((text for name, text in TABLE_COMMENTS.items() if path.endswith("/" + name)), None)
-        if comment:
-            builder = builder.comment(comment)
-        if partition_by:
-            builder = builder.partitionedBy(*partition_by)
-        for key, value in {**(properties or {}), SCHEMA_PROPERTY: schema.json()}.items():
-            builder = builder.property(key, value)
-        return builder.execute()
+        def is_delta() -> bool:
+            return _connect_is_delta(spark, path)
+    else:
+        def create() -> None:
+            builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(with_column_comments(schema))
+            if comment:
+                builder = builder.comment(comment)
+            if partition_by:
+                builder = builder.partitionedBy(*partition_by)
+            for key, value in props.items():
+                builder = builder.property(key, value)
+            builder.execute()
+
+        def is_delta() -> bool:
+            return DeltaTable.isDeltaTable(spark, path)
 
     for attempt in range(retries + 1):
-        if DeltaTable.isDeltaTable(spark, path):
-            return DeltaTable.forPath(spark, path)
+        if is_delta():
+            return
         try:
-            return create()
+            create()
+            return
         except Exception:
             # Another run created it first (Delta reports a non-empty location or a conflict): use theirs.
-            if DeltaTable.isDeltaTable(spark, path):
-                return DeltaTable.forPath(spark, path)
+            if is_delta():
+                return
             if attempt == retries:
                 raise
             time.sleep(0.2 * (2**attempt))
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def with_column_comments(schema: T.StructType) -> T.StructType:
@@ -280,8 +164,7 @@ def check_schema(spark: SparkSession, lake: str, name: str) -> list[str]:
     path = table_path(lake, name)
     if not exists(spark, lake, name):
         return []
-    detail = _connect_detail(spark, path) if is_connect(spark) else DeltaTable.forPath(spark, path).detail().first()
-    stored = (detail.properties or {}).get(SCHEMA_PROPERTY)
+    stored = (detail(spark, path).properties or {}).get(SCHEMA_PROPERTY)
     if not stored:
         return []
     ours = T.StructType.fromJson(json.loads(stored))
@@ -300,33 +183,6 @@ def check_schema(spark: SparkSession, lake: str, name: str) -> list[str]:
             raise SchemaDrift(f"{name}.{field.name} was added as NOT NULL; the pipeline cannot fill it for new "
                               f"rows: make it nullable or drop it")
     return [f.name for f in extra]
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line for a user: the first line of the error, without the JVM stack."""
-    text = str(exc).strip().splitlines()
-    return text[0][:500] if text else type(exc).__name__
-
-
-def merge_insert_only(
-    spark: SparkSession, path: str, df: DataFrame, keys: Sequence[str], retries: int = 5
-) -> None:
-    """Insert rows whose key is not in the table yet: re-running the same write adds nothing."""
-    cond = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-
-    def merge() -> None:
-        if is_connect(spark):
-            _connect_merge_insert(spark, path, df, cond)
-            return
-        (
-            DeltaTable.forPath(spark, path).alias("t")
-            .merge(df.alias("s"), cond)
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
-
-    with_retries(merge, retries, f"merge into {path}")
-    committed()
 
 
 def append(spark: SparkSession, path: str, df: DataFrame, retries: int = 5,
@@ -373,10 +229,6 @@ def txn_committed(spark: SparkSession, path: str, txn: tuple[str, int]) -> bool 
     except Py4JError:  # another Delta release's signature: Delta's own skip still holds, only the count may not
         return None
     return bool(done.isDefined() and done.get() >= txn[1])
-
-
-TXN_APP_ID_CONF = "spark.databricks.delta.write.txnAppId"
-TXN_VERSION_CONF = "spark.databricks.delta.write.txnVersion"
 
 
 def idempotent_dml(spark: SparkSession, txn: tuple[str, int], action: Callable[[], None], retries: int = 5,
@@ -474,17 +326,17 @@ def _connect_delete_keys(spark: SparkSession, path: str, keys: DataFrame, key: s
     if extra is not None and not isinstance(extra, str):
         raise TypeError("over Spark Connect, delete_keys needs `extra` as a SQL string")
     if values is not None:
-        cond = f"`{key}` IN ({', '.join(_sql_literal(v) for v in values)})" + (f" AND ({extra})" if extra else "")
+        cond = f"`{key}` IN ({', '.join(sql.literal(v) for v in values)})" + (f" AND ({extra})" if extra else "")
 
         def action() -> None:
-            spark.sql(f"DELETE FROM {_sql_ident(path)} WHERE {cond}")
+            spark.sql(f"DELETE FROM {sql.ident(path)} WHERE {cond}")
     else:
         def action() -> None:
-            view = CONNECT_VIEW_PREFIX + uuid.uuid4().hex
+            view = sql.CONNECT_VIEW_PREFIX + uuid.uuid4().hex
             keys.select(F.col(keys.columns[0]).alias("_k")).distinct().createOrReplaceTempView(view)
             matched = f"WHEN MATCHED AND ({extra}) THEN DELETE" if extra else "WHEN MATCHED THEN DELETE"
             try:
-                spark.sql(f"MERGE INTO {_sql_ident(path)} t USING `{view}` s ON t.`{key}` = s._k {matched}")
+                spark.sql(f"MERGE INTO {sql.ident(path)} t USING `{view}` s ON t.`{key}` = s._k {matched}")
             finally:
                 spark.catalog.dropTempView(view)
     idempotent_dml(spark, txn, action, retries, f"delete from {path}")
@@ -503,7 +355,7 @@ def drop_table(spark: SparkSession, lake: str, name: str) -> None:
     """
     if is_connect(spark):
         if exists(spark, lake, name):
-            spark.sql(f"DELETE FROM {_sql_ident(table_path(lake, name))}")
+            spark.sql(f"DELETE FROM {sql.ident(table_path(lake, name))}")
         return
     jvm = spark._jvm
     path = jvm.org.apache.hadoop.fs.Path(table_path(lake, name))
@@ -518,32 +370,71 @@ def exists(spark: SparkSession, lake: str, name: str) -> bool:
 
 
 def version(spark: SparkSession, lake: str, name: str) -> int | None:
-    """Latest Delta version of a table (None if absent): reports name the version they describe."""
+    """Latest Delta version of a table (None if absent): stages find new work and pin what they read with it."""
     path = table_path(lake, name)
+    found = _snapshot_version(spark, path)
+    if found is not None:
+        return found if found >= 0 else None
     if not exists(spark, lake, name):
         return None
+    return latest_version(spark, path)
+
+
+def _snapshot_version(spark: SparkSession, path: str) -> int | None:
+    """The version of the Delta log's latest snapshot, -1 without a table, asked of the driver's DeltaLog: no Spark
+    job and one log listing, where DESCRIBE HISTORY runs a job (a refresh asks for a dozen versions). None when the
+    JVM cannot be asked (Spark Connect, another Delta release's signature)."""
     if is_connect(spark):
-        return spark.sql(f"DESCRIBE HISTORY {_sql_ident(path)} LIMIT 1").select("version").first()[0]
+        return None
+    from py4j.protocol import Py4JError
+
+    try:
+        jvm = spark._jvm
+        unset = jvm.scala.Option.apply(None)
+        log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+        return int(log.update(False, unset, unset).version())
+    except Py4JError:
+        return None
+
+
+def commit_time(spark: SparkSession, lake: str, name: str, version_: int):
+    """When a version of a table was committed (a datetime; None once the history no longer lists it), by SQL so
+    classic and Connect sessions read it alike."""
+    row = (spark.sql(f"DESCRIBE HISTORY {sql.ident(table_path(lake, name))}")
+           .where(F.col("version") == version_).select("timestamp").first())
+    return row[0] if row is not None else None
+
+
+def data_files(spark: SparkSession, path: str) -> list[str]:
+    """The data files of the table's latest snapshot (Delta names them from its log; no data is read)."""
+    return spark.read.format("delta").load(path).inputFiles()
+
+
+def latest_version(spark: SparkSession, path: str) -> int:
+    """Latest version of the Delta table at `path` (which must exist)."""
+    found = _snapshot_version(spark, path)
+    if found is not None and found >= 0:
+        return found
+    if is_connect(spark):
+        return spark.sql(f"DESCRIBE HISTORY {sql.ident(path)} LIMIT 1").select("version").first()[0]
     return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
 
 
-def catalog_name(name: str) -> str:
-    """The metastore name of a lake table: ``bronze/documents`` -> ``bronze_documents``."""
-    return name.replace("/", "_")
+def optimize(spark: SparkSession, path: str, zorder: Sequence[str] = (), retries: int = CREATE_RETRIES) -> None:
+    """Compact the table's small files (OPTIMIZE), clustering by `zorder` when given; retried on conflicts."""
+    with_retries(lambda: spark.sql(sql.optimize(path, zorder)).collect(), retries, f"optimize {path}")
 
 
-def register_tables(spark: SparkSession, lake: str, names: Iterable[str], schema: str,
-                    catalog: str | None = None) -> list[str]:
-    """Register the existing tables ``names`` as external Delta tables ``[catalog.]schema.<name>`` over their
-    paths (idempotent: an existing registration is kept); returns the qualified names registered."""
-    namespace = ".".join(f"`{part}`" for part in (catalog, schema) if part)
-    spark.sql(f"CREATE SCHEMA IF NOT EXISTS {namespace}")
-    done = []
-    for name in names:
-        if not exists(spark, lake, name):
-            continue
-        ident = f"{namespace}.`{catalog_name(name)}`"
-        location = table_path(lake, name).replace("'", "\\'")
-        spark.sql(f"CREATE TABLE IF NOT EXISTS {ident} USING DELTA LOCATION '{location}'")
-        done.append(ident.replace("`", ""))
-    return done
+def vacuum(spark: SparkSession, path: str, hours: float, dry_run: bool = False) -> list[str]:
+    """VACUUM with a retention of `hours`; with `dry_run` only the paths it would delete (VACUUM itself returns
+    no count)."""
+    rows = spark.sql(sql.vacuum(path, hours, dry_run)).collect()
+    return [r[0] for r in rows] if dry_run else []
+
+
+def update_where(spark: SparkSession, lake: str, name: str, assignments: dict[str, str], key: str,
+                 values: Sequence) -> None:
+    """UPDATE table `name` SET column = SQL expression ... WHERE `key` IN (values): a small bookkeeping update."""
+    sets = ", ".join(f"{sql.column(c)} = {expr}" for c, expr in assignments.items())
+    keys = ", ".join(sql.literal(v) for v in values)
+    spark.sql(f"UPDATE {sql.ident(table_path(lake, name))} SET {sets} WHERE {sql.column(key)} IN ({keys})")

@@ -36,7 +36,7 @@ from etl.config import GoldConfig  # noqa: E402
 from etl.io.wet import Record, WarcReader  # noqa: E402
 from etl.silver import toxicity as tx  # noqa: E402
 from etl.silver.langid import DEFAULT_MAX_CHARS, detect_series  # noqa: E402
-from etl.silver.normalize import normalize_series  # noqa: E402
+from etl.models.normalize import normalize_series  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 WET_GLOBS = (ROOT / "data" / "sample", SHARED / "cc_wet_2016_fragments")

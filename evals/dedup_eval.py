@@ -1,6 +1,6 @@
 """Near-dedup quality: our MinHash-LSH clusters against the exact Jaccard of every pair of documents.
 
-Data: GENERATED documents with planted near-duplicates (bench/gen_neardup.py, seeded) plus the 63 real OSCAR
+Data: GENERATED documents with planted near-duplicates (etl/synth/neardup.py, seeded) plus the 63 real OSCAR
 records, and separately the 100 real Clough-Stevenson texts (answers graded cut/light/heavy/non against their source).
 
 Truth (brute force, exact): each document's set of shingles, cut exactly as the pipeline cuts them
@@ -46,9 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.gen_neardup import generate  # noqa: E402
+from etl.synth.neardup import generate  # noqa: E402
 from etl.config import DedupConfig  # noqa: E402
-from etl.gold.dedup import lsh_config  # noqa: E402
+from etl.gold.lsh import bands_rows  # noqa: E402
 from etl.gold.minhash import shingles  # noqa: E402
 
 OSCAR = ROOT / "tests/data/oscar_2021/oscar_22.01_sample_63docs.jsonl"
@@ -264,7 +264,7 @@ def evaluate_config(spark, ids, texts, x, truth, cfg: DedupConfig) -> dict:
     rj = np.array([index[s] for _, s in removed], dtype=np.int64)
     removed_j = pair_jaccard(x, ri, rj)
     sizes = np.array([len(g) for g in groups])
-    bands, rows = lsh_config(cfg).bands_rows()
+    bands, rows = bands_rows(cfg)
     return {
         "config": {"threshold": cfg.threshold, "verify_threshold": cfg.verify_threshold,
                    "verify_method": cfg.verify_method, "bands_rows": [bands, rows],
@@ -342,7 +342,7 @@ def run(spark=None, n_docs: int = 10_000, seed: int = SEED) -> dict:
             "evaluation": "near-dedup clusters vs exact Jaccard of all pairs",
             "data": {
                 "generated": f"GENERATED: {len(gen_ids)} ~2 KB documents from real words, {len(planted)} planted "
-                             "near-duplicates (bench/gen_neardup.py, seed %d)" % seed,
+                             "near-duplicates (etl/synth/neardup.py, seed %d)" % seed,
                 "real": f"{len(real_ids)} real OSCAR 22.01 records",
                 "documents": len(ids),
                 "distinct_shingles": int(x.shape[1]),

@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:
 
 from etl.silver.langid import (MIN_LETTERS, detect_language, detect_series, normalise_lang,  # noqa: E402
                                prepare_short_text, weighted_letters)
-from etl.silver.normalize import normalize_series  # noqa: E402
-from etl.silver.toxicity_datasets import DATASETS, data_root, load_dataset  # noqa: E402
+from etl.models.normalize import normalize_series  # noqa: E402
+from etl.models.toxicity_datasets import DATASETS, data_root, load_dataset  # noqa: E402
 
 REPORT_PATH = ROOT / "reports/eval_langid_short.json"
 TWEET_SETS = ("tweeteval_hate_en", "hateval2019_es", "t_hsab_ar_tn", "cold_zh",

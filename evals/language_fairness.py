@@ -33,13 +33,14 @@ if str(ROOT) not in sys.path:
 
 from etl.bronze.records import decode_text  # noqa: E402
 from etl.config import GoldConfig  # noqa: E402
-from etl.gold.decisions import ANY_OTHER_LANGUAGE, DEFAULT_LANGUAGE_OVERRIDES  # noqa: E402
+from etl.catalog import ANY_LANGUAGE  # noqa: E402
+from etl.gold.decisions import DEFAULT_LANGUAGE_OVERRIDES  # noqa: E402
 from etl.gold.language_thresholds import (FINEWEB2_FAMILIES, FINEWEB2_MIN_STOP_WORDS,  # noqa: E402
                                           FINEWEB2_PIPELINE_OVERRIDES, FINEWEB2_THRESHOLDS, fineweb2_rule_overrides)
 from etl.gold.rules import DEFAULT_RULES, Rule, first_failure, with_overrides  # noqa: E402
 from etl.io.wet import Record, WarcReader  # noqa: E402
 from etl.silver.langid import detect_language  # noqa: E402
-from etl.silver.normalize import normalize_text  # noqa: E402
+from etl.models.normalize import normalize_text  # noqa: E402
 from etl.silver.quality import GOPHER_STOP_WORDS, quality_signals, with_char_words  # noqa: E402
 from etl.silver.text_units import split_words  # noqa: E402
 
@@ -51,7 +52,7 @@ QUALITY_FAMILIES = ("gopher_quality", "gopher_repetition", "c4", "fineweb")
 TOP_REASONS = 3
 # The per-language overrides gold shipped before FineWeb2's thresholds (the "old" column).
 OLD_LANGUAGE_OVERRIDES: dict[str, dict[str, float]] = {
-    ANY_OTHER_LANGUAGE: {"gopher_quality:few_stop_words": 0},
+    ANY_LANGUAGE: {"gopher_quality:few_stop_words": 0},
     "en": {"gopher_quality:few_stop_words": 2},
     "zh": {"gopher_quality:below_avg_word_len": 0},
     "ja": {"gopher_quality:below_avg_word_len": 0},
@@ -79,7 +80,7 @@ def documents() -> list[tuple[str, str]]:
 def language_rules(language: str | None, overrides: dict[str, dict[str, float]],
                    rules: tuple[Rule, ...] = _QUALITY_RULES) -> tuple[Rule, ...]:
     """The rules gold applies to one language: "*" for any detected language, then the language's own values."""
-    merged = dict(overrides.get(ANY_OTHER_LANGUAGE, {})) if language else {}
+    merged = dict(overrides.get(ANY_LANGUAGE, {})) if language else {}
     merged.update(overrides.get(language, {}) if language else {})
     known = {r.key for r in rules}
     return with_overrides(rules, {k: v for k, v in merged.items() if k in known})

@@ -28,7 +28,7 @@ import string
 from pathlib import Path
 
 from etl.catalog import PII_KINDS
-from etl.silver.normalize import normalize_text
+from etl.models.normalize import normalize_text
 from etl.silver.pii import CARD, EMAIL, IBAN, IBAN_LENGTHS, IP, PHONE, find_pii, is_public_ip
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,7 +30,7 @@ def _part(name: str, fn) -> dict:
 
 def main() -> int:
     from evals import (badwords_eval, dedup_eval, langid_short_eval, language_fairness, quality_parity,
-                       subsets_eval, toxicity_generalisation_eval, toxicity_lexicon_eval)
+                       subsets_eval, toxicity_dimensions_eval, toxicity_generalisation_eval, toxicity_lexicon_eval)
     from etl.spark import get_spark
 
     report: dict = {"generated_at": datetime.now(timezone.utc).isoformat()}
@@ -45,6 +45,7 @@ def main() -> int:
         "classifier_mean_roc_auc_left_out": classifier.get("mean_roc_auc"),
         "lexicon": {k: v for k, v in lexicon.items() if k != "langid"},
         "classifier": classifier,
+        "dimensions": _part("toxicity.dimensions", lambda: toxicity_dimensions_eval.run(spark)),
     }
     short_text = _part("langid.short_text", langid_short_eval.run)
     report["langid"] = {**(lexicon.get("langid") or {}), "short_text": short_text}
@@ -53,6 +54,12 @@ def main() -> int:
 
     report["privacy"] = _part("privacy", lambda: pii_eval.run(spark))
     report["subsets"] = _part("subsets", subsets_eval.run)
+    from evals import domains_heldout_eval, domains_sib200_eval
+
+    report["domains"] = {
+        "heldout": _part("domains.heldout", domains_heldout_eval.run),
+        "sib200": _part("domains.sib200", lambda: domains_sib200_eval.run(domains_sib200_eval.model_predict())),
+    }
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     print(json.dumps({k: report[k] for k in ("quality_parity",)}, indent=1, default=str)[:3000])

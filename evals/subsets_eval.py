@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from etl.catalog import SUBSETS
-from etl.silver.normalize import normalize_text
+from etl.models.normalize import normalize_text
 from etl.silver.subsets import subset_signals
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """Does the toxicity classifier generalise to real text it never saw? Leave-one-dataset-out on eight real sets.
 
-For every human-labelled dataset D with at least ``MIN_ROWS`` rows (etl.silver.toxicity_datasets): train with the
-production code (etl.silver.toxicity_training.fit) on every OTHER set of the recipe, choose the thresholds on
+For every human-labelled dataset D with at least ``MIN_ROWS`` rows (etl.models.toxicity_datasets): train with the
+production code (etl.models.toxicity_training.fit) on every OTHER set of the recipe, choose the thresholds on
 their validation split, then score D once. Per left-out set: ROC AUC, precision / recall / F1 of the toxic class,
 macro-F1 (mean of both classes' F1) at the chosen threshold, and the trivial baselines beside them (flag
 everything; predict the majority class). Targets (issue 21, item 4): AUC >= 0.80 where another training set shares
@@ -32,10 +32,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from etl.silver.toxicity import score_toxicity_series  # noqa: E402
-from etl.silver.toxicity_datasets import DATASETS, DEFAULT_RECIPE, available, load_recipe  # noqa: E402
-from etl.silver.toxicity_model import ToxicityModelConfig  # noqa: E402
-from etl.silver.toxicity_thresholds import classification_report, roc_auc, threshold_for, trivial_baselines  # noqa: E402
-from etl.silver.toxicity_training import fit, normalised, score_texts  # noqa: E402
+from etl.models.toxicity_datasets import DATASETS, DEFAULT_RECIPE, available, load_recipe  # noqa: E402
+from etl.models.text_classifier import ToxicityModelConfig  # noqa: E402
+from etl.models.thresholds import classification_report, roc_auc, threshold_for, trivial_baselines  # noqa: E402
+from etl.models.toxicity_training import fit, normalised, score_texts  # noqa: E402
 
 REPORT_PATH = ROOT / "reports/eval_toxicity_generalisation.json"
 MIN_ROWS = 1_000

@@ -28,14 +28,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from etl.silver.langid import detect_series, normalise_lang  # noqa: E402
-from etl.silver.normalize import normalize_series  # noqa: E402
+from etl.models.normalize import normalize_series  # noqa: E402
 from etl.silver.toxicity import DIMENSIONS, score_toxicity_series  # noqa: E402
 
 HATECHECK_DIR = ROOT.parent / "shared" / "data" / "toxicity_multilingual_hatecheck"
 HATECHECK_SLICE = ROOT / "tests/data/hatecheck/hatecheck_slice.csv"
 JIGSAW = ROOT / "tests/data/jigsaw/test_examples.csv"
 OSCAR = ROOT / "tests/data/oscar_2021/oscar_22.01_sample_63docs.jsonl"
-from etl.silver.toxicity_model import HATECHECK_LANGUAGES  # noqa: E402
+from etl.models.text_classifier import HATECHECK_LANGUAGES  # noqa: E402
 
 REPORT_PATH = ROOT / "reports/eval_toxicity_lexicon.json"
 HATEFUL = "hateful"

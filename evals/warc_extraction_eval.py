@@ -30,7 +30,7 @@ from etl.bronze.records import KIND_DOCUMENT, KIND_FILE  # noqa: E402
 from etl.config import IngestConfig  # noqa: E402
 from etl.io.wet import Record, WarcReader  # noqa: E402
 from etl.gold.rules import DEFAULT_RULES, first_failure  # noqa: E402
-from etl.silver.normalize import normalize_text  # noqa: E402
+from etl.models.normalize import normalize_text  # noqa: E402
 from etl.silver.quality import quality_signals  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"

@@ -40,6 +40,7 @@ dbutils.widgets.text("config", "", "Config file, TOML or YAML (applies over the 
 
 from etl import tables
 from etl.bronze.ingest import run_ingest
+from etl.table_specs import BRONZE_INGEST_LOG, BRONZE_QUARANTINE
 from pyspark.sql import functions as F
 
 inputs = [p.strip() for p in dbutils.widgets.get("inputs").split(",") if p.strip()]
@@ -55,7 +56,7 @@ print("\n".join(summary.lines()))
 
 # COMMAND ----------
 
-display(tables.read(spark, cfg.lake, tables.BRONZE_INGEST_LOG)
+display(tables.read(spark, cfg.lake, BRONZE_INGEST_LOG)
         .where(F.col("ingest_run_id") == summary.run_id)
         .select("source_file", "status", "documents", "quarantined", "bytes_read", "error", "duration_s"))
 
@@ -66,6 +67,6 @@ display(tables.read(spark, cfg.lake, tables.BRONZE_INGEST_LOG)
 
 # COMMAND ----------
 
-display(tables.read(spark, cfg.lake, tables.BRONZE_QUARANTINE)
+display(tables.read(spark, cfg.lake, BRONZE_QUARANTINE)
         .select("reason", "source_file", "record_offset", "detail", "snippet", "ingest_run_id", "quarantined_at")
         .orderBy((F.col("ingest_run_id") == summary.run_id).desc(), F.col("quarantined_at").desc()))

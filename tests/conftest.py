@@ -1,7 +1,9 @@
-"""One session-scoped SparkSession with real Delta Lake for the whole suite (local[2], UI off, few partitions)."""
+"""One session-scoped SparkSession with real Delta Lake for the whole suite (local[2], UI off, few partitions),
+and one session-scoped lake built from the bundled sample for the tests that only need a built lake."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -12,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
+
+from tests.helpers.lakes import SAMPLE, SAMPLE_SCHEMA, BuiltLake, copy_lake  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +59,25 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not next to this checkout")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sample_lake(spark, tmp_path_factory) -> BuiltLake:
+    """data/sample refreshed once into a session directory (tests/helpers/lakes.py says what it holds). Read it,
+    never write to it: a test that changes a lake takes `sample_lake_copy` (or copy_lake) instead."""
+    from etl.config import load_config
+    from etl.pipeline import refresh
+
+    lake = tmp_path_factory.mktemp("sample") / "lake"
+    cfg = load_config(overrides={"lake": str(lake), "schema": SAMPLE_SCHEMA, "spark.ui_enabled": False})
+    lines: list[str] = []
+    summary = refresh(spark, cfg, [str(SAMPLE)], progress=lines.append)
+    return BuiltLake(cfg, summary, tuple(lines))
+
+
+@pytest.fixture()
+def sample_lake_copy(sample_lake, tmp_path) -> BuiltLake:
+    """A copy of the session's sample lake that this test may change: same config but for the lake path, and no
+    schema (a refresh of the copy must not re-point the session's registrations at it)."""
+    lake = copy_lake(sample_lake.lake, tmp_path / "lake")
+    return dataclasses.replace(sample_lake, cfg=dataclasses.replace(sample_lake.cfg, lake=lake, schema=None))

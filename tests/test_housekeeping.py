@@ -1,4 +1,4 @@
-"""OPTIMIZE and VACUUM over a tiny lake of real Delta tables named like the pipeline's (etl.pipeline.ALL_TABLES)."""
+"""OPTIMIZE and VACUUM over a tiny lake of real Delta tables named like the pipeline's (etl.table_specs.DATA_TABLES)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from delta.tables import DeltaTable
 from etl import tables
 from etl.cli.common import EXIT_OK, EXIT_USAGE
 from etl.cli.housekeeping import housekeeping_main
-from etl.gold.build import GOLD_DOCUMENTS, SILVER_DOCUMENTS
+from etl.table_specs import BRONZE_DOCUMENTS, BRONZE_QUARANTINE, GOLD_DOCUMENTS, SILVER_DOCUMENTS
 from etl.housekeeping import (DEFAULT_RETENTION_HOURS, LISTING_PARALLELISM_CONF, RetentionError, retention_hours,
                               run_housekeeping)
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each append is one commit of one file, so a table starts as this many small files.
 SMALL_APPENDS = 4
-LAKE_TABLES = (tables.BRONZE_DOCUMENTS, SILVER_DOCUMENTS, GOLD_DOCUMENTS)
+LAKE_TABLES = (BRONZE_DOCUMENTS, SILVER_DOCUMENTS, GOLD_DOCUMENTS)
 
 
 def _num_files(spark, lake: str, name: str) -> int:
@@ -67,9 +67,10 @@ def test_default_retention_keeps_recently_replaced_files(spark, small_lake):
 
 
 def test_a_line_per_table_as_it_goes_and_single_file_tables_are_not_compacted(spark, small_lake):
-    single = tables.table_path(small_lake, tables.BRONZE_QUARANTINE)
+    """Tables run side by side; each line is printed when its table is done, in the order they finish."""
+    single = tables.table_path(small_lake, BRONZE_QUARANTINE)
     spark.createDataFrame([("q-1",)], "quarantine_id string").coalesce(1).write.format("delta").save(single)
-    single_version = tables.version(spark, small_lake, tables.BRONZE_QUARANTINE)
+    single_version = tables.version(spark, small_lake, BRONZE_QUARANTINE)
     listing = spark.conf.get(LISTING_PARALLELISM_CONF)
     files_when_said: dict[str, dict[str, int]] = {}
 
@@ -80,11 +81,11 @@ def test_a_line_per_table_as_it_goes_and_single_file_tables_are_not_compacted(sp
 
     summary = run_housekeeping(spark, small_lake, progress=progress)
 
-    first, last = LAKE_TABLES[0], LAKE_TABLES[-1]
-    assert files_when_said[first][first] == 1 and files_when_said[first][last] == SMALL_APPENDS  # printed as it goes
-    quarantine = next(r for r in summary.results if r.name == tables.BRONZE_QUARANTINE)
+    for name in LAKE_TABLES:  # each table's line is printed as soon as that table is done (tables run in parallel)
+        assert files_when_said[name][name] == 1, name
+    quarantine = next(r for r in summary.results if r.name == BRONZE_QUARANTINE)
     assert quarantine.note == "nothing to compact" and "nothing to compact" in summary.row(quarantine)
-    assert tables.version(spark, small_lake, tables.BRONZE_QUARANTINE) == single_version  # no OPTIMIZE commit
+    assert tables.version(spark, small_lake, BRONZE_QUARANTINE) == single_version  # no OPTIMIZE commit
     assert all(r.seconds > 0 for r in summary.results)
     assert spark.conf.get(LISTING_PARALLELISM_CONF) == listing  # VACUUM's listing parallelism restored
 

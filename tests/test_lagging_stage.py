@@ -16,7 +16,8 @@ from etl.config import load_config
 from etl.housekeeping import RETENTION_PROPERTY, UnreadFilesError, run_housekeeping
 from etl.io.wet import Record, WarcReader
 from etl.io.wet_writer import write_wet
-from etl.silver.build import SILVER_DOCUMENTS, run_silver
+from etl.silver.build import run_silver
+from etl.table_specs import BRONZE_DOCUMENTS, SILVER_DOCUMENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 DUPS = ROOT / "data" / "sample" / "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz"
@@ -53,28 +54,28 @@ def test_silver_recovers_after_housekeeping_vacuumed_what_it_had_not_read(spark,
     run_silver(spark, cfg, "silver-1", quiet)
     for path in increments[1:]:  # silver is broken meanwhile: bronze gains two versions it has not read
         run_ingest(spark, cfg, [path], quiet)
-    bronze_path = tables.table_path(lake, tables.BRONZE_DOCUMENTS)
+    bronze_path = tables.table_path(lake, BRONZE_DOCUMENTS)
     # A lake whose tables promise no retention: the time check passes, so only the unread-files check can refuse.
     spark.sql(f"ALTER TABLE delta.`{bronze_path}` SET TBLPROPERTIES ('{RETENTION_PROPERTY}' = 'interval 0 hours')")
-    before = _parquet_files(lake, tables.BRONZE_DOCUMENTS)
+    before = _parquet_files(lake, BRONZE_DOCUMENTS)
 
     with pytest.raises(UnreadFilesError, match="bronze/documents.*silver"):
-        run_housekeeping(spark, lake, (tables.BRONZE_DOCUMENTS,), hours=0, progress=quiet)
-    assert before <= _parquet_files(lake, tables.BRONZE_DOCUMENTS)  # compacted, but nothing silver needs deleted
+        run_housekeeping(spark, lake, (BRONZE_DOCUMENTS,), hours=0, progress=quiet)
+    assert before <= _parquet_files(lake, BRONZE_DOCUMENTS)  # compacted, but nothing silver needs deleted
 
     lines: list[str] = []
-    summary = run_housekeeping(spark, lake, (tables.BRONZE_DOCUMENTS,), hours=0, force=True, progress=lines.append)
+    summary = run_housekeeping(spark, lake, (BRONZE_DOCUMENTS,), hours=0, force=True, progress=lines.append)
     assert summary.results[0].vacuumable > 0 and "VACUUM refused" not in "\n".join(lines)
-    assert not before & _parquet_files(lake, tables.BRONZE_DOCUMENTS)  # silver's unread files are gone
+    assert not before & _parquet_files(lake, BRONZE_DOCUMENTS)  # silver's unread files are gone
 
     said: list[str] = []
     run_silver(spark, cfg, "silver-2", said.append)
 
     assert any("Change Data Feed" in line and "comparing bronze with silver by doc_id" in line for line in said)
     silver_ids = [r.doc_id for r in tables.read(spark, lake, SILVER_DOCUMENTS).select("doc_id").collect()]
-    bronze_ids = [r.doc_id for r in tables.read(spark, lake, tables.BRONZE_DOCUMENTS).select("doc_id").collect()]
+    bronze_ids = [r.doc_id for r in tables.read(spark, lake, BRONZE_DOCUMENTS).select("doc_id").collect()]
     assert len(bronze_ids) == INCREMENTS * RECORDS_PER_FILE
     assert sorted(silver_ids) == sorted(bronze_ids)  # every document once, none lost, none twice
     again: list[str] = []
     run_silver(spark, cfg, "silver-3", again.append)
-    assert any("nothing new in bronze" in line for line in again)
+    assert any("nothing new in bronze/documents" in line for line in again)

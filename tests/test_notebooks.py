@@ -1,7 +1,8 @@
 """Execute the Databricks notebooks locally, cell by cell and in order (01 -> 04), so they cannot rot.
 
-The lake starts from a refresh of the generated duplicates file (so 02 and 03 have signals and clusters to show);
-01 then ingests one new file, and 04 refreshes with both, which scores and decides only that new file.
+The lake starts as a copy of the session's refresh of the bundled sample (tests/conftest.py: sample_lake, so 02 and
+03 have signals and clusters to show); 01 then ingests one new file (one real 2014 record), and 04 refreshes with it
+and a sample file, which scores and decides only that new record.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ import pytest
 
 import etl
 from etl.config import PipelineConfig
-from etl.pipeline import refresh
+from etl.io.wet import Record, WarcReader
+from etl.io.wet_writer import write_wet
 from tests.helpers.databricks_shim import NOTEBOOK_HEADER, NotebookRun, read_cells, run_notebook
+from tests.helpers.lakes import copy_lake
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 ORDER = ("01_ingest", "02_explore_signals", "03_review_duplicates", "04_refresh")
 SAMPLE = ROOT / "data" / "sample"
 DUPLICATES_FILE = str(SAMPLE / "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz")
-NEW_FILE = str(SAMPLE / "CC-MAIN-2024-22-whirlwind.warc.wet.gz")  # one real record
+# The first record of a real 2014 WET file (not in data/sample), written as a file of its own.
+CC_2014 = ROOT / "tests" / "data" / "cc_2014" / "CC-MAIN-20140820021334-00006-ip-10-180-136-8.ec2.internal.warc.wet"
 
 
 class Notebooks:
@@ -36,16 +40,25 @@ class Notebooks:
         return self.runs[name]
 
 
+def one_record_file(out: Path) -> str:
+    with open(CC_2014, "rb") as fh:
+        first = next(r for r in WarcReader(fh) if isinstance(r, Record) and r.type == "conversion")
+    path = out / "CC-MAIN-2014-35-one-record.warc.wet.gz"
+    with open(path, "wb") as fh:
+        write_wet(fh, [({k: v for k, v in first.headers.items() if k != "content-length"}, first.payload)])
+    return str(path)
+
+
 @pytest.fixture(scope="module")
-def notebooks(spark, tmp_path_factory) -> Notebooks:
+def notebooks(spark, sample_lake, tmp_path_factory) -> Notebooks:
     root = tmp_path_factory.mktemp("notebooks")
-    lake = str(root / "lake")
-    refresh(spark, PipelineConfig(lake=lake), [DUPLICATES_FILE], progress=lambda _: None)
+    lake = copy_lake(sample_lake.lake, root / "lake")
+    new_file = one_record_file(root)
     widgets = {
-        "01_ingest": {"inputs": NEW_FILE, "lake": lake},
+        "01_ingest": {"inputs": new_file, "lake": lake},
         "02_explore_signals": {"lake": lake, "language": "en", "rule": "gopher_quality:short_doc", "threshold": "200"},
         "03_review_duplicates": {"lake": lake, "clusters": "3", "per_cluster": "2"},
-        "04_refresh": {"inputs": f"{NEW_FILE}, {DUPLICATES_FILE}", "lake": lake, "report_dir": str(root / "report")},
+        "04_refresh": {"inputs": f"{new_file}, {DUPLICATES_FILE}", "lake": lake, "report_dir": str(root / "report")},
     }
     return Notebooks(spark, widgets)
 
@@ -108,7 +121,7 @@ def test_04_refresh_writes_report(notebooks):
     paths = run.namespace["paths"]
     assert paths["html"].is_file() and paths["card"].is_file() and all(p.is_file() for p in paths["pngs"])
     assert [d.kind for d in run.display.shown] == ["figure", "figure"]
-    history = run.namespace["history"]  # the fixture's refresh, then this one (01 only ingests)
+    history = run.namespace["history"]  # the sample lake's refresh, then this one (01 only ingests)
     assert len(history) == 2 and history[-1]["run_id"] == summary.run_id
 
 

@@ -52,12 +52,21 @@ def test_resources_load_when_etl_is_imported_from_the_zip(tmp_path):
 
 
 def test_the_bundled_model_is_in_the_zip_and_small(tmp_path):
-    from etl.config import BUNDLED_TOXICITY_MODEL_DIR, bundled_toxicity_model
+    from etl.bundled import TOXICITY_MODEL
+    from etl.config import bundled_toxicity_model
 
-    folder = f"etl/resources/{BUNDLED_TOXICITY_MODEL_DIR}/"
+    folder = f"etl/resources/{TOXICITY_MODEL}/"
     with zipfile.ZipFile(build_pyfiles_zip(tmp_path / "etl.zip")) as archive:
         shipped = {i.filename[len(folder):]: i.file_size for i in archive.infolist() if i.filename.startswith(folder)}
     on_disk = {p.relative_to(bundled_toxicity_model()).as_posix() for p in bundled_toxicity_model().rglob("*")
                if p.is_file()}
     assert set(shipped) == on_disk and any(name.endswith(".parquet") for name in shipped)
-    assert 0 < sum(shipped.values()) < BUNDLED_MODEL_MAX_BYTES
+    from etl.bundled import TOXICITY_DIMENSIONS_MODEL
+    from etl.models.dimension_model import DIMENSION_THRESHOLDS_FILE
+
+    dimensions = f"etl/resources/{TOXICITY_DIMENSIONS_MODEL}/"
+    with zipfile.ZipFile(build_pyfiles_zip(tmp_path / "etl.zip")) as archive:
+        dimension_files = {i.filename[len(dimensions):]: i.file_size for i in archive.infolist()
+                           if i.filename.startswith(dimensions)}
+    assert DIMENSION_THRESHOLDS_FILE in dimension_files
+    assert 0 < sum(shipped.values()) + sum(dimension_files.values()) < BUNDLED_MODEL_MAX_BYTES

@@ -15,11 +15,12 @@ import etl
 from etl import catalog, tables
 from etl.cli import main as cli_main
 from etl.config import load_config
-from etl.gold.build import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS
+from etl.table_specs import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS
 from etl.io.wet import Record, WarcReader
 from etl.io.wet_writer import write_wet
 from etl.pipeline import refresh, table_versions
 from tests.helpers.delta_readers import delta_rs_rows
+from tests.helpers.lakes import copy_lake
 
 ROOT = Path(__file__).resolve().parents[1]
 DUPS = ROOT / "data" / "sample" / "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz"
@@ -78,10 +79,16 @@ def snapshot(spark, lake: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def full_run(spark, split_inputs, tmp_path_factory) -> dict:
+def full_lake(spark, split_inputs, tmp_path_factory) -> str:
+    """One refresh of both halves at once: read it, or copy it (tests.helpers.lakes.copy_lake) to change it."""
     lake = str(tmp_path_factory.mktemp("full") / "lake")
     refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
-    return snapshot(spark, lake)
+    return lake
+
+
+@pytest.fixture(scope="module")
+def full_run(spark, full_lake) -> dict:
+    return snapshot(spark, full_lake)
 
 
 def test_two_refreshes_equal_one_full_run_and_noop_changes_nothing(spark, split_inputs, full_run, tmp_path):
@@ -108,10 +115,9 @@ def test_two_refreshes_equal_one_full_run_and_noop_changes_nothing(spark, split_
     assert GOLD_DOCUMENTS in read and read == {name: tables.read(spark, lake, name).count() for name in read}
 
 
-def test_survivor_rule_is_the_stated_one(spark, split_inputs, full_run, tmp_path):
+def test_survivor_rule_is_the_stated_one(spark, full_lake):
     """Survivors: most words, then earliest date, then smallest doc_id (checked against silver)."""
-    lake = str(tmp_path / "lake")
-    refresh(spark, cfg_for(lake), [str(p) for p in split_inputs], progress=quiet)
+    lake = full_lake
     silver = tables.read(spark, lake, "silver/documents").select("doc_id", "gopher_n_words", "warc_date")
     attrs = {r.doc_id: (-r.gopher_n_words, r.warc_date, r.doc_id) for r in silver.collect()}
     dups = tables.read(spark, lake, GOLD_DUPLICATES).collect()
@@ -122,13 +128,14 @@ def test_survivor_rule_is_the_stated_one(spark, split_inputs, full_run, tmp_path
     assert {r.survivor_id for r in dups} <= kept and not ({r.doc_id for r in dups} & kept)
 
 
-def test_rebuild_on_a_file_uri_lake_starts_gold_over(spark, split_inputs, full_run, tmp_path):
+def test_rebuild_on_a_file_uri_lake_starts_gold_over(spark, full_lake, full_run, tmp_path):
     """`--rebuild` drops gold through Hadoop's FileSystem (so it works on any URI scheme) and redoes it from silver."""
     from etl.gold.build import run_gold
 
-    lake = (tmp_path / "lake").as_uri()  # file:///...: not a plain local path
+    # A copy of the full run's lake, named by a file:///... URI: not a plain local path.
+    lake = Path(copy_lake(full_lake, tmp_path / "lake")).as_uri()
     cfg = cfg_for(lake)
-    refresh(spark, cfg, [str(p) for p in split_inputs], progress=quiet)
+    assert snapshot(spark, lake) == full_run  # the copy reads as the original
     silver_version = tables.version(spark, lake, "silver/documents")
     summary = run_gold(spark, cfg, "rebuild-run", progress=quiet, rebuild=True)
     assert summary.documents_in == tables.read(spark, lake, "silver/documents").count()  # all of silver again

@@ -1,6 +1,7 @@
-"""The refresh on the planted file of data/sample (9 generated pages with planted personal data and GSM8K copies, truth alongside):
-silver counts what was planted, gold's text is redacted, the GSM8K pages are dropped as decontamination:gsm8k, and
-a benchmark added later removes the pages already in gold (the one-off re-check)."""
+"""The refresh of data/sample (the session's sample lake, tests/conftest.py), which holds the planted file (9 generated
+pages with planted personal data and GSM8K copies, truth alongside) among real pages: silver counts what was planted,
+gold's text is redacted, the GSM8K pages are dropped as decontamination:gsm8k, and a benchmark added later removes the
+pages already in gold (the one-off re-check; that one builds its own lakes of the planted file and is marked slow)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,10 @@ from pyspark.sql import functions as F
 from etl import tables
 from etl.catalog import PII_COUNT_COLUMNS
 from etl.config import load_config
-from etl.gold.build import GOLD_DOCUMENTS, GOLD_REJECTIONS
-from etl.gold.decontamination import GOLD_CONTAMINATION
+from etl.table_specs import GOLD_CONTAMINATION, GOLD_DOCUMENTS, GOLD_REJECTIONS, SILVER_DOCUMENTS
 from etl.pipeline import refresh
-from etl.report.figures import privacy_stats
+from etl.report.figures import EXAMPLE_URLS, privacy_stats
 from etl.report.privacy import decontamination_rows, pii_rows
-from etl.silver.build import SILVER_DOCUMENTS
 from etl.silver.pii import EMAIL_PLACEHOLDER, IPV4_PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,9 +46,10 @@ def reasons(spark, lake: str) -> dict[str, str]:
     return {r.url: r.reason for r in rej.select("url", "reason").collect()}
 
 
-def test_refresh_counts_redacts_and_decontaminates(spark, tmp_path):
-    lake = str(tmp_path / "lake")
-    refresh(spark, cfg_for(lake), [str(PLANTED)], progress=quiet)
+def test_refresh_counts_redacts_and_decontaminates(spark, sample_lake):
+    """On the session's refresh of the whole sample (tests/conftest.py), which holds the planted file among real
+    pages with the default config: the planted pages keep their truth there, and no other page adds to the lists."""
+    lake = sample_lake.lake
 
     silver = {r.url: r for r in tables.read(spark, lake, SILVER_DOCUMENTS).collect()}
     for url, truth in TRUTH.items():
@@ -59,7 +59,7 @@ def test_refresh_counts_redacts_and_decontaminates(spark, tmp_path):
 
     gold = gold_texts(spark, lake)
     assert sorted(set(TRUTH) - set(gold)) == CONTAMINATED  # every other page passes the quality rules
-    for url in gold:
+    for url in set(gold) & set(TRUTH):  # the planted pages; the sample's real pages have no truth file
         for values in TRUTH[url]["pii"].values():
             assert not [v for v in values if v in gold[url]], url
         assert all(v in gold[url] for v in TRUTH[url]["not_pii"]), url  # look-alikes are left as written
@@ -75,9 +75,14 @@ def test_refresh_counts_redacts_and_decontaminates(spark, tmp_path):
     assert sorted((r.url, r.benchmark, r.action) for r in listed) == [(u, "gsm8k", "dropped") for u in CONTAMINATED]
     assert all(r.shared_ngrams >= 1 for r in listed)
 
-    stats = privacy_stats(spark, cfg_for(lake))  # what the report and the dataset card show
+    stats = privacy_stats(spark, sample_lake.cfg)  # what the report and the dataset card show
     planted = {kind: sorted(u for u, t in TRUTH.items() if t["pii"].get(kind)) for kind in PII_COUNT_COLUMNS}
-    assert pii_rows(stats) == [[kind, len(urls), ", ".join(urls)] for kind, urls in planted.items()]
+    # The sample's real pages kept in gold with personal data count too (silver's counts, checked above against the
+    # planted truth); the examples are the first EXAMPLE_URLS by URL.
+    real = {kind: sorted(u for u in gold if u not in TRUTH and silver[u][column] > 0)
+            for kind, column in PII_COUNT_COLUMNS.items()}
+    expected = {kind: sorted(urls + real[kind]) for kind, urls in planted.items()}
+    assert pii_rows(stats) == [[kind, len(urls), ", ".join(urls[:EXAMPLE_URLS])] for kind, urls in expected.items()]
     assert decontamination_rows(stats) == [["gsm8k", "dropped", 3, ", ".join(CONTAMINATED)]]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyspark.errors import AnalysisException
 
-from etl import tables
+from etl import commits, tables
 from tests.helpers.concurrency import run_at_once
 
 SCHEMA = "doc_id string, n long"
@@ -26,8 +26,8 @@ def test_racing_creators_get_one_table(spark, tmp_path):
 def test_only_delta_conflicts_are_retried(spark, tmp_path):
     with pytest.raises(AnalysisException) as missing:
         spark.read.format("delta").load(str(tmp_path / "absent")).count()
-    assert not tables.is_conflict(missing.value)
-    assert not tables.is_conflict(ValueError("ConcurrentAppendException in a message is not a conflict"))
+    assert not commits.is_conflict(missing.value)
+    assert not commits.is_conflict(ValueError("ConcurrentAppendException in a message is not a conflict"))
     calls = []
 
     def fails_once_with_a_real_error() -> None:
@@ -35,7 +35,7 @@ def test_only_delta_conflicts_are_retried(spark, tmp_path):
         raise missing.value
 
     with pytest.raises(AnalysisException):
-        tables.with_retries(fails_once_with_a_real_error, retries=3, what="read")
+        commits.with_retries(fails_once_with_a_real_error, retries=3, what="read")
     assert len(calls) == 1  # not retried
 
 

@@ -24,9 +24,10 @@ from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
-from etl import schemas, tables
+from etl import tables
+from etl.table_specs import (BRONZE_DOCUMENTS, BRONZE_INGEST_LOG, BRONZE_QUARANTINE, BRONZE_TABLES, INGEST_BATCHES,
+                             schema)
 from etl.bronze import formats
 from etl.bronze.reading import arrow_content_parser, arrow_partition_parser
 from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIND_FILE, KIND_QUARANTINE,
@@ -34,6 +35,7 @@ from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIN
 from etl.config import IngestConfig, PipelineConfig
 from etl.io import hadoop_fs
 from etl.io.sources import RetryPolicy, current_size, has_scheme, local_path
+from etl.io.wet import SNIPPET_BYTES
 from etl.preflight import PreflightError, check_inputs
 from etl.spark import persist_or_checkpoint, release
 
@@ -42,17 +44,6 @@ from etl.spark import persist_or_checkpoint, release
 RECHECK_STATUSES = (STATUS_PARTIAL, STATUS_EMPTY, STATUS_NOT_WARC, STATUS_TRUNCATED)
 # A truncated file whose size cannot be told now (HTTP without Content-Length) is read again at most this often.
 MAX_BLIND_RETRIES = 3
-# Batch intents: (batch_id, source_file) written before a batch's appends; a batch without ingest_log rows is pending.
-INGEST_BATCHES = tables.INGEST_BATCHES
-INGEST_BATCHES_SCHEMA = T.StructType([T.StructField(name, kind, False) for name, kind in (
-    ("batch_id", T.StringType()), ("source_file", T.StringType()), ("ingest_run_id", T.StringType()),
-    ("started_at", T.TimestampType()))])
-# Long text stays out of Delta's per-file statistics: they would bloat the log and never help data skipping.
-DOCUMENT_TABLE_PROPERTIES = {
-    "delta.dataSkippingStatsColumns": "doc_id,source_file,warc_date,url_host,record_offset",
-    **tables.CDF,  # silver reads what each refresh appended from the Change Data Feed
-}
-DOCUMENT_PARTITION_BY = ("crawl_id",)
 COPIES_SCHEMA = "source_file string, record_offset bigint, _loaded_from string"  # see duplicate_copies
 
 
@@ -104,12 +95,11 @@ MAX_WARNING_LINES = 20  # warning lines in a summary; the rest are counted
 
 
 def ensure_bronze_tables(spark: SparkSession, lake: str) -> None:
-    tables.ensure_table(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), schemas.BRONZE_DOCUMENTS,
-                        DOCUMENT_TABLE_PROPERTIES, partition_by=DOCUMENT_PARTITION_BY)
-    tables.ensure_table(spark, tables.table_path(lake, tables.BRONZE_QUARANTINE), schemas.BRONZE_QUARANTINE)
-    tables.ensure_table(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG), schemas.BRONZE_INGEST_LOG)
-    tables.ensure_table(spark, tables.table_path(lake, INGEST_BATCHES),
-                        INGEST_BATCHES_SCHEMA)
+    """Bronze's tables and the batch intents (etl.table_specs), created if absent."""
+    # Batch intents: (batch_id, source_file) written before a batch's appends; a batch without ingest_log rows is
+    # pending.
+    for name in (*BRONZE_TABLES, INGEST_BATCHES):
+        tables.ensure(spark, lake, name)
 
 
 @dataclass
@@ -127,7 +117,7 @@ class LogState:
 
 def log_state(spark: SparkSession, lake: str) -> LogState:
     """Read the ingest log and the batch intents (one small row per file and attempt; never the documents)."""
-    log = tables.read(spark, lake, tables.BRONZE_INGEST_LOG)
+    log = tables.read(spark, lake, BRONZE_INGEST_LOG)
     size = F.col("source_size") if "source_size" in log.columns else F.lit(None).cast("bigint")  # older lakes
     rows = log.select("source_file", "status", "batch_id", "started_at", size.alias("source_size")).collect()
     latest: dict[str, tuple[str, int | None]] = {}
@@ -212,7 +202,7 @@ def split_envelope(env: DataFrame, run_id: str, now: datetime) -> tuple[DataFram
     run = F.lit(run_id)
     stamp = F.lit(now).cast("timestamp")
     docs = env.where(F.col("kind") == KIND_DOCUMENT).select(
-        *[F.col(c) for c in schemas.BRONZE_DOCUMENTS.fieldNames() if c not in ("ingest_run_id", "ingested_at")],
+        *[F.col(c) for c in schema(BRONZE_DOCUMENTS).fieldNames() if c not in ("ingest_run_id", "ingested_at")],
         run.alias("ingest_run_id"),
         stamp.alias("ingested_at"),
     )
@@ -262,7 +252,7 @@ def duplicate_quarantine_rows(docs: DataFrame, copies: DataFrame, run_id: str, n
         F.concat(F.lit("WARC-Record-ID already loaded"),
                  F.when(F.col("_loaded_from").isNotNull(), F.concat(F.lit(" from "), F.col("_loaded_from")))
                  .otherwise(F.lit(" from an earlier record in this batch"))).alias("detail"),
-        "warc_record_id", F.substring("text", 1, 256).alias("snippet"),
+        "warc_record_id", F.substring("text", 1, SNIPPET_BYTES).alias("snippet"),
         F.lit(run_id).alias("ingest_run_id"), F.lit(now).cast("timestamp").alias("quarantined_at"),
     )
 
@@ -272,12 +262,12 @@ def loaded_rows(spark: SparkSession, lake: str, docs: DataFrame) -> DataFrame:
 
     Keys only, so no text moves; the cost follows the batch's keys (see `tables.lookup`), and the result is small.
     """
-    existing = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).select("doc_id", "source_file")
+    existing = tables.read(spark, lake, BRONZE_DOCUMENTS).select("doc_id", "source_file")
     return tables.lookup(existing, docs.select("doc_id"), "doc_id")
 
 
 def _intent_rows(spark: SparkSession, files: list[str], run_id: str, batch: str, now: datetime) -> DataFrame:
-    return spark.createDataFrame([(batch, f, run_id, now) for f in files], INGEST_BATCHES_SCHEMA)
+    return spark.createDataFrame([(batch, f, run_id, now) for f in files], schema(INGEST_BATCHES))
 
 
 def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestConfig, run_id: str,
@@ -305,22 +295,22 @@ def ingest_batch(spark: SparkSession, lake: str, files: list[str], cfg: IngestCo
             docs = docs.join(F.broadcast(copies_df.select("source_file", "record_offset")),
                              ["source_file", "record_offset"], "left_anti")
         if reread:  # the damage an earlier read of the same file already recorded is not recorded twice
-            earlier = tables.read(spark, lake, tables.BRONZE_QUARANTINE).where(F.col("source_file").isin(reread))
+            earlier = tables.read(spark, lake, BRONZE_QUARANTINE).where(F.col("source_file").isin(reread))
             quarantine = quarantine.join(earlier.select("quarantine_id"), "quarantine_id", "left_anti")
         quarantine_rows = quarantine.collect()  # small; written from the driver, not by scanning the cache again
         quarantine_added = True  # each append says whether it added its rows or found them committed already
         if quarantine_rows:  # most batches have none: no empty commit
             quarantine_added = tables.append(
-                spark, tables.table_path(lake, tables.BRONZE_QUARANTINE),
-                spark.createDataFrame(quarantine_rows, schemas.BRONZE_QUARANTINE), retries, txn=(batch, 0))
-        docs_added = tables.append(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS), docs, retries,
+                spark, tables.table_path(lake, BRONZE_QUARANTINE),
+                spark.createDataFrame(quarantine_rows, schema(BRONZE_QUARANTINE)), retries, txn=(batch, 0))
+        docs_added = tables.append(spark, tables.table_path(lake, BRONZE_DOCUMENTS), docs, retries,
                                    txn=(batch, 0))
     finally:
         release(env)
-    names = schemas.BRONZE_INGEST_LOG.fieldNames()
+    names = schema(BRONZE_INGEST_LOG).fieldNames()
     final = [tuple({**row.asDict(), "batch_id": batch}[n] for n in names) for row in log_rows]
-    log_added = tables.append(spark, tables.table_path(lake, tables.BRONZE_INGEST_LOG),
-                              spark.createDataFrame(final, schemas.BRONZE_INGEST_LOG), retries,
+    log_added = tables.append(spark, tables.table_path(lake, BRONZE_INGEST_LOG),
+                              spark.createDataFrame(final, schema(BRONZE_INGEST_LOG)), retries,
                               txn=(batch, 0), merge_schema=True)  # lakes written before source_size/checksum existed
     again = sum(1 for c in copies if c._loaded_from == c.source_file)
     _count(summary, files, log_rows, quarantine_rows, len(copies), again, docs_added, quarantine_added, log_added)

@@ -2,7 +2,8 @@
 
 The three kinds share one "envelope" schema (a `kind` column plus the union of their fields) so a single
 `mapInArrow` pass parses each file exactly once; the Spark side splits the envelope into the bronze tables.
-No Spark import here: the same code runs in Spark's Python workers, in tests and in the benchmark.
+No Spark session is needed here (only Spark's type classes): the same code runs in Spark's Python workers, in tests
+and in the benchmark.
 The WET format lives here (its hot path); the other formats, and how a file's format is chosen, are in
 etl.bronze.formats.
 """
@@ -18,10 +19,12 @@ from typing import BinaryIO, Iterator
 from urllib.parse import urlsplit
 
 import pyarrow as pa
+from pyspark.sql import types as T
 
 from etl.config import DIGEST_FLAG, IngestConfig
 from etl.io.sources import SourceUnavailable
 from etl.io.wet import Damage, Record, WarcReader, crawl_id_from
+from etl.table_specs import BRONZE_DOCUMENTS, BRONZE_INGEST_LOG, BRONZE_QUARANTINE, arrow_type, ddl, schema
 
 KIND_DOCUMENT, KIND_QUARANTINE, KIND_FILE = "document", "quarantine", "file"
 # File statuses. A file is read again by a later run when its status is retryable, or when it was final but its
@@ -44,48 +47,24 @@ REPLACEMENT_CHAR = "\ufffd"
 REPLACEMENT_BYTES = REPLACEMENT_CHAR.encode("utf-8")
 TS = pa.timestamp("us", tz="UTC")
 
-ENVELOPE = pa.schema(
-    [
-        ("kind", pa.string()),
-        ("doc_id", pa.string()),
-        ("warc_record_id", pa.string()),
-        ("url", pa.string()),
-        ("url_host", pa.string()),
-        ("warc_date", TS),
-        ("crawl_id", pa.string()),
-        ("content_length", pa.int64()),
-        ("cc_languages", pa.list_(pa.string())),
-        ("text", pa.string()),
-        ("replaced_chars", pa.int32()),
-        ("warc_refers_to", pa.string()),
-        ("warc_block_digest", pa.string()),
-        ("source_file", pa.string()),
-        ("record_offset", pa.int64()),
-        ("reason", pa.string()),
-        ("detail", pa.string()),
-        ("snippet", pa.string()),
-        ("status", pa.string()),
-        ("records_total", pa.int64()),
-        ("documents", pa.int64()),
-        ("quarantined", pa.int64()),
-        ("skipped_other_types", pa.int64()),
-        ("bytes_read", pa.int64()),
-        ("bytes_decompressed", pa.int64()),
-        ("source_size", pa.int64()),
-        ("source_checksum", pa.string()),
-        ("error", pa.string()),
-        ("started_at", TS),
-        ("duration_s", pa.float64()),
-    ]
+# The envelope's columns after `kind`: a bronze document's as read (its run columns are added at load), the
+# quarantine's reason columns, and the ingest log's file columns. Types come from the tables' specs.
+ENVELOPE_COLUMNS = (
+    *(c for c in schema(BRONZE_DOCUMENTS).fieldNames() if c not in ("ingest_run_id", "ingested_at")),
+    "reason", "detail", "snippet",
+    "status", "records_total", "documents", "quarantined", "skipped_other_types", "bytes_read", "bytes_decompressed",
+    "source_size", "source_checksum", "error", "started_at", "duration_s",
 )
-ENVELOPE_DDL = (
-    "kind string, doc_id string, warc_record_id string, url string, url_host string, warc_date timestamp, "
-    "crawl_id string, content_length bigint, cc_languages array<string>, text string, replaced_chars int, "
-    "warc_refers_to string, warc_block_digest string, source_file string, record_offset bigint, reason string, "
-    "detail string, snippet string, status string, records_total bigint, documents bigint, quarantined bigint, "
-    "skipped_other_types bigint, bytes_read bigint, bytes_decompressed bigint, source_size bigint, source_checksum string, error string, "
-    "started_at timestamp, duration_s double"
-)
+
+
+def _envelope_fields() -> list[T.StructField]:
+    types = {f.name: f.dataType for name in (BRONZE_INGEST_LOG, BRONZE_QUARANTINE, BRONZE_DOCUMENTS)
+             for f in schema(name).fields}
+    return [T.StructField("kind", T.StringType()), *(T.StructField(c, types[c]) for c in ENVELOPE_COLUMNS)]
+
+
+ENVELOPE = pa.schema([(f.name, arrow_type(f.dataType)) for f in _envelope_fields()])
+ENVELOPE_DDL = ddl(T.StructType(_envelope_fields()))
 
 
 def doc_id_for(record_id: str) -> str:

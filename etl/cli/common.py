@@ -1,7 +1,7 @@
 """Command-line plumbing shared by every job: the common arguments, config loading, the session, exit codes.
 
-Exit codes (the contract in DESIGN.md): 0 success (also when bad input was quarantined), 2 bad arguments or config
-(one line naming the problem), 1 failure.
+Exit codes (the contract every job keeps; README "Jobs"): 0 success (also when bad input was quarantined), 2 bad
+arguments or config (one line naming the problem), 1 failure.
 """
 
 from __future__ import annotations

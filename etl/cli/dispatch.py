@@ -12,11 +12,13 @@ from etl.cli.housekeeping import housekeeping_main
 from etl.cli.ingest import ingest_main
 from etl.cli.refresh import refresh_main
 from etl.cli.silver import silver_main
+from etl.cli.train_domains import train_domains_main
 from etl.cli.train_quality import train_quality_main
 from etl.cli.train_toxicity import train_main
 
 JOBS = {"ingest": ingest_main, "silver": silver_main, "gold": gold_main, "refresh": refresh_main,
         "housekeeping": housekeeping_main, "train-toxicity": train_main, "train-quality": train_quality_main,
+        "train-domains": train_domains_main,
         "export": export_main}
 
 

@@ -6,8 +6,10 @@ import re
 
 from etl.catalog import SUBSETS_BY_NAME
 from etl.cli.common import UsageError, base_parser, config_from_args, run_job, session
-from etl.gold.export import (DATA_DIR, DEFAULT_SHARD_BYTES, DEFAULT_SPLIT, DEFAULT_TABLE, EXTENSIONS, FORMATS,
-                             MANIFEST, SIZE_MEASURE, TOKEN_METHOD, ExportOptions, ExportUsageError, validate)
+from etl.config import BUNDLED_TOKENIZER, TOKENIZER_WORDS
+from etl.export import (DATA_DIR, DEFAULT_FORMAT, DEFAULT_SHARD_BYTES, DEFAULT_SPLIT, DEFAULT_TABLE, MANIFEST,
+                        SIZE_MEASURE, TOKEN_COUNT_FIELD, WORD_METHOD, ExportOptions, ExportUsageError, export_table,
+                        registered, validate)
 
 EXPORT_EPILOG = f"""examples:
   python jobs/export.py --lake lake --out export/gold                                    # jsonl.gz, 500MB shards
@@ -20,11 +22,13 @@ EXPORT_EPILOG = f"""examples:
   python jobs/export.py --lake lake --table silver/documents --out export/silver --expand-metadata
 
 Writes {DATA_DIR}/<split>-00000-of-0000N.<ext> (the Hugging Face hub's naming; datatrove's readers take the folder)
-and {MANIFEST}: table, Delta version read, files with rows, bytes and sha256, text bytes and token counts per file
-and per language. Tables with doc_id and text are written as datatrove Documents {{text, id, metadata}}; other tables
-row by row. Rows are ordered by doc_id, so the same version and options give byte-identical files.
+and {MANIFEST}: table, Delta version read, files with rows, bytes and sha256, text bytes, words and tokens per file
+and per language, and the tokenizer. Tables with doc_id and text are written as datatrove Documents
+{{text, id, metadata}} (metadata.{TOKEN_COUNT_FIELD}: the document's tokens); other tables row by row. Rows are
+ordered by doc_id, so the same version and options give byte-identical files.
 Shard sizes count {SIZE_MEASURE}.
-Tokens are {TOKEN_METHOD}.
+Tokens are counted by the tokenizer export.tokenizer names: {BUNDLED_TOKENIZER} (the bundled GPT-2 BPE, default), a
+tokenizers JSON file (--set export.tokenizer=/path/tokenizer.json), or {TOKENIZER_WORDS} ({WORD_METHOD}).
 --table-version N reads the table as of Delta version N (time travel).
 Writes local paths and file: URIs only. A non-empty --out is refused (exit 2) unless --overwrite."""
 
@@ -58,9 +62,10 @@ def export_main(argv: list[str] | None = None) -> int:
                         help="read the table as of this Delta version (default: the latest, pinned at start)")
     parser.add_argument("--table", default=DEFAULT_TABLE, help=f"lake table to export (default {DEFAULT_TABLE})")
     parser.add_argument("--out", metavar="DIR", required=True, help="output directory (local path or file: URI)")
-    parser.add_argument("--format", default=FORMATS[0], choices=FORMATS, help=f"default {FORMATS[0]}")
+    formats = registered()
+    parser.add_argument("--format", default=DEFAULT_FORMAT, choices=list(formats), help=f"default {DEFAULT_FORMAT}")
     parser.add_argument("--compression", metavar="CODEC",
-                        help="; ".join(f"{fmt}: {', '.join(codecs)}" for fmt, codecs in EXTENSIONS.items())
+                        help="; ".join(f"{name}: {', '.join(fmt.extensions)}" for name, fmt in formats.items())
                         + " (first = default)")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--shard-rows", metavar="N", help="rows per shard")
@@ -86,11 +91,9 @@ def export_main(argv: list[str] | None = None) -> int:
             compression=args.compression, shard_rows=_positive_int("--shard-rows", args.shard_rows),
             shard_bytes=parse_size(args.shard_bytes) if args.shard_bytes is not None else None,
             languages=languages, subset=args.subset, where=args.where, split=args.split,
-            expand_metadata=args.expand_metadata, overwrite=args.overwrite)
+            expand_metadata=args.expand_metadata, overwrite=args.overwrite, tokenizer=cfg.export.tokenizer)
         try:
             validate(opts)  # before Spark starts: seconds to a clear error
-            from etl.gold.export import export_table
-
             return export_table(session(cfg), cfg.lake, opts).lines()
         except ExportUsageError as exc:
             raise UsageError(str(exc)) from None

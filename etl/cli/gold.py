@@ -23,7 +23,8 @@ def gold_main(argv: list[str] | None = None) -> int:
 
     def body() -> list[str]:
         from etl.bronze.ingest import new_run_id
-        from etl.gold.build import SILVER_DOCUMENTS, run_gold
+        from etl.gold.build import run_gold
+        from etl.table_specs import SILVER_DOCUMENTS
         from etl.heartbeat import Heartbeat
 
         cfg = profile_config(args)

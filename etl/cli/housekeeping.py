@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from etl.cli.common import UsageError, base_parser, config_from_args, run_job, session
-from etl.housekeeping import (DEFAULT_RETENTION_HOURS, HOUSEKEPT_TABLES, ZORDER_COLUMNS, RetentionError,
-                              UnreadFilesError, run_housekeeping)
+from etl.housekeeping import (DEFAULT_PARALLELISM, DEFAULT_RETENTION_HOURS, HOUSEKEPT_TABLES, ZORDER_COLUMNS,
+                              RetentionError, UnreadFilesError, run_housekeeping)
 
 HOUSEKEEPING_EPILOG = """examples:
   python jobs/housekeeping.py --lake lake
@@ -35,6 +35,8 @@ def housekeeping_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-optimize", dest="optimize", action="store_false", help="VACUUM only")
     parser.add_argument("--no-vacuum", dest="vacuum", action="store_false", help="OPTIMIZE only")
     parser.add_argument("--dry-run", action="store_true", help="change nothing; report what VACUUM would delete")
+    parser.add_argument("--parallelism", type=int, default=DEFAULT_PARALLELISM,
+                        help=f"tables housekept at once (default {DEFAULT_PARALLELISM})")
     args = parser.parse_args(argv)
 
     def body() -> list[str]:
@@ -43,6 +45,8 @@ def housekeeping_main(argv: list[str] | None = None) -> int:
 
         if args.retention_hours < 0:
             raise UsageError("--retention-hours must be >= 0")
+        if args.parallelism < 1:
+            raise UsageError("--parallelism must be >= 1")
         names = HOUSEKEPT_TABLES
         if args.tables:
             names = tuple(n.strip() for n in args.tables.split(",") if n.strip())
@@ -56,7 +60,8 @@ def housekeeping_main(argv: list[str] | None = None) -> int:
         try:  # a line per table as it is done, and a heartbeat while one is slow
             with Heartbeat(lambda line: print(line, flush=True), spark) as beat:
                 return [run_housekeeping(spark, cfg.lake, names, args.retention_hours, args.force, args.zorder,
-                                         args.optimize, args.vacuum, args.dry_run, beat).total()]
+                                         args.optimize, args.vacuum, args.dry_run, beat,
+                                         args.parallelism).total()]
         except (RetentionError, UnreadFilesError) as exc:
             raise UsageError(str(exc)) from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from etl.cli.common import base_parser, require_table, run_job, session
 from etl.cli.options import add_profile_args, profile_config
+from etl.table_specs import BRONZE_DOCUMENTS
 
 SILVER_EPILOG = """examples:
   python jobs/build_silver.py --lake lake
@@ -19,14 +20,13 @@ def silver_main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> list[str]:
-        from etl import tables
         from etl.bronze.ingest import new_run_id
         from etl.heartbeat import Heartbeat
         from etl.silver.build import run_silver
 
         cfg = profile_config(args)
         spark = session(cfg)
-        require_table(spark, cfg, tables.BRONZE_DOCUMENTS, "run jobs/ingest_wet.py first")
+        require_table(spark, cfg, BRONZE_DOCUMENTS, "run jobs/ingest_wet.py first")
         with Heartbeat(print, spark) as beat:
             return run_silver(spark, cfg, new_run_id(), beat).lines()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from etl.cli.common import UsageError, base_parser, config_from_args, run_job, session
+from etl.table_specs import SILVER_DOCUMENTS
 
 TRAIN_EPILOG = """examples:
   python jobs/train_quality.py --reference my_reference_texts/ --lake lake --model-out models/quality
@@ -19,7 +20,7 @@ gold.min_quality_score (read the scores first: etl.report's histograms, or the s
 
 
 def train_quality_main(argv: list[str] | None = None) -> int:
-    from etl.silver.quality_model import NEGATIVES_PER_POSITIVE, VALIDATION_FRACTION
+    from etl.models.quality_training import NEGATIVES_PER_POSITIVE, VALIDATION_FRACTION
 
     parser = base_parser("train_quality", "Train a quality classifier: the user's reference text against a sample "
                          "of the lake's crawl documents.", TRAIN_EPILOG)
@@ -35,7 +36,7 @@ def train_quality_main(argv: list[str] | None = None) -> int:
 
     def body() -> list[str]:
         from etl import tables
-        from etl.silver.quality_model import crawl_sample, read_reference, save_quality_model, train_quality_model
+        from etl.models.quality_training import crawl_sample, read_reference, save_quality_model, train_quality_model
 
         if not 0.0 < args.validation_fraction < 1.0:
             raise UsageError(f"--validation-fraction must be between 0 and 1, got {args.validation_fraction}")
@@ -50,8 +51,8 @@ def train_quality_main(argv: list[str] | None = None) -> int:
             raise UsageError("no reference text of at least 200 characters in --reference")
         cfg = config_from_args(args)
         spark = session(cfg)
-        if not tables.exists(spark, cfg.lake, tables.SILVER_DOCUMENTS):
-            raise UsageError(f"{cfg.lake} has no {tables.SILVER_DOCUMENTS} to sample crawl documents from: "
+        if not tables.exists(spark, cfg.lake, SILVER_DOCUMENTS):
+            raise UsageError(f"{cfg.lake} has no {SILVER_DOCUMENTS} to sample crawl documents from: "
                              "run a refresh first")
         crawl = crawl_sample(spark, cfg.lake, max(1, round(len(reference) * args.crawl_per_reference)))
         trained = train_quality_model(spark, reference, crawl, args.validation_fraction)

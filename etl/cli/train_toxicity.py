@@ -14,13 +14,16 @@ TRAIN_EPILOG = """examples:
   spark-submit --archives dist/etl.zip#etl_pkg --conf spark.executorEnv.PYTHONPATH=etl_pkg jobs/train_toxicity.py \\
     --input s3a://bucket/labels.csv --model-out s3a://bucket/models/tox
 
---dataset names a bundled reader (see etl/silver/toxicity_datasets.py) for a folder under --data-root
+--dataset names a bundled reader (see etl/models/toxicity_datasets.py) for a folder under --data-root
 ($TOXICITY_DATA_ROOT, else ../shared/data). --input takes CSV (file, directory or glob, with a header) or a
 Delta table, in HateCheck (test_case, label_gold), Jigsaw (comment_text, toxic) or generic
 (text, label[, language]) form; each input counts as one dataset. A seeded hash of each text holds out a
 validation share of every dataset; the decision thresholds (one for any language, one per language with enough
 validation rows) maximise macro-F1 averaged over the datasets. They are saved beside the model and printed as
 the config lines that make gold apply them. Score with silver.toxicity_model_path = <model-out>."""
+
+
+LEXICON_MODULE = "etl.silver.toxicity"  # owns the lexicon_seeds dataset
 
 
 def _check_local_input(path: str) -> None:
@@ -33,8 +36,12 @@ def _check_local_input(path: str) -> None:
 
 
 def train_main(argv: list[str] | None = None) -> int:
-    from etl.silver.toxicity_datasets import DATASETS, DEFAULT_RECIPE
-    from etl.silver.toxicity_training import SPLIT_SEED, VALIDATION_FRACTION
+    import importlib
+
+    from etl.models.toxicity_datasets import DATASETS, DEFAULT_RECIPE
+    from etl.models.toxicity_training import SPLIT_SEED, VALIDATION_FRACTION
+
+    importlib.import_module(LEXICON_MODULE)  # registers the lexicon_seeds dataset
 
     parser = base_parser("train_toxicity", "Train the character n-gram toxicity classifier, choose its "
                          "thresholds on held-out data and save both.", TRAIN_EPILOG)
@@ -66,9 +73,9 @@ def train_main(argv: list[str] | None = None) -> int:
 
         import pandas as pd
 
-        from etl.silver.toxicity_datasets import load_dataset
-        from etl.silver.toxicity_model import ToxicityModelConfig, load_labelled
-        from etl.silver.toxicity_training import config_lines, fit, save
+        from etl.models.toxicity_datasets import load_dataset
+        from etl.models.text_classifier import ToxicityModelConfig, load_labelled
+        from etl.models.toxicity_training import config_lines, fit, save
 
         overrides = {k: v for k, v in (("reg_param", args.reg_param), ("max_iter", args.max_iter)) if v is not None}
         try:

@@ -21,38 +21,25 @@ from pyspark.sql import functions as F
 
 from etl import progress as stage_progress
 from etl import tables
+from etl.table_specs import (GOLD_BENCHMARK_NGRAMS, GOLD_BENCHMARKS, GOLD_CLUSTERS, GOLD_CONTAMINATION,
+                             GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX, GOLD_REJECTIONS,
+                             GOLD_TABLES, SILVER_DOCUMENTS, STAGE_GOLD)
+from etl.catalog import DOMAIN_SIGNALS
 from etl.config import DECONTAMINATION_DROP, PipelineConfig
 from etl.gold import decontamination as decon
 from etl.gold.decisions import decide
-from etl.gold.dedup import (CLUSTERS_SCHEMA, DUPLICATES_SCHEMA, EDGES_SCHEMA, INDEX_SCHEMA, History,
+from etl.gold.dedup import (CLUSTERS_SCHEMA, DUPLICATES_SCHEMA, EDGES_SCHEMA, INDEX_SCHEMA, STAGE_EXACT, History,
                             survivor_columns, update)
 from etl.gold.redaction import redact_text
 from etl.gold.subsets import SUBSET_COLUMNS, with_subset_flags
 from etl.spark import persist_or_checkpoint, release
 
-# The names live in etl.tables; these are the ones gold reads and writes.
-SILVER_DOCUMENTS, GOLD_DOCUMENTS, GOLD_REJECTIONS = tables.SILVER_DOCUMENTS, tables.GOLD_DOCUMENTS, tables.GOLD_REJECTIONS
-GOLD_DUPLICATES, GOLD_MINHASH_INDEX = tables.GOLD_DUPLICATES, tables.GOLD_MINHASH_INDEX
-GOLD_MINHASH_EDGES, GOLD_CLUSTERS, GOLD_TABLES = tables.GOLD_MINHASH_EDGES, tables.GOLD_CLUSTERS, tables.GOLD_TABLES
-STAGE = tables.STAGE_GOLD
+STAGE = STAGE_GOLD
 STAGE_FILTER = "filter"
 GOLD_DOCUMENT_COLUMNS = (
     "doc_id", "url", "url_host", "url_domain", "crawl_id", "warc_date", "language", "language_score",
-    "gopher_n_words", "tox_tier", *SUBSET_COLUMNS, "text",
+    "gopher_n_words", "tox_tier", *SUBSET_COLUMNS, *(s.name for s in DOMAIN_SIGNALS), "text",
 )
-REJECTIONS_SCHEMA = ("doc_id string, stage string, reason string, family string, gold_run_id string, "
-                     "decided_at timestamp")
-# Layout (README "Table layout"): documents by language (how training sets are read), the index by band (each
-# band's buckets together); deletion vectors where touched rows are deleted; Change Data Feed where users sync.
-LAYOUT: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
-    GOLD_DOCUMENTS: (("language",), {**tables.DELETION_VECTORS, **tables.CDF,
-                                     "delta.dataSkippingStatsColumns": "doc_id,crawl_id,warc_date,url_host"}),
-    GOLD_REJECTIONS: ((), {**tables.DELETION_VECTORS}),
-    GOLD_DUPLICATES: ((), {**tables.DELETION_VECTORS, **tables.CDF}),
-    GOLD_MINHASH_INDEX: (("band",), {}),
-    GOLD_MINHASH_EDGES: ((), {**tables.DELETION_VECTORS}),
-    GOLD_CLUSTERS: ((), {**tables.DELETION_VECTORS}),
-}
 
 
 @dataclass
@@ -96,15 +83,6 @@ def _rejection_rows(df: DataFrame, stage: F.Column, reason: F.Column, run_id: st
     )
 
 
-def _ensure(spark: SparkSession, lake: str, name: str, schema, retries: int) -> str:
-    path = tables.table_path(lake, name)
-    partition_by, props = LAYOUT[name]
-    if isinstance(schema, str):
-        schema = spark.createDataFrame([], schema).schema
-    tables.ensure_table(spark, path, schema, props, retries, partition_by)
-    return path
-
-
 def run_gold(spark: SparkSession, cfg: PipelineConfig, run_id: str, progress: Callable[[str], None] = print,
              rebuild: bool = False) -> GoldSummary:
     """Decide and dedup every silver row added since the last gold step (finishing one a crash interrupted)."""
@@ -114,29 +92,23 @@ def run_gold(spark: SparkSession, cfg: PipelineConfig, run_id: str, progress: Ca
             tables.drop_table(spark, lake, name)
         stage_progress.reset(spark, lake, STAGE, run_id, retries)
     summary = GoldSummary()
-    processed, pending, seq = stage_progress.state(spark, lake, STAGE)
-    if pending is not None:
-        progress(f"gold: finishing step {pending.seq} that an earlier run left open")
-        _run_step(spark, cfg, pending, run_id, summary, progress)
-        processed, seq = pending.upto_version, pending.seq + 1
-    if decon.enabled(cfg):
-        decon.sync_index(spark, cfg, run_id, progress)
-        _recheck(spark, cfg, run_id, summary, progress)
-    silver_version = tables.version(spark, lake, SILVER_DOCUMENTS)
-    if silver_version is None or silver_version <= processed:
-        progress(f"gold: nothing new in silver (processed up to version {processed})")
-    else:
-        pinned = {name: tables.version(spark, lake, name) for name in GOLD_TABLES}
-        step = stage_progress.begin_step(
-            spark, lake, stage_progress.Step(STAGE, seq, processed, silver_version, pinned), run_id, retries)
-        _run_step(spark, cfg, step, run_id, summary, progress)
+
+    def recheck() -> None:
+        if decon.enabled(cfg):
+            decon.sync_index(spark, cfg, run_id, progress)
+            _recheck(spark, cfg, run_id, summary, progress)
+
+    stage_progress.run_incremental(spark, lake, STAGE, run_id,
+                                   lambda step: _run_step(spark, cfg, step, run_id, summary, progress),
+                                   progress, pin=GOLD_TABLES, before_new=recheck, retries=retries)
     _fill_totals(spark, lake, summary)
     progress(f"gold: {summary.kept_total:,} documents kept, {summary.duplicates_total:,} duplicates in total")
     return summary
 
 
 def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, run_id: str,
-              summary: GoldSummary, progress: Callable[[str], None]) -> None:
+              summary: GoldSummary, progress: Callable[[str], None]) -> stage_progress.Step:
+    """Decide one step's silver rows, dedup the passing ones against history, write every gold table."""
     lake, g, retries = cfg.lake, cfg.gold, cfg.ingest.write_retries
     now = datetime.now(timezone.utc)
     pinned = step.pinned
@@ -146,7 +118,7 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
     new, matches, upd = decided, None, None
     try:
         if decon.enabled(cfg):  # rule-passing documents that share an n-gram with a benchmark
-            active = decon.active_index(spark, cfg, pinned.get(decon.GOLD_BENCHMARK_NGRAMS))
+            active = decon.active_index(spark, cfg, pinned.get(GOLD_BENCHMARK_NGRAMS))
             new, matches = decon.decontaminate(decided, active, cfg)
         counts = {r.drop_reason: r["count"] for r in new.groupBy("drop_reason").count().collect()}
         summary.documents_in += sum(counts.values())
@@ -155,13 +127,13 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
             summary.filtered[k] = summary.filtered.get(k, 0) + v
         progress(f"gold: {sum(counts.values()):,} new documents (silver versions {step.after_version + 1}.."
                  f"{step.upto_version}), {sum(filtered.values()):,} dropped by filters")
-        rej_path = _ensure(spark, lake, GOLD_REJECTIONS, REJECTIONS_SCHEMA, retries)
+        rej_path = tables.ensure(spark, lake, GOLD_REJECTIONS, retries=retries)
         rejected = _rejection_rows(new.where(F.col("drop_reason").isNotNull()), F.lit(STAGE_FILTER),
                                    F.col("drop_reason"), run_id, now)
         tables.append(spark, rej_path, rejected, retries, txn=step.txn(GOLD_REJECTIONS, 0))
         if matches is not None:
             decon.write_contamination(spark, cfg, decon.contamination_rows(matches, new, cfg, run_id, now),
-                                      step.txn(decon.GOLD_CONTAMINATION, 0))
+                                      step.txn(GOLD_CONTAMINATION, 0))
 
         passing = new.where(F.col("drop_reason").isNull())
         cols = survivor_columns(g.dedup)
@@ -183,7 +155,7 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
         summary.kept_removed += removed
         summary.touched += upd.touched.count()
         for row in upd.duplicates.groupBy("stage").count().collect():
-            if row.stage == "exact_dedup":
+            if row.stage == STAGE_EXACT:
                 summary.exact_duplicates += row["count"]
             else:
                 summary.near_duplicates += row["count"]
@@ -193,7 +165,7 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
         release(decided)
         if upd is not None:
             upd.release()
-    stage_progress.finish(spark, lake, step, run_id, retries)
+    return step
 
 
 def _write_dedup(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, upd, run_id: str,
@@ -201,22 +173,22 @@ def _write_dedup(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.
     """Index rows, edges, cluster membership, duplicates and dedup rejections of the touched documents."""
     lake, retries = cfg.lake, cfg.ingest.write_retries
     run = F.lit(run_id)
-    path = _ensure(spark, lake, GOLD_MINHASH_INDEX, INDEX_SCHEMA, retries)
+    path = tables.ensure(spark, lake, GOLD_MINHASH_INDEX, INDEX_SCHEMA, retries)
     tables.append(spark, path, upd.new_index, retries, txn=step.txn(GOLD_MINHASH_INDEX, 0))
-    path = _ensure(spark, lake, GOLD_MINHASH_EDGES, EDGES_SCHEMA, retries)
+    path = tables.ensure(spark, lake, GOLD_MINHASH_EDGES, EDGES_SCHEMA, retries)
     tables.delete_keys(spark, path, upd.dropped_buckets, "bucket", step.txn(GOLD_MINHASH_EDGES, 0), retries=retries)
     tables.append(spark, path, upd.new_edges, retries, txn=step.txn(GOLD_MINHASH_EDGES, 1))
-    path = _ensure(spark, lake, GOLD_CLUSTERS, CLUSTERS_SCHEMA, retries)
+    path = tables.ensure(spark, lake, GOLD_CLUSTERS, CLUSTERS_SCHEMA, retries)
     tables.delete_keys(spark, path, upd.touched, "doc_id", step.txn(GOLD_CLUSTERS, 0), retries=retries)
     tables.append(spark, path, upd.clusters, retries, txn=step.txn(GOLD_CLUSTERS, 1))
-    path = _ensure(spark, lake, GOLD_DUPLICATES, DUPLICATES_SCHEMA + ", gold_run_id string", retries)
+    path = tables.ensure(spark, lake, GOLD_DUPLICATES, DUPLICATES_SCHEMA + ", gold_run_id string", retries)
     tables.delete_keys(spark, path, upd.touched, "doc_id", step.txn(GOLD_DUPLICATES, 0), retries=retries)
     tables.append(spark, path, upd.duplicates.withColumn("gold_run_id", run), retries,
                   txn=step.txn(GOLD_DUPLICATES, 1))
     path = tables.table_path(lake, GOLD_REJECTIONS)
     tables.delete_keys(spark, path, upd.touched, "doc_id", step.txn(GOLD_REJECTIONS, 1),
                        extra=f"stage != '{STAGE_FILTER}'", retries=retries)  # SQL: also runs over Connect
-    reason = F.when(F.col("stage") == "exact_dedup", F.lit("dedup:exact_duplicate")) \
+    reason = F.when(F.col("stage") == STAGE_EXACT, F.lit("dedup:exact_duplicate")) \
         .otherwise(F.lit("dedup:near_duplicate"))
     tables.append(spark, path, _rejection_rows(upd.duplicates, F.col("stage"), reason, run_id, now), retries,
                   txn=step.txn(GOLD_REJECTIONS, 2))
@@ -243,7 +215,7 @@ def _write_documents(spark: SparkSession, cfg: PipelineConfig, step: stage_progr
                             for rows in (passing.join(now_dup, "doc_id", "left_anti"),
                                          tables.lookup(silver, freed, "doc_id")))
     inserts = new_rows.unionByName(freed_rows)
-    path = _ensure(spark, lake, GOLD_DOCUMENTS, inserts.schema, retries)
+    path = tables.ensure(spark, lake, GOLD_DOCUMENTS, inserts.schema, retries)
     to_delete = to_delete.localCheckpoint(eager=True)
     inserts = inserts.localCheckpoint(eager=True)
     tables.delete_keys(spark, path, to_delete, "doc_id", step.txn(GOLD_DOCUMENTS, 0), retries=retries)
@@ -260,7 +232,7 @@ def _recheck(spark: SparkSession, cfg: PipelineConfig, run_id: str, summary: Gol
     rechecked. Each write is a transaction named after the benchmarks' fingerprints, so a rerun skips what is done.
     """
     lake, retries = cfg.lake, cfg.ingest.write_retries
-    pending = [r.benchmark for r in tables.read(spark, lake, decon.GOLD_BENCHMARKS)
+    pending = [r.benchmark for r in tables.read(spark, lake, GOLD_BENCHMARKS)
                .where(~F.col("rechecked")).select("benchmark").collect()]
     active = decon.active_index(spark, cfg).for_benchmarks(pending)
     if not active.fingerprints:
@@ -274,11 +246,11 @@ def _recheck(spark: SparkSession, cfg: PipelineConfig, run_id: str, summary: Gol
         matches = decon.find_contamination(docs.select("doc_id", "text"), active.index, active.lengths) \
             .localCheckpoint(eager=True)
         decon.write_contamination(spark, cfg, decon.contamination_rows(matches, docs, cfg, run_id, now),
-                                  (f"gold:recheck:{key}:{decon.GOLD_CONTAMINATION}", 0))
+                                  (f"gold:recheck:{key}:{GOLD_CONTAMINATION}", 0))
         if cfg.gold.decontamination.action == DECONTAMINATION_DROP:
             first = matches.groupBy("doc_id").agg(F.min("benchmark").alias("benchmark"))
             reason = F.concat(F.lit(decon.REASON_PREFIX), F.col("benchmark"))
-            rej_path = _ensure(spark, lake, GOLD_REJECTIONS, REJECTIONS_SCHEMA, retries)
+            rej_path = tables.ensure(spark, lake, GOLD_REJECTIONS, retries=retries)
             tables.append(spark, rej_path, _rejection_rows(first, F.lit(STAGE_FILTER), reason, run_id, now), retries,
                           txn=(f"gold:recheck:{key}:{GOLD_REJECTIONS}", 0))
             tables.delete_keys(spark, tables.table_path(lake, GOLD_DOCUMENTS), first.select("doc_id"), "doc_id",
@@ -288,9 +260,7 @@ def _recheck(spark: SparkSession, cfg: PipelineConfig, run_id: str, summary: Gol
                 summary.filtered[reason_key] = summary.filtered.get(reason_key, 0) + row["count"]
         progress(f"gold: re-checked gold/documents against {key}: {matches.select('doc_id').distinct().count():,} "
                  "contaminated")
-    names = ", ".join(f"'{name}'" for name in active.fingerprints)
-    spark.sql(f"UPDATE delta.`{tables.table_path(lake, decon.GOLD_BENCHMARKS)}` SET rechecked = true "
-              f"WHERE benchmark IN ({names})")
+    tables.update_where(spark, lake, GOLD_BENCHMARKS, {"rechecked": "true"}, "benchmark", list(active.fingerprints))
 
 
 def _fill_totals(spark: SparkSession, lake: str, summary: GoldSummary) -> None:

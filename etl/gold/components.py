@@ -12,11 +12,11 @@ import logging
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from etl.config import DedupConfig
 from etl.spark import classic_context, persist_or_checkpoint, release
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_ITER = 64  # the rounds grow as log^2 of the component size; real graphs settle in < 20
 DEFAULT_CHECKPOINT_INTERVAL = 2  # cut the lineage every this many rounds (persist in between)
 
 
@@ -58,7 +58,7 @@ def _unsettled(edges: DataFrame) -> int:
 def connected_components(
     edges: DataFrame,
     checkpoint_dir: str | None = None,
-    max_iter: int = DEFAULT_MAX_ITER,
+    max_iter: int = DedupConfig.max_iterations,
     checkpoint_interval: int = DEFAULT_CHECKPOINT_INTERVAL,
     src_col: str = "src",
     dst_col: str = "dst",

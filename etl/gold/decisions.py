@@ -1,86 +1,107 @@
 """Rules over silver signals -> one `drop_reason` per document ("family:rule"), as native Spark SQL.
 
-Every rule comes from etl.catalog (the quality families in datatrove's order and defaults); the language and
-toxicity-tier rules read boolean columns derived here, and a rule whose threshold is a config value takes it from
-GoldConfig. Per-language overrides become CASE WHEN thresholds, and word-based rules
-read the character-split signals for GoldConfig.char_word_languages, so one pass decides every language. Families
-run cheap and decisive first: language, url, then quality, then toxicity.
+Every rule is a row of etl.catalog.RULES (family, signal, operator, default and per-language thresholds, the config
+that enables it); this module only turns the rows a config enables into one CASE WHEN, with the catalog's operator
+table. A rule whose threshold is a config value takes it from GoldConfig; per-language thresholds become CASE WHEN
+thresholds, and word-based rules read the character-split signals for GoldConfig.char_word_languages, so one pass
+decides every language. The helper columns some rules read (catalog DERIVED_SIGNALS) are derived here from stored
+signals and dropped again.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from etl import catalog
 from etl.catalog import (
-    BADWORDS_RULES, CHAR_WORDS_SUFFIX, DEFAULT_RULES, FAMILY_ORDER, LANGUAGE_RULES, PII_RULES, QUALITY_MODEL_RULES,
-    TOXICITY_RULES, URL_RULES,
-    WORD_SIGNALS, Rule,
+    ANY_LANGUAGE, CHAR_WORDS_SUFFIX, OPERATORS, TOXICITY_DIMENSIONS, TOXICITY_MAX_WEIGHT, TOXICITY_TIER_SCORES,
+    TOXICITY_TIERS, WORD_SIGNALS, Rule,
 )
-from etl.config import DEFAULT_MODEL_TOXICITY, MODEL_SCORE_RULE, PII_DROP, GoldConfig
-from etl.gold.language_thresholds import FINEWEB2_THRESHOLDS, fineweb2_rule_overrides
+from etl.config import GoldConfig
 from etl.gold.rules import with_overrides
-
-ANY_OTHER_LANGUAGE = "*"
-# Defaults a multilingual run needs (user overrides merge on top, key by key). Gopher's stop words are English, so
-# the stop-word rule is off for other languages; in GoldConfig.char_word_languages words are single characters
-# (silver's *_charwords signals), so the minimum mean word length does not apply to them. Languages with a FineWeb2
-# config (etl.gold.language_thresholds: ar, de, es, fr, ru, zh) get its word-length, alpha-word, repetition and
-# line thresholds, the ones datatrove's English defaults are too strict or too loose for (docs/language_thresholds.md).
-DEFAULT_LANGUAGE_OVERRIDES: dict[str, dict[str, float]] = {
-    ANY_OTHER_LANGUAGE: {"gopher_quality:few_stop_words": 0},
-    "en": {"gopher_quality:few_stop_words": 2},
-    "ja": {"gopher_quality:below_avg_word_len": 0},
-    "th": {"gopher_quality:below_avg_word_len": 0},
-    **{lang: fineweb2_rule_overrides(lang) for lang in sorted(FINEWEB2_THRESHOLDS)},
-}
-_OPS = {
-    "<": lambda c, t: c < t, "<=": lambda c, t: c <= t, ">": lambda c, t: c > t, ">=": lambda c, t: c >= t,
-    "==": lambda c, t: c == t, "!=": lambda c, t: c != t,
-}
+from etl.silver.urls import banned_word_weight
 
 
-def _configured(rule: Rule, cfg: GoldConfig) -> Rule:
-    """The rule with its threshold from GoldConfig when the catalog says a config value sets it."""
-    if rule.config_key is None:
-        return rule
-    value = getattr(cfg, rule.config_key.split(".", 1)[1])
-    if value is None and rule.key == MODEL_SCORE_RULE:
-        value = DEFAULT_MODEL_TOXICITY
-    return dataclasses.replace(rule, threshold=value)
+def language_defaults(rules: Iterable[Rule] | None = None) -> dict[str, dict[str, float]]:
+    """``{language: {"family:name": threshold}}``: the rows' per-language defaults (ours and FineWeb2's)."""
+    out: dict[str, dict[str, float]] = {}
+    for rule in catalog.RULES if rules is None else rules:
+        for lang, value in rule.language_defaults.items():
+            out.setdefault(lang, {})[rule.key] = value
+    return out
 
 
-def extra_rules(cfg: GoldConfig, languages: list[str]) -> tuple[Rule, ...]:
-    """The catalog's rules outside datatrove's families that this config enables, with config thresholds."""
-    wanted_tiers = {f"tier_{tier}" for tier in cfg.toxicity_drop_tiers}
-    rules = [r for r in LANGUAGE_RULES if languages or r.name != "not_wanted"]
-    rules += URL_RULES + BADWORDS_RULES
-    rules += [r for r in TOXICITY_RULES if r.name in wanted_tiers or not r.name.startswith("tier_")]
-    rules += QUALITY_MODEL_RULES
-    rules += PII_RULES if cfg.pii == PII_DROP else ()
-    return tuple(_configured(rule, cfg) for rule in rules)
+DEFAULT_LANGUAGE_OVERRIDES = language_defaults()
 
 
-def active_rules(cfg: GoldConfig, languages: list[str]) -> list[Rule]:
-    """Enabled rules in evaluation order (catalog families in FAMILY_ORDER, then gold.extra_rules), with
+def _config_value(key: str, cfg: GoldConfig, languages: Sequence[str]) -> Any:
+    """A config value a rule row names: silver.languages (handed to gold on its own) or a gold.* field."""
+    return list(languages) if key == "silver.languages" else getattr(cfg, key.split(".", 1)[1])
+
+
+def enabled(rule: Rule, cfg: GoldConfig, languages: Sequence[str]) -> bool:
+    """The row's ``enabled_by`` holds: its config list has the value (any value for None), or equals it."""
+    if rule.enabled_by is None:
+        return True
+    key, wanted = rule.enabled_by
+    value = _config_value(key, cfg, languages)
+    if isinstance(value, (list, tuple)):
+        return bool(value) if wanted is None else wanted in value
+    return value == wanted
+
+
+def _configured(rule: Rule, cfg: GoldConfig, languages: Sequence[str]) -> Rule:
+    """The rule with its threshold from GoldConfig when the row says a config value sets it (an unset one keeps
+    the row's default)."""
+    value = None if rule.config_key is None else _config_value(rule.config_key, cfg, languages)
+    return rule if value is None else dataclasses.replace(rule, threshold=value)
+
+
+def catalog_rules(cfg: GoldConfig, languages: Sequence[str], rules: Iterable[Rule] | None = None) -> tuple[Rule, ...]:
+    """The catalog's rows (default catalog.RULES as it is now) this config enables, with config thresholds."""
+    rows = catalog.RULES if rules is None else tuple(rules)
+    return tuple(_configured(rule, cfg, languages) for rule in rows if enabled(rule, cfg, languages))
+
+
+def extra_rules(cfg: GoldConfig, languages: Sequence[str]) -> tuple[Rule, ...]:
+    """The enabled catalog rows outside datatrove's families (language, url, badwords, toxicity, ...), configured."""
+    return tuple(r for r in catalog_rules(cfg, languages) if r.family not in catalog.FAMILIES)
+
+
+def active_rules(cfg: GoldConfig, languages: Sequence[str]) -> list[Rule]:
+    """Enabled rules in evaluation order (catalog families in their order, then gold.extra_rules), with
     gold.rule_overrides applied (an override of a rule whose family is off has nothing to change)."""
-    everything = list(extra_rules(cfg, languages)) + list(DEFAULT_RULES)
-    ordered = [r for fam in FAMILY_ORDER if fam in cfg.families for r in everything if r.family == fam]
+    everything = catalog_rules(cfg, languages)
+    ordered = [r for fam in catalog.family_order() if fam in cfg.families for r in everything if r.family == fam]
     ordered += cfg.custom_rules()
     active = {r.key for r in ordered}
     return list(with_overrides(ordered, {k: v for k, v in cfg.rule_overrides.items() if k in active}))
 
 
+def _tox_tier_score() -> Column:
+    """The worst sentence's lexicon score from stored scores: tox_total (the worst sentence's total), raised to the
+    mild tier's score when a dimension is at its maximum weight (tox_* hold each dimension's worst sentence)."""
+    at_max = F.greatest(*(F.col(f"tox_{d}") for d in TOXICITY_DIMENSIONS)) >= F.lit(TOXICITY_MAX_WEIGHT)
+    mild = TOXICITY_TIER_SCORES[TOXICITY_TIERS[1]]  # the first tier above none
+    return F.when(at_max, F.greatest(F.col("tox_total"), F.lit(mild))).otherwise(F.col("tox_total"))
+
+
+def _url_banned_weight() -> Column:
+    """RefinedWeb's banned URL words, weighted; 0 for an allowlisted host (the allowlist wins)."""
+    return F.when(F.coalesce(F.col("url_allowlisted"), F.lit(False)), F.lit(0)).otherwise(banned_word_weight())
+
+
 def with_derived_signals(df: DataFrame, cfg: GoldConfig, languages: list[str]) -> DataFrame:
-    """Boolean helper columns the active rules read (catalog DERIVED_SIGNALS; dropped again after deciding)."""
+    """Helper columns the active rules read (catalog DERIVED_SIGNALS; dropped again after deciding)."""
     needed = {rule.signal for rule in active_rules(cfg, languages)}
     derived = {"_language_missing": lambda: F.col("language").isNull(),
-               "_language_unwanted": lambda: F.col("language").isNull() | ~F.col("language").isin(*languages)}
-    derived.update({f"_tox_tier_{tier}": (lambda tier=tier: F.col("tox_tier") == F.lit(tier))
-                    for tier in cfg.toxicity_drop_tiers})
+               "_language_unwanted": lambda: F.col("language").isNull() | ~F.col("language").isin(*languages),
+               "_tox_tier_score": _tox_tier_score,
+               "_url_banned_weight": _url_banned_weight}
     out = df
     for name, expr in derived.items():
         if name in needed:
@@ -89,31 +110,31 @@ def with_derived_signals(df: DataFrame, cfg: GoldConfig, languages: list[str]) -
 
 
 def effective_language_overrides(user: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-    """DEFAULT_LANGUAGE_OVERRIDES with the user's per-language thresholds merged on top."""
-    merged = {lang: dict(rules) for lang, rules in DEFAULT_LANGUAGE_OVERRIDES.items()}
+    """The rows' per-language defaults with the user's per-language thresholds merged on top."""
+    merged = language_defaults()
     for lang, rules in user.items():
         merged.setdefault(lang, {}).update(rules)
     return merged
 
 
 def threshold_for(rule: Rule, language: str | None, language_overrides: dict[str, dict[str, float]]):
-    """The threshold gold applies to documents of ``language``: its own override, else "*" (any detected
-    language), else the rule's global one. `_threshold` is the same precedence as a column expression."""
+    """The threshold gold applies to documents of ``language``: its own override, else ANY_LANGUAGE's (any
+    detected language), else the rule's global one. `_threshold` is the same precedence as a column expression."""
     if language is not None:
-        for key in (language, ANY_OTHER_LANGUAGE):
+        for key in (language, ANY_LANGUAGE):
             if rule.key in language_overrides.get(key, {}):
                 return language_overrides[key][rule.key]
     return rule.threshold
 
 
 def _threshold(rule: Rule, language_overrides: dict[str, dict[str, float]]) -> Column:
-    """The rule's threshold, per language where overridden; "*" covers every detected language not listed."""
+    """The rule's threshold, per language where overridden; ANY_LANGUAGE covers every detected language not listed."""
     expr = F.lit(rule.threshold)
-    other = language_overrides.get(ANY_OTHER_LANGUAGE, {})
+    other = language_overrides.get(ANY_LANGUAGE, {})
     if rule.key in other:
         expr = F.when(F.col("language").isNotNull(), F.lit(other[rule.key])).otherwise(expr)
     for lang, overrides in sorted(language_overrides.items()):
-        if lang != ANY_OTHER_LANGUAGE and rule.key in overrides:
+        if lang != ANY_LANGUAGE and rule.key in overrides:
             expr = F.when(F.col("language") == F.lit(lang), F.lit(overrides[rule.key])).otherwise(expr)
     return expr
 
@@ -129,7 +150,7 @@ def _signal(rule: Rule, char_word_languages: Sequence[str]) -> Column:
 def rule_fires(rule: Rule, language_overrides: dict[str, dict[str, float]],
                char_word_languages: Sequence[str] = ()) -> Column:
     """True when the rule drops the row; a null signal never fires (as in `Rule.fires`)."""
-    cond = _OPS[rule.op](_signal(rule, char_word_languages), _threshold(rule, language_overrides))
+    cond = OPERATORS[rule.op](_signal(rule, char_word_languages), _threshold(rule, language_overrides))
     return F.coalesce(cond, F.lit(False))
 
 

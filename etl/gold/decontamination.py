@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import importlib.resources
 import json
 import re
 from dataclasses import dataclass
@@ -31,25 +30,21 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F, types as T
 
+from etl import bundled
 from etl import tables
 from etl.catalog import BUNDLED_BENCHMARKS, DECONTAMINATION_FAMILY
 from etl.config import DECONTAMINATION_DROP, NormalizeOptions, PipelineConfig
 from etl.gold.minhash import word_ngram_hashes
 from etl.io.sources import has_scheme, local_path
-from etl.silver.normalize import normalize_text
+from etl.models.normalize import normalize_text
 from etl.spark import persist_or_checkpoint, release
+from etl.table_specs import GOLD_BENCHMARK_NGRAMS, GOLD_BENCHMARKS, GOLD_CONTAMINATION, GOLD_DOCUMENTS, schema
 
-GOLD_CONTAMINATION, GOLD_BENCHMARKS = tables.GOLD_CONTAMINATION, tables.GOLD_BENCHMARKS
-GOLD_BENCHMARK_NGRAMS = tables.GOLD_BENCHMARK_NGRAMS
-INDEX_SCHEMA = "benchmark string, fingerprint string, words int, ngram_hash bigint"
-REGISTRY_SCHEMA = ("benchmark string, fingerprint string, texts bigint, ngrams bigint, rechecked boolean, "
-                   "indexed_at timestamp, gold_run_id string")
-CONTAMINATION_SCHEMA = ("doc_id string, url string, benchmark string, shared_ngrams bigint, action string, "
-                        "gold_run_id string, decided_at timestamp")
+INDEX_SCHEMA = schema(GOLD_BENCHMARK_NGRAMS)
+REGISTRY_SCHEMA = schema(GOLD_BENCHMARKS)
 MATCHES_SCHEMA = "doc_id string, benchmark string, shared_ngrams bigint"
 ACTION_DROPPED, ACTION_FLAGGED = "dropped", "flagged"
 REASON_PREFIX = DECONTAMINATION_FAMILY + ":"
-RESOURCE_DIR = "benchmarks"
 GZIP_MAGIC = b"\x1f\x8b"
 WORDS_RE = re.compile(r"\w+")  # the words of etl.gold.minhash's word n-grams (of lowercased text)
 
@@ -80,7 +75,7 @@ def enabled(cfg: PipelineConfig) -> bool:
 
 
 def _resource(file: str):
-    return importlib.resources.files("etl") / "resources" / RESOURCE_DIR / file
+    return bundled.resource(bundled.BENCHMARKS, file)
 
 
 def _open_bytes(b: Benchmark) -> bytes:
@@ -209,11 +204,6 @@ class ActiveIndex:
                                    index=self.index.where(F.col("benchmark").isin(*names)))
 
 
-def _ensure(spark: SparkSession, lake: str, name: str, schema: str, retries: int) -> str:
-    path = tables.table_path(lake, name)
-    tables.ensure_table(spark, path, spark.createDataFrame([], schema).schema, {**tables.DELETION_VECTORS}, retries)
-    return path
-
 
 def sync_index(spark: SparkSession, cfg: PipelineConfig, run_id: str,
                progress: Callable[[str], None] = print) -> list[str]:
@@ -221,8 +211,8 @@ def sync_index(spark: SparkSession, cfg: PipelineConfig, run_id: str,
     their names. Four commits whatever their number: index delete + append, registry delete + append; a rerun after
     a crash redoes the benchmarks whose registry rows were not yet written."""
     lake, retries = cfg.lake, cfg.ingest.write_retries
-    reg_path = _ensure(spark, lake, GOLD_BENCHMARKS, REGISTRY_SCHEMA, retries)
-    idx_path = _ensure(spark, lake, GOLD_BENCHMARK_NGRAMS, INDEX_SCHEMA, retries)
+    reg_path = tables.ensure(spark, lake, GOLD_BENCHMARKS, retries=retries)
+    idx_path = tables.ensure(spark, lake, GOLD_BENCHMARK_NGRAMS, retries=retries)
     known = {r.benchmark: r.fingerprint for r in
              tables.read(spark, lake, GOLD_BENCHMARKS).select("benchmark", "fingerprint").collect()}
     changed = [(b, fp) for b in configured(cfg) if known.get(b.name) != (fp := fingerprint(b, cfg))]
@@ -238,7 +228,7 @@ def sync_index(spark: SparkSession, cfg: PipelineConfig, run_id: str,
     tables.delete_keys(spark, idx_path, names, "benchmark", (f"gold:index:{run_id}:{key}", 0), retries=retries)
     tables.append(spark, idx_path, rows, retries)
     sizes = {r.benchmark: r["count"] for r in rows.groupBy("benchmark").count().collect()}
-    done = not (tables.exists(spark, lake, tables.GOLD_DOCUMENTS) and cfg.gold.decontamination.recheck_existing)
+    done = not (tables.exists(spark, lake, GOLD_DOCUMENTS) and cfg.gold.decontamination.recheck_existing)
     now = datetime.now(timezone.utc)
     reg_rows = []
     for b, fp in changed:
@@ -300,7 +290,7 @@ def contamination_rows(matches: DataFrame, urls: DataFrame, cfg: PipelineConfig,
 def write_contamination(spark: SparkSession, cfg: PipelineConfig, rows: DataFrame,
                         txn: tuple[str, int] | None) -> int:
     """Append to gold/contamination (created empty on first use); nothing is committed when there are no rows."""
-    path = _ensure(spark, cfg.lake, GOLD_CONTAMINATION, CONTAMINATION_SCHEMA, cfg.ingest.write_retries)
+    path = tables.ensure(spark, cfg.lake, GOLD_CONTAMINATION, retries=cfg.ingest.write_retries)
     rows = rows.localCheckpoint(eager=True)
     n = rows.count()
     if n:

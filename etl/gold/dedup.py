@@ -23,22 +23,23 @@ from pyspark.sql import functions as F
 from etl import tables
 from etl.config import DedupConfig
 from etl.gold.components import connected_components
-from etl.gold.lsh import LSHConfig, exact_jaccard, minhash_bands, shingle_sets
+from etl.gold.lsh import exact_jaccard, minhash_bands, shingle_sets
 from etl.spark import release
 
 EXACT_BAND = -1  # band id of the exact-text bucket
+# gold/duplicates.stage and gold/rejections.stage of a duplicate: the same text as its survivor, or a near copy.
 STAGE_EXACT, STAGE_NEAR = "exact_dedup", "near_dedup"
 INDEX_SCHEMA = "band int, band_hash long, doc_id string"
+# gold/minhash_index layout: partitioned by band (etl.table_specs), and each append written in (band, band_hash)
+# order to files of at most about INDEX_FILE_ROWS rows, so every file holds a narrow band_hash range of one band.
+# A key then falls in the range of one file per append (Delta prunes by partition and min/max statistics): a lookup
+# of k keys opens at most k files per append, however large the index grows. Housekeeping's Z-order by band_hash
+# keeps files range-disjoint; the size it compacts them to bounds what one key reads.
+INDEX_FILE_ROWS = 100_000
 EDGES_SCHEMA = "doc_id string, bucket string, root_id string, similarity double"
 CLUSTERS_SCHEMA = "doc_id string, cluster_id string"
 DUPLICATES_SCHEMA = ("doc_id string, cluster_id string, survivor_id string, similarity double, stage string, "
                      "cluster_size long")
-
-
-def lsh_config(cfg: DedupConfig) -> LSHConfig:
-    return LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, ngram=cfg.ngram, kind=cfg.kind, mode=cfg.mode,
-                     threshold=cfg.threshold, bands=cfg.bands, rows=cfg.rows, verify_threshold=cfg.verify_threshold,
-                     verify_method=cfg.verify_method)
 
 
 def text_hash(col: str = "text") -> Column:
@@ -56,7 +57,7 @@ def bucket_rows(docs: DataFrame, cfg: DedupConfig) -> DataFrame:
     """(band, band_hash, doc_id) of `docs` (doc_id, text): the LSH bands plus the exact-text bucket."""
     parts = []
     if cfg.enabled:
-        bands = minhash_bands(docs.select("doc_id", "text"), "text", "doc_id", lsh_config(cfg))
+        bands = minhash_bands(docs.select("doc_id", "text"), "text", "doc_id", cfg)
         parts.append(bands.select("band", "band_hash", F.col("id").alias("doc_id")))
     if cfg.exact:
         parts.append(docs.select(F.lit(EXACT_BAND).alias("band"), F.xxhash64(text_hash("text")).alias("band_hash"),
@@ -69,13 +70,64 @@ def bucket_rows(docs: DataFrame, cfg: DedupConfig) -> DataFrame:
     return out
 
 
+def index_layout(rows: DataFrame, file_rows: int = INDEX_FILE_ROWS) -> DataFrame:
+    """Index rows (band, band_hash, doc_id) ordered for writing: range-partitioned on (band, band_hash) into tasks
+    of at most about `file_rows` rows, sorted within each, so each written file covers one narrow key range."""
+    if file_rows < 1:
+        raise ValueError(f"file_rows must be >= 1, got {file_rows}")
+    parts = max(1, -(-rows.count() // file_rows))
+    return rows.repartitionByRange(parts, "band", "band_hash").sortWithinPartitions("band", "band_hash")
+
+
+def _any_equal(col: Column, values: list) -> Column:
+    """col = v1 OR col = v2 OR ..., as a balanced tree: Delta's data skipping tests each value against a file's
+    min/max (an IN list it reduces to the list's own min and max, which random hashes spread over every file).
+    Rows are still filtered by the IN list before it (a hash lookup), so this is evaluated only on matches."""
+    if len(values) == 1:
+        return col == F.lit(values[0])
+    middle = len(values) // 2
+    return _any_equal(col, values[:middle]) | _any_equal(col, values[middle:])
+
+
+def bucket_scan(index: DataFrame, keys: DataFrame, limit: int = tables.LOOKUP_IN_LIST_MAX) -> DataFrame:
+    """Rows (band, band_hash, doc_id) of `index` in the buckets `keys` (band, band_hash), as a plan (not run).
+
+    Up to `limit` keys become one scan per band, band = b AND band_hash IN (...) (with the same as equalities for
+    Delta, see _any_equal), which Delta prunes by partition and by each file's band_hash range (index_layout): the
+    files read follow the keys, not the index. (One scan per
+    band, not one OR over bands: Spark would split that into a partition filter and an OR of every band's hashes,
+    and each file would be tested against them all.) More keys (every band then has some) are only joined. The
+    exact semi-join decides either way.
+    """
+    keys = keys.select("band", "band_hash").distinct()
+    found = keys.limit(limit + 1).collect()
+    if not found:
+        return index.select("band", "band_hash", "doc_id").limit(0)
+    if len(found) <= limit:
+        by_band: dict[int, list[int]] = {}
+        for row in found:
+            by_band.setdefault(row.band, []).append(row.band_hash)
+        scans = [index.where((F.col("band") == F.lit(band)) & F.col("band_hash").isin(hashes)
+                             & _any_equal(F.col("band_hash"), sorted(hashes)))
+                 for band, hashes in sorted(by_band.items())]
+        index = scans[0]
+        for scan in scans[1:]:
+            index = index.unionByName(scan)
+    return index.join(keys, ["band", "band_hash"], "left_semi").select("band", "band_hash", "doc_id")
+
+
+def bucket_lookup(index: DataFrame, keys: DataFrame, limit: int = tables.LOOKUP_IN_LIST_MAX) -> DataFrame:
+    """`bucket_scan`, materialised (local checkpoint): later plans hold its rows, not its literal filter."""
+    return bucket_scan(index, keys, limit).localCheckpoint(eager=True)
+
+
 def survivor_columns(cfg: DedupConfig) -> list[str]:
     """Columns `survivor_order` reads (doc_id first)."""
     names = ["doc_id"] + [item.split()[0] for item in cfg.survivor_order if item.split()[0] != "doc_id"]
     return list(dict.fromkeys(names))
 
 
-def _order(survivor_order: list[str]) -> list[Column]:
+def _order(survivor_order: tuple[str, ...]) -> list[Column]:
     cols = []
     for item in survivor_order:
         name, direction = item.split()
@@ -134,7 +186,7 @@ def _verify(pairs: DataFrame, texts: DataFrame, cfg: DedupConfig) -> DataFrame:
         return out.select("band", "band_hash", "doc_id", "root_id",
                           F.when(same, F.lit(1.0)).alias("similarity"), (same | near_band).alias("_link")) \
             .where("_link").drop("_link")
-    sets = shingle_sets(texts, "text", "doc_id", lsh_config(cfg))
+    sets = shingle_sets(texts, "text", "doc_id", cfg)
     out = (out.join(sets.select(F.col("id").alias("doc_id"), F.col("shingles").alias("s1")), "doc_id", "left")
            .join(sets.select(F.col("id").alias("root_id"), F.col("shingles").alias("s2")), "root_id", "left"))
     jac = F.coalesce(exact_jaccard(F.coalesce("s1", F.array()), F.coalesce("s2", F.array())), F.lit(0.0))
@@ -154,9 +206,8 @@ def update(new_docs: DataFrame, history: History, cfg: DedupConfig, checkpoint_d
     new_docs = _materialise(new_docs)
     new_rows = _materialise(bucket_rows(new_docs, cfg))
     keys = new_rows.select("band", "band_hash").distinct()
-    # History rows in the new documents' buckets: an IN list on band_hash lets Delta skip files, the join is exact.
-    old_rows = tables.lookup(history.index, keys.select("band_hash"), "band_hash") \
-        .join(keys, ["band", "band_hash"], "left_semi").select("band", "band_hash", "doc_id")
+    # History rows in the new documents' buckets, reading only the index files that can hold them (bucket_lookup).
+    old_rows = bucket_lookup(history.index, keys)
     old_roots = old_rows.groupBy("band", "band_hash").agg(F.min("doc_id").alias("old_root"))
     every = old_rows.withColumn("is_new", F.lit(False)).unionByName(new_rows.withColumn("is_new", F.lit(True)))
     roots = every.groupBy("band", "band_hash").agg(F.min("doc_id").alias("root_id"))
@@ -193,7 +244,7 @@ def update(new_docs: DataFrame, history: History, cfg: DedupConfig, checkpoint_d
                                  checkpoint_dir=checkpoint_dir, max_iter=cfg.max_iterations)
     clusters = _materialise(comps.select(F.col("id").alias("doc_id"), F.col("component").alias("cluster_id")))
     duplicates = _materialise(_duplicates(clusters, graph, new_docs, new_rows, history, cfg))
-    return DedupUpdate(new_rows, dropped, new_edges, touched, clusters, duplicates)
+    return DedupUpdate(index_layout(new_rows), dropped, new_edges, touched, clusters, duplicates)
 
 
 def _duplicates(clusters: DataFrame, graph: DataFrame, new_docs: DataFrame, new_rows: DataFrame,

@@ -8,7 +8,6 @@ band hashes is native Spark SQL (group by bucket, join, higher-order functions f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -21,55 +20,24 @@ from etl.config import DedupConfig
 from etl.gold.minhash import MinHasher, band_hashes, optimal_bands_rows
 
 
-VERIFY_METHODS = ("exact",)
+def bands_rows(cfg: DedupConfig) -> tuple[int, int]:
+    """(bands, rows) to use: the config's pair if given (checked to equal num_perm when it was built), else
+    datasketch's optimum for (threshold, num_perm)."""
+    if cfg.bands is not None and cfg.rows is not None:
+        return cfg.bands, cfg.rows
+    return optimal_bands_rows(cfg.threshold, cfg.num_perm)
 
 
-_PRODUCT = DedupConfig()  # one set of defaults: the user-facing config's
-
-
-@dataclass(frozen=True)
-class LSHConfig:
-    """Near-dedup parameters (defaults: etl.config.DedupConfig's). bands/rows default to datasketch's optimum for
-    (threshold, num_perm)."""
-
-    num_perm: int = _PRODUCT.num_perm
-    seed: int = _PRODUCT.seed
-    ngram: int = _PRODUCT.ngram
-    kind: str = _PRODUCT.kind  # "word" | "char" | "auto" (char n-grams for text written without spaces)
-    mode: str = _PRODUCT.mode  # "fast" | "datasketch" (bit-identical to datasketch.MinHash, ~4x slower)
-    threshold: float = _PRODUCT.threshold  # Jaccard similarity the banding is tuned for
-    bands: int | None = None
-    rows: int | None = None
-    # Drop candidate edges whose Jaccard is below this; None keeps every candidate.
-    verify_threshold: float | None = _PRODUCT.verify_threshold
-    # How a candidate's Jaccard is measured: "exact" compares the two documents' shingle sets (64-bit hashes).
-    verify_method: str = _PRODUCT.verify_method
-
-    def __post_init__(self) -> None:
-        if self.verify_method not in VERIFY_METHODS:
-            raise ValueError(f"verify_method must be one of {VERIFY_METHODS}, got {self.verify_method!r}")
-
-    def bands_rows(self) -> tuple[int, int]:
-        """(bands, rows) to use: the explicit pair if given, else ``optimal_bands_rows(threshold, num_perm)``."""
-        if (self.bands is None) != (self.rows is None):
-            raise ValueError("set both bands and rows, or neither")
-        if self.bands is None or self.rows is None:
-            return optimal_bands_rows(self.threshold, self.num_perm)
-        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
-            raise ValueError(f"bands*rows = {self.bands}*{self.rows} must be in [1, num_perm={self.num_perm}]")
-        return self.bands, self.rows
-
-
-# One MinHasher per Python worker and config: its permutations are built once, not per batch or task
+# One MinHasher per Python worker and hashing parameters: its permutations are built once, not per batch or task
 # (Spark reuses Python workers across tasks by default).
 _HASHERS: dict[tuple, MinHasher] = {}
 
 
-def _hasher(cfg: LSHConfig) -> MinHasher:
+def _hasher(cfg: DedupConfig) -> MinHasher:
     key = (cfg.num_perm, cfg.seed, cfg.ngram, cfg.mode, cfg.kind)
     hasher = _HASHERS.get(key)
     if hasher is None:
-        hasher = _HASHERS[key] = MinHasher(cfg.num_perm, cfg.seed, cfg.ngram, cfg.mode, cfg.kind)  # type: ignore[arg-type]
+        hasher = _HASHERS[key] = MinHasher(cfg)
     return hasher
 
 
@@ -113,9 +81,9 @@ def _id_array_batch(ids: pa.Array, offsets: np.ndarray, values: np.ndarray, name
                                       names=["id", name])
 
 
-def minhash_bands(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> DataFrame:
+def minhash_bands(df: DataFrame, text_col: str, id_col: str, cfg: DedupConfig) -> DataFrame:
     """DataFrame[id, band: int, band_hash: long] straight from text: one row per band of each non-empty document."""
-    bands, rows = cfg.bands_rows()
+    bands, rows = bands_rows(cfg)
 
     def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         hasher = _hasher(cfg)
@@ -127,7 +95,7 @@ def minhash_bands(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> 
     return _id_text(df, text_col, id_col).mapInArrow(compute, _bands_schema(df.schema[id_col].dataType))
 
 
-def shingle_sets(df: DataFrame, text_col: str, id_col: str, cfg: LSHConfig) -> DataFrame:
+def shingle_sets(df: DataFrame, text_col: str, id_col: str, cfg: DedupConfig) -> DataFrame:
     """DataFrame[id, shingles: array<bigint>]: each document's distinct shingles as 64-bit hashes (sorted)."""
     def compute(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         hasher = _hasher(cfg)

@@ -16,12 +16,11 @@ from typing import Iterator, Literal, NamedTuple, Sequence
 
 import numpy as np
 
-ShingleKind = Literal["word", "char", "auto"]
-HashMode = Literal["fast", "datasketch"]
+from etl.config import SHINGLE_KINDS, DedupConfig
 
-DEFAULT_NUM_PERM = 128
-DEFAULT_SEED = 1
-DEFAULT_NGRAM = 5
+ShingleKind = Literal["word", "char", "auto"]
+
+DEDUP = DedupConfig()  # the product's parameters: the defaults here are its, never a second set
 
 # datasketch.minhash constants: permutations are (a*h + b) mod (2^61 - 1), truncated to 32 bits.
 MERSENNE_PRIME = np.uint64((1 << 61) - 1)
@@ -82,7 +81,7 @@ def _char_normal(text: str) -> str:
     return _NON_WORD.sub("", text.lower())
 
 
-def shingles(text: str | None, n: int = DEFAULT_NGRAM, kind: ShingleKind = "word") -> list[str]:
+def shingles(text: str | None, n: int = DEDUP.ngram, kind: ShingleKind = "word") -> list[str]:
     """The n-gram shingles of ``text`` in order (may repeat; use ``set()`` for Jaccard).
 
     word: lowercase, split on runs of non-word characters (Unicode ``\\w``), n tokens joined by one space.
@@ -105,7 +104,7 @@ def shingles(text: str | None, n: int = DEFAULT_NGRAM, kind: ShingleKind = "word
         if len(chars) < n:
             return [chars] if chars else []
         return [chars[i : i + n] for i in range(len(chars) - n + 1)]
-    raise ValueError(f"kind must be 'word', 'char' or 'auto', got {kind!r}")
+    raise ValueError(f"kind must be one of {', '.join(SHINGLE_KINDS)}, got {kind!r}")
 
 
 def sha1_hash32(data: bytes) -> int:
@@ -308,33 +307,23 @@ def datasketch_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.nd
 
 
 class MinHasher:
-    """Batch MinHash: built once per worker (permutations are the costly part to keep), then ``signatures``."""
+    """Batch MinHash: built once per worker (permutations are the costly part to keep), then ``signatures``.
 
-    def __init__(
-        self,
-        num_perm: int = DEFAULT_NUM_PERM,
-        seed: int = DEFAULT_SEED,
-        ngram: int = DEFAULT_NGRAM,
-        mode: HashMode = "fast",
-        kind: ShingleKind = "auto",
-        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-    ) -> None:
-        if num_perm < 1:
-            raise ValueError(f"num_perm must be >= 1, got {num_perm}")
-        if ngram < 1:
-            raise ValueError(f"ngram must be >= 1, got {ngram}")
-        if mode not in ("fast", "datasketch"):
-            raise ValueError(f"mode must be 'fast' or 'datasketch', got {mode!r}")
-        if kind not in ("word", "char", "auto"):
-            raise ValueError(f"kind must be 'word', 'char' or 'auto', got {kind!r}")
+    Takes the dedup config as-is (num_perm, seed, ngram, mode, kind; checked when it was built); ``chunk_bytes``
+    only sizes the working set.
+    """
+
+    def __init__(self, cfg: DedupConfig = DEDUP, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> None:
         if not 0 < chunk_bytes <= MAX_CHUNK_BYTES:
             raise ValueError(f"chunk_bytes must be in (0, {MAX_CHUNK_BYTES}], got {chunk_bytes}")
-        self.num_perm, self.seed, self.ngram, self.mode, self.kind = num_perm, seed, ngram, mode, kind
-        a, b = datasketch_permutations(num_perm, seed)
+        self.cfg = cfg
+        self.num_perm, self.seed, self.ngram = cfg.num_perm, cfg.seed, cfg.ngram
+        self.mode, self.kind = cfg.mode, cfg.kind
+        a, b = datasketch_permutations(self.num_perm, self.seed)
         # Column vectors: the work array is permutation-major (num_perm, shingles) so the per-document
         # minimum is a contiguous reduceat along the last axis (10x faster than along axis 0).
         self._a, self._b = a[:, None], b[:, None]
-        self._chunk = max(1, chunk_bytes // (8 * num_perm))
+        self._chunk = max(1, chunk_bytes // (8 * self.num_perm))
 
     def signatures(self, texts: Sequence[str | None]) -> np.ndarray:
         """uint32 array (len(texts), num_perm); empty/None documents get EMPTY_VALUE everywhere."""

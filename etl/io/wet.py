@@ -33,6 +33,8 @@ COMPACT_AT = 4 << 20  # drop consumed buffer bytes once this many have piled up
 RESYNC_KEEP = 16  # bytes kept unscanned at a buffer's end: a version line may straddle two chunks
 # Decompressed bytes before the ratio limit applies: small files of repetitive text may compress very well.
 BOMB_MIN_BYTES = 8 << 20
+# Bytes of a damaged piece kept as its quarantine row's snippet (ingest.snippet_chars' default).
+SNIPPET_BYTES = 256
 RECORD_START = re.compile(rb"WARC/1\.[01]\r?\n")
 # A record boundary inside a buffer: the end of a block followed by a new version line.
 BOUNDARY = re.compile(rb"\r?\n\r?\nWARC/1\.[01]\r?\n")
@@ -486,7 +488,7 @@ class WarcReader:
 
     raw: BinaryIO
     max_record_bytes: int = 16 * 1024 * 1024
-    snippet_bytes: int = 256
+    snippet_bytes: int = SNIPPET_BYTES
     max_decompression_ratio: float = 100.0
     max_seconds: float | None = None
     stats: StreamStats = field(default_factory=StreamStats)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from etl.config import MODEL_RULE_OFF, MODEL_SCORE_RULE
-from etl.gold.build import GOLD_DOCUMENTS
-from etl.gold.decisions import ANY_OTHER_LANGUAGE
+from etl.table_specs import GOLD_DOCUMENTS
+from etl.catalog import ANY_LANGUAGE
 from etl.report.charts import funnel_steps
 from etl.report.privacy import decontamination_rows, decontamination_text, pii_rows, pii_text
 from etl.report.rules import overrides_text, rule_condition, verified_jaccard
-from etl.report.text import fmt, run_table, share
-from etl.silver.toxicity import MODEL_MAX_WINDOWS, WINDOW_MAX_CHARS
+from etl.report.text import DOMAIN_HEADS, DOMAIN_NOTE, domain_table, fmt, run_table, share
+from etl.models.windows import MODEL_MAX_WINDOWS, WINDOW_MAX_CHARS
 
 CARD_RUNS = 10  # the card lists this many recent refreshes; the HTML report has the full history chart
 
@@ -41,6 +41,28 @@ def _privacy(p: dict | None) -> list[str]:
             *md_table(["benchmark", "action", "documents", "example URLs"], decontamination_rows(p))]
 
 
+def _domains(d: dict | None, kept: int) -> list[str]:
+    """Topic and format distribution of gold, per language, with example URLs."""
+    if not d:
+        return []
+    out = ["## Topics and formats", "", DOMAIN_NOTE, ""]
+    for head, title in DOMAIN_HEADS:
+        if d.get(head):
+            out += [f"### {title}", "", *md_table(*domain_table(d[head], kept))]
+    return out
+
+
+def _tokens(counts: dict | None) -> list[str]:
+    """gold's documents, words and tokens, with the tokenizer that counted them (export.tokenizer)."""
+    if not counts:
+        return []
+    which = (f"tokenizer `{counts['tokenizer']}` (sha256 `{counts['tokenizer_sha256'][:12]}`; `export.tokenizer`)"
+             if counts["tokenizer_sha256"] else "regex `\\w+` words, not a model tokenizer (`export.tokenizer`)")
+    return [f"gold/documents holds {counts['documents']:,} documents, {counts['words']:,} words and "
+            f"**{counts['tokens']:,} tokens** counted by {which}; `export` writes the same counts per document "
+            "(`metadata.token_count`), per file and in total to its manifest.json.", ""]
+
+
 def _toxicity_model(facts: dict | None, rules: list[dict]) -> list[str]:
     """What scored tox_model_score: the shipped model or the user's, its training sets with their licences, its
     validation figures, whether gold drops on it, and its limits (docs/toxicity.md has the measurements)."""
@@ -70,7 +92,12 @@ def _toxicity_model(facts: dict | None, rules: list[dict]) -> list[str]:
     lines += ["Limits: on sets it never saw, AUC falls to about 0.6-0.8 (docs/toxicity.md, leave one dataset out); "
               "languages it was not trained on get scores near its threshold; it does not tell a mention of a "
               "group from an attack (HateCheck's non-hateful cases are flagged about as often as the hateful "
-              "ones), which is why gold does not drop on the shipped model by default.", ""]
+              "ones), which is why gold does not drop on the shipped model by default.", "",
+              "Silver also stores the five Toxicity-of-the-Commons dimensions from models shipped beside it "
+              "(`tox_model_race_origin`, `tox_model_gender_sex`, `tox_model_religion`, `tox_model_ability`, "
+              "`tox_model_violence`, levels 0..3 over the same windows, and `tox_model_tier`). Their figures on "
+              "datasets they never saw are weak (AUC about 0.5-0.76; docs/toxicity.md), so gold does not use them.",
+              ""]
     return lines
 
 
@@ -96,6 +123,7 @@ def render_card(data: dict) -> str:
         "```", "",
         "## Size", "",
         *md_table(["step", "records"], [[label, n] for label, n, _ in funnel_steps(f)]),
+        *_tokens(data.get("text_counts")),
         "## Languages (gold)", "",
         *md_table(["language", "documents", "share"],
                   [[lang, n, share(n, f["kept"])] for lang, n in data["languages"]["gold"].items()]),
@@ -108,10 +136,11 @@ def render_card(data: dict) -> str:
         *md_table(["column", "subset", "documents", "share", "flagged when", "examples"],
                   [[s["column"], s["description"], s["documents"], share(s["documents"], f["kept"]), s["condition"],
                     ", ".join(s["examples"])] for s in data.get("subsets", [])]),
+        *_domains(data.get("domains"), f["kept"]),
         "## Filters", "",
         "Rules run in this order; a document is dropped by the first rule whose condition holds, and that rule is "
         "its `reason` in `gold/rejections`. A null signal never drops. Per-language thresholds replace the global "
-        f"one for documents of that language; `{ANY_OTHER_LANGUAGE}` means any detected language not listed."
+        f"one for documents of that language; `{ANY_LANGUAGE}` means any detected language not listed."
         + (f" Language profile: {', '.join(data['language_profile'])}." if data["language_profile"] else ""), "",
         *md_table(["rule", "drops when (global threshold)", "per-language thresholds", "dropped (first failing rule)"],
                   [[r["rule"], rule_condition(r), overrides_text(r["per_language"]), drops.get(r["rule"], 0)]

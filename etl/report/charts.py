@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from etl.catalog import TOXICITY_TIERS
+
 PNG_FUNNEL, PNG_LANGUAGES, PNG_SIGNALS = "funnel.png", "languages.png", "signals.png"
 PNG_TOXICITY, PNG_CLUSTERS, PNG_RUNS = "toxicity.png", "clusters.png", "runs.png"
 TOP_LANGUAGES = 15  # the rest is summed into "other" so the chart stays readable
@@ -16,7 +18,7 @@ DPI = 110
 COLOR_IN, COLOR_DROP, COLOR_DEDUP, COLOR_KEPT = "#4c72b0", "#c44e52", "#dd8452", "#55a868"
 COLOR_SILVER, COLOR_GOLD = "#8c8c8c", "#d4a017"
 STAGE_COLORS = {"bronze": "#a0522d", "silver": COLOR_SILVER, "gold": COLOR_GOLD}
-TIER_ORDER = ("none", "mild", "toxic")
+TIER_ORDER = TOXICITY_TIERS
 RUN_LABEL_CHARS = 15  # run ids start with their UTC start time (20261130T004613Z): enough to tell runs apart
 
 

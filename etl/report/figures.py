@@ -16,12 +16,14 @@ from pyspark.sql import functions as F
 from etl import tables
 from etl.catalog import PII_COUNT_COLUMNS, PII_KINDS, SUBSETS
 from etl.config import PII_OFF, PipelineConfig
-from etl.gold.build import GOLD_DOCUMENT_COLUMNS, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, SILVER_DOCUMENTS
-from etl.gold.dedup import lsh_config
+from etl.gold.build import GOLD_DOCUMENT_COLUMNS
+from etl.table_specs import (BRONZE_QUARANTINE, GOLD_CONTAMINATION, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS,
+                             RUNS, SILVER_DOCUMENTS)
+from etl.export.counts import text_counts
+from etl.gold.lsh import bands_rows
 from etl.pipeline import RefreshSummary, lake_funnel, table_versions
 from etl.report.rules import rule_table, signal_thresholds
-from etl.runs import RUNS
-from etl.silver.toxicity_training import model_facts
+from etl.models.toxicity_training import model_facts
 
 UNKNOWN_LANGUAGE = "unknown"
 EXAMPLE_URLS = 3  # example pages listed per PII kind and per benchmark (the first by URL)
@@ -108,7 +110,7 @@ def signal_histograms(spark: SparkSession, cfg: PipelineConfig, language: str | 
 
 def dedup_parameters(cfg: PipelineConfig) -> dict:
     d = cfg.gold.dedup
-    bands, rows = lsh_config(d).bands_rows()
+    bands, rows = bands_rows(d)
     return {"near_enabled": d.enabled, "exact_enabled": d.exact, "num_perm": d.num_perm, "seed": d.seed,
             "ngram": d.ngram, "kind": d.kind, "mode": d.mode, "threshold": d.threshold, "bands": bands, "rows": rows,
             "verify_threshold": d.verify_threshold, "verify_method": d.verify_method,
@@ -150,7 +152,7 @@ def privacy_stats(spark: SparkSession, cfg: PipelineConfig) -> dict:
         kinds = F.explode(F.array(*[F.when(F.col(c) > 0, F.lit(k)) for k, c in PII_COUNT_COLUMNS.items()]))
         hits = kept.select("doc_id", "url", kinds.alias("kind")).where(F.col("kind").isNotNull())
         out["redacted"].update(counts_with_examples(hits, "kind"))
-    contamination = read_table(spark, lake, tables.GOLD_CONTAMINATION)
+    contamination = read_table(spark, lake, GOLD_CONTAMINATION)
     if contamination is not None:
         for action in sorted(r.action for r in contamination.select("action").distinct().collect()):
             mine = contamination.where(F.col("action") == action).select("benchmark", "doc_id", "url")
@@ -208,6 +210,29 @@ def subset_stats(gold: DataFrame | None, cfg: PipelineConfig, examples: int = SU
     return out
 
 
+def domain_stats(gold: DataFrame | None, examples: int = SUBSET_EXAMPLES) -> dict:
+    """Topic and format of gold's documents (etl.silver.scorers.DomainScorer): documents per label and language,
+    and a few example URLs per label (the first by doc_id). Empty for a gold table without the columns."""
+    out: dict = {}
+    for head in ("topic", "format"):
+        if gold is None or head not in gold.columns:
+            continue
+        labelled = gold.where(F.col(head).isNotNull())
+        per_language: dict[str, dict[str, int]] = {}
+        for r in labelled.groupBy(head, "language").count().collect():
+            lang = r.language or UNKNOWN_LANGUAGE
+            per_language.setdefault(r[head], {})[lang] = int(r["count"])
+        ranked = sorted(per_language, key=lambda label: (-sum(per_language[label].values()), label))
+        first = (labelled.select(head, "url", F.row_number().over(Window.partitionBy(head).orderBy("doc_id"))
+                                 .alias("_n")).where(F.col("_n") <= examples).collect())
+        urls: dict[str, list[str]] = {}
+        for r in first:
+            urls.setdefault(r[head], []).append(r.url)
+        out[head] = [{"label": label, "documents": sum(per_language[label].values()), "by_language": per_language[label],
+                      "examples": urls.get(label, [])} for label in ranked]
+    return out
+
+
 def _stage_key(stage_row) -> tuple[int, str]:
     name = stage_row.stage
     return (STAGE_ORDER.index(name) if name in STAGE_ORDER else len(STAGE_ORDER), name)
@@ -231,9 +256,11 @@ def collect_report_data(spark: SparkSession, cfg: PipelineConfig, summary: Refre
         "toxicity": {"silver": _counts(silver, "tox_tier", UNKNOWN_LANGUAGE),
                      "gold": _counts(gold, "tox_tier", UNKNOWN_LANGUAGE)},
         "subsets": subset_stats(gold, cfg),
+        "domains": domain_stats(gold),
+        "text_counts": text_counts(gold, cfg.export.tokenizer),
         "clusters": cluster_stats(spark, lake),
         "privacy": privacy_stats(spark, cfg),
-        "quarantine": _counts(read_table(spark, lake, tables.BRONZE_QUARANTINE), "reason"),
+        "quarantine": _counts(read_table(spark, lake, BRONZE_QUARANTINE), "reason"),
         "rules": rule_table(cfg),
         "language_profile": list(cfg.silver.languages),
         "toxicity_model": model_facts(cfg.silver.toxicity_model_path),

@@ -8,7 +8,7 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from etl.config import PipelineConfig
-from etl.gold.build import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, SILVER_DOCUMENTS
+from etl.table_specs import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, SILVER_DOCUMENTS
 from etl.gold.decisions import active_rules, effective_language_overrides, rule_fires, with_derived_signals
 from etl.report.figures import read_table
 from etl.report.rules import threshold_for

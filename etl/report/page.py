@@ -10,7 +10,7 @@ from etl.report.charts import (PNG_CLUSTERS, PNG_FUNNEL, PNG_LANGUAGES, PNG_RUNS
 from etl.report.privacy import (decontamination_condition, decontamination_rows, decontamination_text, pii_rows,
                                 pii_text)
 from etl.report.rules import drop_conditions, overrides_text, rule_condition
-from etl.report.text import fmt, run_table, share
+from etl.report.text import DOMAIN_HEADS, DOMAIN_NOTE, domain_table, fmt, run_table, share
 
 HTML_STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
@@ -34,6 +34,17 @@ def _privacy(p: dict | None) -> list[str]:
             html_table(["kind", "documents redacted", "example URLs"], pii_rows(p)),
             f"<p>{html.escape(decontamination_text(p))}</p>",
             html_table(["benchmark", "action", "documents", "example URLs"], decontamination_rows(p))]
+
+
+def _domains(d: dict | None, kept: int) -> list[str]:
+    """Topic and format distribution of gold, per language, with example URLs."""
+    if not d:
+        return []
+    out = ["<h2>Topics and formats</h2>", f"<p>{html.escape(DOMAIN_NOTE)}</p>"]
+    for head, title in DOMAIN_HEADS:
+        if d.get(head):
+            out += [f"<h3>{title}</h3>", html_table(*domain_table(d[head], kept))]
+    return out
 
 
 def render_html(data: dict, pngs: dict[str, Path]) -> str:
@@ -72,6 +83,7 @@ def render_html(data: dict, pngs: dict[str, Path]) -> str:
         "<h2>Subsets</h2><p>Code, math and Q&amp;A documents in <code>gold/documents</code> (flags gold derives from "
         "silver's signals; <code>export --subset</code> writes one; docs/subsets.md).</p>",
         html_table(["flag", "documents", "of gold", "flagged when", "examples"], subset_rows),
+        *_domains(data.get("domains"), f["kept"]),
         "<h2>Duplicate clusters</h2>", img(PNG_CLUSTERS, "cluster sizes"),
         html_table(["cluster size", "clusters"], [[k, v] for k, v in data["clusters"]["sizes"].items()]),
         *_privacy(data.get("privacy")),

@@ -1,12 +1,13 @@
 """The rules gold runs, as the report shows them: thresholds per signal, the rule table, readable drop conditions.
 
-Derived from the config alone (no Spark): the rules and their descriptions come from etl.catalog through gold's
-active_rules, and a language's threshold from gold's own precedence (decisions.threshold_for).
+Derived from the config alone (no Spark): the rules and their descriptions are etl.catalog's rows through gold's
+active_rules, what an operator drops is the catalog's operator table (the one gold's CASE WHEN uses), and a
+language's threshold is gold's own precedence (decisions.threshold_for).
 """
 
 from __future__ import annotations
 
-from etl.catalog import DERIVED_SIGNALS
+from etl.catalog import DERIVED_SIGNALS, OPERATORS
 from etl.config import PipelineConfig
 from etl.gold.decisions import active_rules, effective_language_overrides, threshold_for
 from etl.report.text import fmt
@@ -19,12 +20,12 @@ def signal_thresholds(cfg: PipelineConfig, language: str | None = None) -> dict[
     overrides = effective_language_overrides(cfg.gold.language_overrides)
     out: dict[str, list[dict]] = {}
     for rule in active_rules(cfg.gold, cfg.silver.languages):
-        if rule.op in ("==", "!="):  # boolean flags have no threshold to draw
+        if OPERATORS[rule.op].is_flag:  # flags and labels have no threshold to draw
             continue
         out.setdefault(rule.signal, []).append({
             "rule": rule.key, "op": rule.op, "global": rule.threshold,
             "threshold": threshold_for(rule, language, overrides),
-            "drops": "below" if rule.op in ("<", "<=") else "above",
+            "drops": OPERATORS[rule.op].drops,
             "per_language": {lang: o[rule.key] for lang, o in sorted(overrides.items()) if rule.key in o},
         })
     return out
@@ -42,8 +43,8 @@ def rule_condition(r: dict) -> str:
     """Readable drop condition; flag rules read helper columns that decisions derive, so name what they mean."""
     if r["threshold"] is None:
         return f"{r['signal']} {r['op']} (no threshold set: never drops)"
-    if r["op"] not in ("==", "!=") or not isinstance(r["threshold"], bool):
-        return f"{r['signal']} {r['op']} {fmt(r['threshold'])}"
+    if not OPERATORS[r["op"]].is_flag or not isinstance(r["threshold"], bool):
+        return f"{r['signal'].lstrip('_')} {r['op']} {fmt(r['threshold'])}"  # a derived column without its _
     signal = DERIVED_MEANING.get(r["signal"], r["signal"])
     return signal if (r["op"] == "==") == r["threshold"] else f"not ({signal})"
 

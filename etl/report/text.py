@@ -29,3 +29,18 @@ def run_table(runs: list[dict]) -> tuple[list[str], list[list]]:
                      *[round(s, 1) if s is not None else None for s in seconds],
                      round(sum(s or 0.0 for s in seconds), 1)])
     return header, rows
+
+
+DOMAIN_HEADS = (("topic", "Topics"), ("format", "Formats"))
+DOMAIN_NOTE = ("Topic and format per kept document (WebOrganizer's taxonomy; silver's `topic`, `format` and their "
+               "scores; docs/labels.md gives the model's measured accuracy, well below its targets: treat these as a "
+               "coarse first cut). `export --where \"topic = 'Health'\"` writes one label; `gold.extra_rules` can drop "
+               "by one.")
+
+
+def domain_table(rows: list[dict], total: int) -> tuple[list[str], list[list]]:
+    """(header, rows) of one label head: documents, share of gold, documents per language, example URLs."""
+    header = ["label", "documents", "of gold", "per language", "examples"]
+    return header, [[r["label"], r["documents"], share(r["documents"], total),
+                     ", ".join(f"{lang} {n:,}" for lang, n in sorted(r["by_language"].items(), key=lambda kv: -kv[1])),
+                     " ".join(r["examples"])] for r in rows]

@@ -21,16 +21,12 @@ from etl import progress as stage_progress
 from etl import tables
 from etl.config import PipelineConfig
 from etl.catalog import RUN_COLUMNS
-from etl.silver.scorers import BuiltinSignals, Scorer, declared_columns, scorers_for
+from etl.spark import persist_or_checkpoint, release
+from etl.table_specs import SILVER_DOCUMENTS, STAGE_SILVER, STAGE_SOURCES
+from etl.silver.scorers import Scorer, declared_columns, scorers_for
 
-SILVER_DOCUMENTS = tables.SILVER_DOCUMENTS
-SILVER_TABLE_PROPERTIES = {
-    "delta.dataSkippingStatsColumns": "doc_id,language,warc_date,url_host,gopher_n_words",
-    **tables.CDF,
-}
-SILVER_PARTITION_BY = ("crawl_id",)
-STAGE = tables.STAGE_SILVER
-SOURCE = stage_progress.SOURCES[STAGE]
+STAGE = STAGE_SILVER
+SOURCE = STAGE_SOURCES[STAGE]
 
 
 @dataclass
@@ -49,11 +45,6 @@ class SilverSummary:
         ]
 
 
-def with_signals(bronze: DataFrame, cfg: PipelineConfig) -> DataFrame:
-    """Bronze rows -> rows with normalised text and every Python-side built-in signal (one vectorised pass)."""
-    return BuiltinSignals(cfg).apply(bronze)
-
-
 def silver_columns(scorers: list[Scorer] | None = None) -> list[str]:
     """The silver table's column order (its schema contract): document columns, every scorer's declared columns
     (the built-in scorers' by default), run metadata."""
@@ -62,11 +53,21 @@ def silver_columns(scorers: list[Scorer] | None = None) -> list[str]:
     return declared_columns(scorers) + [c.name for c in RUN_COLUMNS]
 
 
-def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConfig, run_id: str) -> DataFrame:
-    """Bronze rows -> silver rows: every scorer in turn, then run metadata; a select keeps the declared columns."""
+def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConfig, run_id: str,
+                       held: list[DataFrame] | None = None) -> DataFrame:
+    """Bronze rows -> silver rows: every scorer in turn, then run metadata; a select keeps the declared columns.
+
+    Before the first scorer that re-reads its input (Scorer.materialise_input) the frame is persisted (a local
+    checkpoint on serverless), which halves silver's time on the sample; pass `held` to release it after the write.
+    """
     scorers = scorers_for(cfg)
     df = bronze
+    materialised = False
     for scorer in scorers:
+        if scorer.materialise_input and not materialised:
+            df, materialised = persist_or_checkpoint(df), True
+            if held is not None:
+                held.append(df)
         df = scorer.apply(df)
     df = df.withColumn("silver_run_id", F.lit(run_id)).withColumn(
         "scored_at", F.lit(datetime.now(timezone.utc)).cast("timestamp"))
@@ -76,21 +77,10 @@ def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConf
 def run_silver(spark: SparkSession, cfg: PipelineConfig, run_id: str,
                progress: Callable[[str], None] = print) -> SilverSummary:
     """Score every bronze document added since the last silver step (and finish a step a crash interrupted)."""
-    lake, retries = cfg.lake, cfg.ingest.write_retries
     summary = SilverSummary()
-    bronze_version = tables.version(spark, lake, SOURCE)
-    processed, pending, seq = stage_progress.state(spark, lake, STAGE)
-    if pending is not None:
-        progress(f"silver: finishing step {pending.seq} (bronze versions {pending.after_version + 1}.."
-                 f"{pending.upto_version}) that an earlier run left open")
-        done = _run_step(spark, cfg, pending, run_id, summary, progress)
-        processed, seq = done.upto_version, done.seq + 1
-    if bronze_version is None or bronze_version <= processed:
-        progress(f"silver: nothing new in bronze (processed up to version {processed})")
-        return summary
-    step = stage_progress.begin_step(spark, lake, stage_progress.Step(STAGE, seq, processed, bronze_version), run_id,
-                                     retries)
-    _run_step(spark, cfg, step, run_id, summary, progress)
+    stage_progress.run_incremental(spark, cfg.lake, STAGE, run_id,
+                                   lambda step: _run_step(spark, cfg, step, run_id, summary, progress),
+                                   progress, retries=cfg.ingest.write_retries)
     return summary
 
 
@@ -133,20 +123,24 @@ def _new_rows(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
 
 def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Step, run_id: str,
               summary: SilverSummary, progress: Callable[[str], None]) -> stage_progress.Step:
-    """Score one step's bronze rows and record it done; returns the step run (a recovery may replace `step`)."""
+    """Score one step's bronze rows; returns the step run (a recovery may replace `step`)."""
     lake, retries = cfg.lake, cfg.ingest.write_retries
     step, new, n = _new_rows(spark, cfg, step, run_id, progress)
     summary.documents_in += n
     progress(f"silver: {n:,} new bronze documents to score (bronze versions {step.after_version + 1}.."
              f"{step.upto_version})")
     if n:
-        path = tables.table_path(lake, SILVER_DOCUMENTS)
-        frame = build_silver_frame(spark, new, cfg, run_id)
-        tables.ensure_table(spark, path, frame.schema, SILVER_TABLE_PROPERTIES, retries, SILVER_PARTITION_BY)
+        held: list[DataFrame] = []
+        frame = build_silver_frame(spark, new, cfg, run_id, held)
+        path = tables.ensure(spark, lake, SILVER_DOCUMENTS, frame.schema, retries)
         before = tables.version(spark, lake, SILVER_DOCUMENTS)
         # merge_schema: a lake written by an earlier version gains the signals added since (e.g.
         # obscenity_word_ratio); its older rows read them as null.
-        tables.append(spark, path, frame, retries, txn=step.txn(SILVER_DOCUMENTS), merge_schema=True)
+        try:
+            tables.append(spark, path, frame, retries, txn=step.txn(SILVER_DOCUMENTS), merge_schema=True)
+        finally:
+            for df in held:
+                release(df)
         after = tables.version(spark, lake, SILVER_DOCUMENTS)
         if after is not None and before is not None and after > before:
             written = tables.changes_since(spark, lake, SILVER_DOCUMENTS, before, after)
@@ -155,5 +149,4 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
                 summary.languages[key] = summary.languages.get(key, 0) + row["count"]
                 summary.language_sources[row.language_source] = (
                     summary.language_sources.get(row.language_source, 0) + row["count"])
-    stage_progress.finish(spark, lake, step, run_id, retries)
     return step

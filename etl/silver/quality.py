@@ -19,7 +19,7 @@ try:  # pandas' hash table factorises a uint64 array at a third of pd.factorize'
 except ImportError:  # pragma: no cover - a pandas without it: the public, slower path
     UInt64HashTable = None
 
-from etl.catalog import CHAR_WORDS_SUFFIX, QUALITY_SIGNAL_TYPES, WORD_SIGNALS
+from etl.catalog import CHAR_WORDS_SUFFIX, DUP_NGRAM_SIZES, QUALITY_SIGNAL_TYPES, TOP_NGRAM_SIZES, WORD_SIGNALS
 from etl.silver.text_units import (
     NO_SPACE_UNIT,
     SYMBOL_CHARS,
@@ -42,8 +42,6 @@ GOPHER_STOP_WORDS = frozenset(["the", "be", "to", "of", "and", "that", "have", "
 _SYMBOLS = "".join(SYMBOL_CHARS)
 _BULLETS = ("•", "-")
 _ELLIPSES = ("...", "…")
-_TOP_NGRAM_SIZES = (2, 3, 4)
-_DUP_NGRAM_SIZES = (5, 6, 7, 8, 9, 10)
 
 # C4 line rules (Raffel et al. 2020 and the TFDS c4_utils code datatrove follows).
 C4_MAX_WORD_LEN = 1000
@@ -212,10 +210,10 @@ def _ngram_signals(words: list[str], n_chars: int, counts: Counter | None = None
     Word ids are the first-appearance ranks of the distinct words (``counts`` keeps that order), the codes
     pd.factorize gives. Once no n-gram repeats, no longer one can either, so the remaining fractions stay 0.
     """
-    out = {f"gopher_rep_top_{n}gram_char_frac": 0.0 for n in _TOP_NGRAM_SIZES}
-    out.update({f"gopher_rep_dup_{n}gram_char_frac": 0.0 for n in _DUP_NGRAM_SIZES})
+    out = {f"gopher_rep_top_{n}gram_char_frac": 0.0 for n in TOP_NGRAM_SIZES}
+    out.update({f"gopher_rep_dup_{n}gram_char_frac": 0.0 for n in DUP_NGRAM_SIZES})
     n_words = len(words)
-    if n_words < min(_TOP_NGRAM_SIZES):
+    if n_words < min(TOP_NGRAM_SIZES):
         return out
     if counts is None:
         counts = Counter(words)
@@ -224,13 +222,13 @@ def _ngram_signals(words: list[str], n_chars: int, counts: Counter | None = None
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=n_words)
     cum = np.concatenate(([0], np.cumsum(lengths)))
     hashes = ids.copy()
-    for n in range(2, max(_DUP_NGRAM_SIZES) + 1):
+    for n in range(2, max(DUP_NGRAM_SIZES) + 1):
         if n_words < n:
             break
         with np.errstate(over="ignore"):
             hashes = hashes[:-1] * _NGRAM_MIX + ids[n - 1 :]
         window_chars = cum[n:] - cum[:-n]  # characters of each n-gram without separators
-        if n in _TOP_NGRAM_SIZES:
+        if n in TOP_NGRAM_SIZES:
             out[f"gopher_rep_top_{n}gram_char_frac"] = _top_ngram_chars(hashes, window_chars, n) / n_chars
         else:
             repeated = _greedy_dup_chars(hashes, window_chars, n)

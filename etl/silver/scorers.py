@@ -22,10 +22,12 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl.catalog import (
-    BUILTIN_SCORER_SIGNALS, DOCUMENT_COLUMNS, MODEL_SIGNALS, PII_COUNT_COLUMNS, PII_SIGNALS, QUALITY_MODEL_SIGNALS,
+    BUILTIN_SCORER_SIGNALS, DOCUMENT_COLUMNS, DOMAIN_SIGNALS, MODEL_SIGNALS, PII_COUNT_COLUMNS, PII_SIGNALS, QUALITY_MODEL_SIGNALS,
     SIGNALS_BY_NAME, SUBSET_SIGNALS, URL_SIGNALS, Signal,
 )
 from etl.config import BUNDLED_TOXICITY_MODEL, PipelineConfig, toxicity_model_source
+from etl.models.domain_model import load_domain_model
+from etl.models.domain_predict import predict_labels
 from etl.silver.pii import count_pii
 from etl.silver.subsets import score_texts
 from etl.silver.signals import ARROW_TYPES, arrow_signal_mapper, signal_schema, spark_ddl
@@ -44,6 +46,9 @@ class Scorer(ABC):
     """Adds the columns in ``signals`` (name, type, family, description) to silver rows, and nothing else."""
 
     name: ClassVar[str] = "scorer"
+    # True for scorers whose plan re-reads its input many times over (a Spark ML pipeline per text window): silver
+    # materialises the frame before the first of them, so the Python scorers upstream run once, not once per use.
+    materialise_input: ClassVar[bool] = False
 
     @property
     @abstractmethod
@@ -147,7 +152,7 @@ class UrlScorer(Scorer):
 
 @dataclasses.dataclass
 class SparkModelScorer(Scorer):
-    """A Spark ML text classifier saved at ``path`` (etl.silver.toxicity_model's pipeline): its positive-class
+    """A Spark ML text classifier saved at ``path`` (etl.models.text_classifier's pipeline): its positive-class
     probability in one column, null when no path is configured, so the silver schema never depends on config."""
 
     column: str
@@ -161,7 +166,7 @@ class SparkModelScorer(Scorer):
     def apply(self, df: DataFrame) -> DataFrame:
         if not self.path:
             return df.withColumn(self.column, F.lit(None).cast(T.DoubleType()))
-        from etl.silver.toxicity_model import score_with_model
+        from etl.models.text_classifier import score_with_model
 
         return score_with_model(df, self.path, text_col="text", out_col=self.column)
 
@@ -198,12 +203,38 @@ class SubsetScorer(PythonScorer):
         return score_texts(frame["text"])
 
 
+class DomainScorer(PythonScorer):
+    """Topic and format (WebOrganizer's 24 + 24 labels) with their probabilities: the domain model (etl.models,
+    the bundled one unless `model_path` names a directory) plus the seeds of the text's language."""
+
+    name = "domains"
+    inputs = ("text", "language")
+
+    def __init__(self, model_path: str | None = None):
+        self.model_path = model_path or None
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return DOMAIN_SIGNALS
+
+    def cache_key(self) -> str:
+        return f"{super().cache_key()}:{self.model_path or 'bundled'}"
+
+    def load(self) -> Any:
+        return load_domain_model(self.model_path)
+
+    def score(self, model: Any, frame: pd.DataFrame) -> Mapping[str, Sequence]:
+        languages = [x if isinstance(x, str) else None for x in frame["language"]]
+        return predict_labels(model, list(frame["text"]), languages)
+
+
 @dataclasses.dataclass
 class ToxicityModelScorer(SparkModelScorer):
     """The toxicity classifier: the bundled model unless ``silver.toxicity_model_path`` names another (or turns it
-    off), scored per bounded window and aggregated by maximum (etl.silver.toxicity_model.apply_model_windowed)."""
+    off), scored per bounded window and aggregated by maximum (etl.models.text_classifier.apply_model_windowed)."""
 
     name: ClassVar[str] = "toxicity_model"
+    materialise_input: ClassVar[bool] = True
 
     def apply(self, df: DataFrame) -> DataFrame:
         source = toxicity_model_source(self.path)
@@ -217,9 +248,48 @@ class ToxicityModelScorer(SparkModelScorer):
             source = None
         if source is None:
             return df.withColumn(self.column, F.lit(None).cast(T.DoubleType()))
-        from etl.silver.toxicity_model import apply_model_windowed, load_model
+        from etl.models.text_classifier import apply_model_windowed, load_model
 
         return apply_model_windowed(df, load_model(source, df.sparkSession), text_col="text", out_col=self.column)
+
+
+@dataclasses.dataclass
+class ToxicityDimensionsScorer(Scorer):
+    """The five dimensions learned from data (``tox_model_<dimension>``, 0..3, window maximum) and their tier by the
+    lexicon's own rule (``tox_model_tier``); off, with null columns, when the toxicity classifier is off."""
+
+    path: str | None
+    name: ClassVar[str] = "toxicity_dimensions"
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        (_score, *dimensions) = MODEL_SIGNALS
+        return tuple(dimensions)
+
+    def apply(self, df: DataFrame) -> DataFrame:
+        from etl.models.dimension_model import apply_dimensions_windowed, load_dimensions_model
+
+        *levels, tier = self.signals
+        if toxicity_model_source(self.path) is None or is_connect(df.sparkSession):
+            return df.select("*", *[F.lit(None).cast(SPARK_TYPES[s.type]).alias(s.name) for s in self.signals])
+        model, thresholds = load_dimensions_model(df.sparkSession)
+        scored = apply_dimensions_windowed(df, model, thresholds, text_col="text")
+        return scored.withColumn(tier.name, tier_column([F.col(s.name) for s in levels]))
+
+
+def tier_column(levels: Sequence[Any]) -> Any:
+    """``etl.silver.toxicity.toxicity_tier`` of the dimension levels (catalog order) as one SQL lookup: the rule
+    is evaluated in Python once per combination of levels, so it is imported, not rewritten in SQL."""
+    import itertools
+
+    from etl.catalog import TOXICITY_DIMENSIONS, TOXICITY_MAX_WEIGHT
+    from etl.silver.toxicity import toxicity_tier
+
+    base = TOXICITY_MAX_WEIGHT + 1
+    table = [toxicity_tier(dict(zip(TOXICITY_DIMENSIONS, combo)))
+             for combo in itertools.product(range(base), repeat=len(TOXICITY_DIMENSIONS))]
+    index = sum(level * base ** (len(levels) - 1 - i) for i, level in enumerate(levels))
+    return F.element_at(F.array(*[F.lit(t) for t in table]), index + 1)
 
 
 def user_scorer(spec: str, cfg: PipelineConfig) -> Scorer:
@@ -238,16 +308,18 @@ def user_scorer(spec: str, cfg: PipelineConfig) -> Scorer:
 
 
 def scorers_for(cfg: PipelineConfig) -> list[Scorer]:
-    """The scorers silver runs, in order: built-ins, the two model scores, personal-data counts, code/math/Q&A
-    signals, then the user's."""
-    (toxicity,), (quality,) = MODEL_SIGNALS, QUALITY_MODEL_SIGNALS
+    """The scorers silver runs, in order: built-ins, the model scores, personal-data counts, code/math/Q&A signals,
+    topic and format labels, then the user's."""
+    toxicity, (quality,) = MODEL_SIGNALS[0], QUALITY_MODEL_SIGNALS
     return [
         BuiltinSignals(cfg),
         UrlScorer(cfg),
         ToxicityModelScorer(toxicity.name, cfg.silver.toxicity_model_path),
+        ToxicityDimensionsScorer(cfg.silver.toxicity_model_path),
         SparkModelScorer(quality.name, cfg.silver.quality_model_path),
         PiiScorer(),
         SubsetScorer(),
+        DomainScorer(cfg.silver.domain_model_path),
         *[user_scorer(spec, cfg) for spec in cfg.silver.scorers],
     ]
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from etl.catalog import DOCUMENT_COLUMNS, LANGUAGE_SIGNALS, QUALITY_SIGNALS, TOXICITY_SIGNALS
 from etl.silver.langid import cc_to_langdetect, detect_series, header_rules_out, normalise_lang
-from etl.silver.normalize import NormalizeOptions, normalize_series
+from etl.models.normalize import NormalizeOptions, normalize_series
 from etl.silver.quality import quality_signals_frame
 from etl.silver.toxicity import score_toxicity_series
 

@@ -17,7 +17,7 @@ Scores only, no decisions (gold applies thresholds). Two signals per document:
   ``CO_OCCURRENCE_WINDOW`` characters of a weight-0 group mention of a dimension raises that
   dimension to the cue's weight: "X are vermin" is hateful only because of who X is.
   Tiers, exactly as in the reference: ``toxic`` if total >= 7; ``mild`` if total is 4..6 or any
-  dimension is 3; else ``none``. They are computed per bounded window (``text_windows``, at most
+  dimension is 3; else ``none``. They are computed per bounded window (``sentence_windows``, at most
   ``WINDOW_MAX_CHARS`` characters, as the reference annotates chunks): ``tox_<dimension>`` is the maximum over
   windows, ``tox_total`` and ``tox_tier`` those of the worst window, so a long page of sentences that only
   mention groups cannot add up to ``toxic``.
@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import importlib.resources
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -58,33 +57,38 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl import bundled
+from etl.catalog import (
+    ANY_LANGUAGE, NO_SPACE_LANGUAGES, TOXICITY_DIMENSIONS, TOXICITY_MAX_WEIGHT, TOXICITY_TIER_SCORES, TOXICITY_TIERS,
+)
+from etl.models.toxicity_datasets import Dataset, register as register_dataset
+from etl.models.windows import WINDOW_PIECE
 from etl.silver.langid import normalise_lang
 from etl.silver.text_units import TERMINAL_PUNCTUATION
 
 # Through importlib.resources, so the files are also found when `etl` is imported from a zip (spark-submit
 # --py-files): a plain Path inside a zip cannot be opened. Installed or checked out, this is an ordinary Path.
-RESOURCES_DIR = importlib.resources.files("etl") / "resources"
-LDNOOBW_DIR = RESOURCES_DIR / "ldnoobw"
-LDNOOBW_ALLOW_DIR = RESOURCES_DIR / "ldnoobw_allow"
-LEXICON_DIR = RESOURCES_DIR / "toxicity"
+LDNOOBW_DIR = bundled.resource(bundled.LDNOOBW)
+LDNOOBW_ALLOW_DIR = bundled.resource(bundled.LDNOOBW_ALLOW)
+LEXICON_DIR = bundled.resource(bundled.TOXICITY_LEXICON)
 LDNOOBW_NON_LIST_SUFFIXES = (".md", ".txt")
 
-DIMENSIONS = ("race_origin", "gender_sex", "religion", "ability", "violence")
-TARGET_DIMENSIONS = ("race_origin", "gender_sex", "religion", "ability")
+DIMENSIONS = TOXICITY_DIMENSIONS
 HOSTILITY = "hostility"
-MAX_WEIGHT = 3
+MAX_WEIGHT = TOXICITY_MAX_WEIGHT
 MIN_TERM_WEIGHT = 0  # 0 = objective mention of a group (Celadon's scale)
-TIER_NONE, TIER_MILD, TIER_TOXIC = "none", "mild", "toxic"
-TIER_ORDER = (TIER_NONE, TIER_MILD, TIER_TOXIC)
-MILD_MIN_TOTAL = 4
-TOXIC_MIN_TOTAL = 7
+# The tiers and their scores are the catalog's (gold's toxicity:tier_* rules threshold the same scores).
+TIER_ORDER = TOXICITY_TIERS
+TIER_NONE, TIER_MILD, TIER_TOXIC = TOXICITY_TIERS
+MILD_MIN_TOTAL = TOXICITY_TIER_SCORES[TIER_MILD]
+TOXIC_MIN_TOTAL = TOXICITY_TIER_SCORES[TIER_TOXIC]
 # A cue counts for a group mention at most this many characters away (about one sentence):
 # document-wide co-occurrence would pair a slur-free group mention with any unrelated "hate".
 CO_OCCURRENCE_WINDOW = 100
-ALL_LANGS = "*"
+ALL_LANGS = ANY_LANGUAGE  # the lexicon entries of every language
 ALLOW_COMMENT = "#"
 # Written without spaces between words: substring matching (C4 / datatrove convention).
-NO_SPACE_LANGS = frozenset({"zh", "ja", "th"})
+NO_SPACE_LANGS = frozenset(NO_SPACE_LANGUAGES)
 WORDS_PER_RATE = 1_000
 
 OUTPUT_COLUMNS = (
@@ -100,20 +104,6 @@ STRING_COLUMNS = ("tox_tier",)
 FLOAT_COLUMNS = ("obscenity_per_1k_words", "obscenity_word_ratio")
 NULLABLE_COLUMNS = ("obscenity_hits", *FLOAT_COLUMNS)
 
-# Bounded windows (Toxicity of the Commons annotates chunks): a document is scored window by window and the
-# windows aggregated by maximum, so neither the lexicon tier nor the model score grows with document length.
-# Lines are packed into windows of at most WINDOW_MAX_CHARS characters (about a tweet to a short paragraph, the
-# length the classifier was trained on); a longer line is cut at its last space within the cap (anywhere in a
-# script without spaces). The classifier scores the first MODEL_MAX_WINDOWS windows (about the 10,000 characters
-# it read before windows); the lexicon scores them all. etl.silver.toxicity_model builds the same windows in
-# Spark SQL from WINDOW_PIECE_RE (the regex behaves the same in Python and Java); a test holds the two equal.
-WINDOW_MAX_CHARS = 1000
-MODEL_MAX_WINDOWS = 10
-WINDOW_LINE_BREAK = "\n"
-WINDOW_PIECE_RE = f"(?s)[^ ].{{0,{WINDOW_MAX_CHARS - 1}}}(?= |(?!.))|[^ ].{{0,{WINDOW_MAX_CHARS - 1}}}"
-_WINDOW_PIECE = re.compile(WINDOW_PIECE_RE)
-
-
 # The lexicon's windows are sentences (a sentence-final mark then a space, or a line break), each cut to
 # WINDOW_MAX_CHARS: a lexicon only sees terms and their neighbours, and mentions of different groups in
 # neighbouring sentences ("I love X. I hate Mondays.") must not add up. The classifier reads whole windows.
@@ -122,24 +112,7 @@ _SENTENCE_BREAK = re.compile("(?<=[" + re.escape("".join(sorted(TERMINAL_PUNCTUA
 
 def sentence_windows(text: str | None) -> list[str]:
     """The lexicon's windows: sentences, a long one cut as ``text_windows`` cuts lines."""
-    return [piece for sentence in _SENTENCE_BREAK.split(text or "") for piece in _WINDOW_PIECE.findall(sentence)]
-
-
-def text_windows(text: str | None) -> list[str]:
-    """The document's windows, in order (none for empty or blank text)."""
-    windows: list[str] = []
-    current = ""
-    for line in (text or "").split(WINDOW_LINE_BREAK):
-        for piece in _WINDOW_PIECE.findall(line):
-            if current and len(current) + len(WINDOW_LINE_BREAK) + len(piece) <= WINDOW_MAX_CHARS:
-                current += WINDOW_LINE_BREAK + piece
-            else:
-                if current:
-                    windows.append(current)
-                current = piece
-    if current:
-        windows.append(current)
-    return windows
+    return [piece for sentence in _SENTENCE_BREAK.split(text or "") for piece in WINDOW_PIECE.findall(sentence)]
 
 
 # --- matching -----------------------------------------------------------------------------------
@@ -589,3 +562,34 @@ def score_toxicity_series(texts: pd.Series, langs: pd.Series | None = None) -> p
     frame[list(FLOAT_COLUMNS)] = frame[list(FLOAT_COLUMNS)].astype("float64")
     frame["tox_tier"] = frame["tox_tier"].astype(object)
     return frame
+
+
+# --- the lexicon as training examples ------------------------------------------------------------
+
+SEED_MIN_WEIGHT = 2  # lexicon weight 2 = clear bias (Celadon's scale); 1 = implied, too weak to label toxic
+
+
+def lexicon_seed_examples(_folder: Path | None = None) -> pd.DataFrame:
+    """The package's own word lists as short labelled examples (``text, label, language``), every language they cover.
+
+    LDNOOBW terms and lexicon terms of weight >= ``SEED_MIN_WEIGHT`` are toxic; group mentions of weight 0
+    ("immigrants", "muslims") are not, which teaches the model that naming a group is not hate. This gives a
+    language with no labelled set (French, say) its vocabulary, at no cost to the languages that have one.
+    """
+    rows: list[tuple[str, int, str | None]] = []
+    for path in resource_files(LDNOOBW_DIR):
+        if not path.name.endswith(LDNOOBW_NON_LIST_SUFFIXES):
+            lang = normalise_lang(path.name)
+            rows += [(t.strip(), 1, lang) for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
+    for path in resource_files(LEXICON_DIR, ".tsv"):
+        for entry in load_lexicon_file(path):
+            term = entry.term.strip("* ")
+            if entry.weight >= SEED_MIN_WEIGHT:
+                rows.append((term, 1, entry.lang))
+            elif entry.weight == 0:
+                rows.append((term, 0, entry.lang))
+    return pd.DataFrame(rows, columns=["text", "label", "language"]).drop_duplicates(["text", "language"])
+
+
+register_dataset(Dataset("lexicon_seeds", None, None, lexicon_seed_examples, real=False,
+                         licence="the package's word lists (LDNOOBW: CC BY 4.0)"))

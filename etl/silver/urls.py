@@ -47,8 +47,10 @@ from pathlib import Path
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from etl import bundled
+from etl.catalog import URL_BANNED_MIN_WEIGHT, URL_BANNED_WORD_WEIGHTS
 from etl.config import REFINEDWEB_UT1_CATEGORIES
-from etl.silver.toxicity import LDNOOBW_DIR, LDNOOBW_NON_LIST_SUFFIXES, RESOURCES_DIR, resource_files
+from etl.silver.toxicity import LDNOOBW_DIR, LDNOOBW_NON_LIST_SUFFIXES, resource_files
 
 # --- URL anatomy (Java regex syntax; regexp_extract returns "" when the pattern does not match) ---
 # scheme://authority: the scheme must start with a letter (RFC 3986); anything else is not a URL we can read.
@@ -68,8 +70,8 @@ _IPV4_RE = r"^\d{1,3}(\.\d{1,3}){3}$"
 _TOKEN_SPLIT_RE = r"[^\p{L}\p{N}\p{M}]+"
 
 # --- banned words (RefinedWeb URL filter) ---
-HARD_BANNED_MIN_HITS = 1  # one explicit term in the URL is enough
-SOFT_BANNED_MIN_HITS = 2  # softer terms ("sex", "nude", "escort") need company: one alone is often innocent
+# One explicit term in the URL is enough; softer terms ("sex", "nude", "escort") need company, one alone is often
+# innocent: the weights and the minimum are the catalog's (URL_BANNED_WORD_WEIGHTS, gold's url:banned_word rule).
 # Soft terms shorter than this are dropped: in URLs they are mostly other words (tr "am", pt "cu", en "xx").
 MIN_SOFT_TERM_CHARS = 3
 # Hard-banned: explicit sexual terms, sex-site vocabulary and slurs that have (almost) no innocent reading in a
@@ -106,7 +108,7 @@ ROMAN_NUMERAL_TOKEN_RE = r"^[ivxlcdm]+$"
 # found across the blank ("mil" + "ford") and the entry cannot hide a hard term glued to it elsewhere in the token.
 ALLOWLIST_BLANK = " "
 # Scunthorpe-type exceptions for the substring match, one per line, "#" comments (each entry's evidence is there).
-BANNED_ALLOWLIST_PATH = RESOURCES_DIR / "url_banned" / "allowlist.txt"
+BANNED_ALLOWLIST_PATH = bundled.resource(bundled.URL_BANNED, "allowlist.txt")
 
 # --- block/allow lists ---
 LIST_COMMENT_RE = r"#.*$"
@@ -126,7 +128,7 @@ PROBE_KEY_LABELS = 2
 
 # --- UT1 blocklists (RefinedWeb's URL blocklist) ---
 # The ten UT1 categories RefinedWeb built its 4.6M-domain blocklist from (Penedo et al. 2023).
-UT1_BUNDLED_DIR = RESOURCES_DIR / "ut1"  # <category>/domains.gz, all but adult (see ATTRIBUTION.md there)
+UT1_BUNDLED_DIR = bundled.resource(bundled.UT1)  # <category>/domains.gz, all but adult (see ATTRIBUTION.md there)
 UT1_LIST_FILE = "domains"
 UT1_DIR_ENV = "ETL_UT1_DIR"
 # Where the full current lists go when fetched (docs/url_filters.md); $ETL_UT1_DIR overrides it.
@@ -351,11 +353,12 @@ def with_url_signals(df: DataFrame, url_col: str = "url", banned_allowlist_path:
         .withColumn("url_soft_banned_hits", _hits(F.col(tokens), soft))
         .drop(tokens)
     )
-    return out.withColumn(
-        "url_banned",
-        (F.col("url_hard_banned_hits") >= HARD_BANNED_MIN_HITS)
-        | (F.col("url_soft_banned_hits") >= SOFT_BANNED_MIN_HITS),
-    )
+    return out.withColumn("url_banned", banned_word_weight() >= F.lit(URL_BANNED_MIN_WEIGHT))
+
+
+def banned_word_weight() -> Column:
+    """RefinedWeb's banned URL words as one number: the hit counts, weighted (catalog URL_BANNED_WORD_WEIGHTS)."""
+    return sum(F.col(column) * F.lit(weight) for column, weight in URL_BANNED_WORD_WEIGHTS.items())
 
 
 # --- block / allow lists --------------------------------------------------------------------------

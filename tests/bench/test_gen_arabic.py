@@ -17,7 +17,7 @@ from bench.gen_arabic import (
     ground_truth_path,
 )
 from etl.io.wet import Damage, Record, WarcReader
-from etl.silver.normalize import normalize_text
+from etl.models.normalize import normalize_text
 
 N_DOCS = 60
 SEED = 5

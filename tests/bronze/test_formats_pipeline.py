@@ -16,6 +16,7 @@ from etl.bronze.ingest import run_ingest
 from etl.bronze.records import STATUS_OK, STATUS_REFUSED
 from etl.config import load_config
 from etl.pipeline import refresh
+from etl.table_specs import BRONZE_DOCUMENTS, BRONZE_INGEST_LOG, GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS, SILVER_DOCUMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -47,28 +48,30 @@ def test_warc_inputs_and_a_dataset_run_end_to_end_and_a_refused_file_is_retried(
     listing = tmp_path / "listing.txt"
     listing.write_text("crawl-data/CC-MAIN-2024-22/segments/x/warc/y.warc.gz\n")
     lake = str(tmp_path / "lake")
-    cfg = cfg_for(lake)
+    # Formats are this test's subject: the toxicity classifier and benchmark decontamination (indexing two benchmarks
+    # on a new lake) are left to the tests of the default config on the sample lake (tests/conftest.py: sample_lake).
+    cfg = cfg_for(lake, **{"silver.toxicity_model_path": "", "gold.decontamination.bundled": []})
 
     summary = refresh(spark, cfg, [str(inputs), str(dataset), str(listing)], progress=quiet)
 
     assert summary.bronze.file_statuses == {STATUS_OK: 4, STATUS_REFUSED: 1}
     assert summary.bronze.documents_loaded == WARC_DOCUMENTS + len(rows)
-    bronze = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    bronze = tables.read(spark, lake, BRONZE_DOCUMENTS)
     by_file = {r.source_file: r["count"] for r in bronze.groupBy("source_file").count().collect()}
     assert by_file[str(inputs / WARCS[2].name)] == 16 and by_file[str(dataset)] == len(rows)
-    silver_ids = {r.doc_id for r in tables.read(spark, lake, tables.SILVER_DOCUMENTS).select("doc_id").collect()}
+    silver_ids = {r.doc_id for r in tables.read(spark, lake, SILVER_DOCUMENTS).select("doc_id").collect()}
     assert silver_ids == {r.doc_id for r in bronze.select("doc_id").collect()}
     decided = set()
-    for name in (tables.GOLD_DOCUMENTS, tables.GOLD_REJECTIONS, tables.GOLD_DUPLICATES):
+    for name in (GOLD_DOCUMENTS, GOLD_REJECTIONS, GOLD_DUPLICATES):
         decided |= {r.doc_id for r in tables.read(spark, lake, name).select("doc_id").collect()}
     assert silver_ids <= decided  # every WARC page and dataset row got a gold decision
     warc_ids = {r.doc_id for r in bronze.where(F.col("source_file").endswith(".warc.gz")).select("doc_id").collect()}
-    kept = {r.doc_id for r in tables.read(spark, lake, tables.GOLD_DOCUMENTS).select("doc_id").collect()}
+    kept = {r.doc_id for r in tables.read(spark, lake, GOLD_DOCUMENTS).select("doc_id").collect()}
     assert warc_ids & kept  # some extracted pages pass the gold rules
 
     again = run_ingest(spark, cfg, [str(inputs), str(dataset), str(listing)], quiet)
     assert (again.files_already_done, again.files_processed, again.documents_loaded) == (4, 1, 0)
-    log = tables.read(spark, lake, tables.BRONZE_INGEST_LOG).where(F.col("source_file") == str(listing)).collect()
+    log = tables.read(spark, lake, BRONZE_INGEST_LOG).where(F.col("source_file") == str(listing)).collect()
     assert [r.status for r in log] == [STATUS_REFUSED] * 2 and "no format recognises it" in log[0].error
 
 
@@ -104,6 +107,6 @@ def test_a_format_added_as_docs_sources_md_says_is_ingested(spark, tmp_path):
     finally:
         formats.unregister("pages_tsv")
     assert summary.file_statuses == {"partial": 1} and summary.quarantine_reasons == {"no_tab": 1}
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).orderBy("record_offset").collect()
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS).orderBy("record_offset").collect()
     assert [(d.url, d.url_host, d.text) for d in docs] == [
         ("https://a.example/1", "a.example", "First page text."), ("https://b.example/2", "b.example", "Second page.")]

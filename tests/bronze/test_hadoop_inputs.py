@@ -17,6 +17,7 @@ from etl.bronze.ingest import run_ingest
 from etl.config import load_config
 from etl.io import hadoop_fs
 from etl.preflight import PreflightError
+from etl.table_specs import BRONZE_DOCUMENTS, BRONZE_INGEST_LOG, BRONZE_QUARANTINE
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
@@ -43,10 +44,10 @@ def crawl(spark, tmp_path_factory) -> Path:
 
 
 def rows(spark, lake: str) -> tuple[set, list, dict]:
-    docs = {(r.doc_id, r.text) for r in tables.read(spark, lake, tables.BRONZE_DOCUMENTS).collect()}
-    reasons = sorted(r.reason for r in tables.read(spark, lake, tables.BRONZE_QUARANTINE).collect())
+    docs = {(r.doc_id, r.text) for r in tables.read(spark, lake, BRONZE_DOCUMENTS).collect()}
+    reasons = sorted(r.reason for r in tables.read(spark, lake, BRONZE_QUARANTINE).collect())
     log = {r.source_file.rsplit("/", 1)[-1]: (r.status, r.source_size)
-           for r in tables.read(spark, lake, tables.BRONZE_INGEST_LOG).collect()}
+           for r in tables.read(spark, lake, BRONZE_INGEST_LOG).collect()}
     return docs, reasons, log
 
 
@@ -77,10 +78,10 @@ def test_hadoop_inputs_load_the_same_rows_as_local_reads(spark, crawl, tmp_path)
     assert log["later.wet.gz"][0] == "unreachable"
     assert summary.files_given == len(FILES) + 1
     # Again: the truncated file's size is known from the Hadoop listing, so it is not read blind a second time.
-    log_rows = tables.read(spark, hadoop_lake, tables.BRONZE_INGEST_LOG).count()
+    log_rows = tables.read(spark, hadoop_lake, BRONZE_INGEST_LOG).count()
     again = run_ingest(spark, cfg, [f"{MOUNT}/sub/*.wet.gz"], quiet)
     assert again.files_reread == 0 and again.documents_loaded == 0
-    assert tables.read(spark, hadoop_lake, tables.BRONZE_INGEST_LOG).count() == log_rows
+    assert tables.read(spark, hadoop_lake, BRONZE_INGEST_LOG).count() == log_rows
 
 
 def test_read_with_spark_on_local_paths_matches_python(spark, crawl, tmp_path):

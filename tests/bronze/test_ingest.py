@@ -21,6 +21,7 @@ from etl.io.wet_writer import block_digest, conversion_headers, write_wet
 from etl.preflight import PreflightError
 from tests.helpers.concurrency import run_at_once
 from tests.helpers.flaky_http import cut_body_server, flaky_server
+from etl.table_specs import BRONZE_DOCUMENTS, BRONZE_INGEST_LOG, BRONZE_QUARANTINE
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -40,7 +41,7 @@ def quiet(_msg):
 
 def versions(spark, lake):
     return {n: tables.version(spark, lake, n) for n in
-            (tables.BRONZE_DOCUMENTS, tables.BRONZE_QUARANTINE, tables.BRONZE_INGEST_LOG)}
+            (BRONZE_DOCUMENTS, BRONZE_QUARANTINE, BRONZE_INGEST_LOG)}
 
 
 def make_wet(path: Path, ids: range, text="Some text about things.\n", raw_payloads=None):
@@ -71,7 +72,7 @@ def oracle_payloads(path: Path) -> dict[str, bytes]:
 def test_real_files_match_fastwarc_and_damage_is_quarantined(spark, lake):
     inputs = [str(SAMPLE), str(FRAGMENTS), str(DATA / "cc_2014"), str(DATA / "cc_whirlwind")]
     summary = run_ingest(spark, cfg_for(lake), inputs, progress=quiet)
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS)
     got = {r.warc_record_id: r.text for r in docs.select("warc_record_id", "text").collect()}
     expected = {}
     for path in sorted(p for p in [*SAMPLE.iterdir(), *FRAGMENTS.iterdir(), *(DATA / "cc_2014").iterdir(),
@@ -81,11 +82,11 @@ def test_real_files_match_fastwarc_and_damage_is_quarantined(spark, lake):
     assert {rid: t.encode("utf-8") for rid, t in got.items() if rid in expected} == expected
     assert set(expected) <= set(got)
     assert docs.count() == docs.select("doc_id").distinct().count()
-    reasons = {r.reason for r in tables.read(spark, lake, tables.BRONZE_QUARANTINE).select("reason").collect()}
+    reasons = {r.reason for r in tables.read(spark, lake, BRONZE_QUARANTINE).select("reason").collect()}
     assert {"truncated_record", "malformed_header", "no_record_header", "content_length_mismatch",
             "duplicate_record_id"} <= reasons
-    assert summary.quarantined == tables.read(spark, lake, tables.BRONZE_QUARANTINE).count()
-    log = {r.source_file.split("/")[-1]: r.status for r in tables.read(spark, lake, tables.BRONZE_INGEST_LOG).collect()}
+    assert summary.quarantined == tables.read(spark, lake, BRONZE_QUARANTINE).count()
+    log = {r.source_file.split("/")[-1]: r.status for r in tables.read(spark, lake, BRONZE_INGEST_LOG).collect()}
     assert log["fragment3.wet.gz"] == "ok" and log["CC-MAIN-2016-50-truncated-download.wet.gz"] == "truncated"
     assert log["file_headers_only.wet.gz"] == "truncated"  # its only record is cut short
     # Rerun: nothing to do, no table changes.
@@ -97,7 +98,7 @@ def test_real_files_match_fastwarc_and_damage_is_quarantined(spark, lake):
 def test_columns_from_headers(spark, lake, tmp_path):
     make_wet(tmp_path / "CC-MAIN-2024-22-a.wet.gz", range(3), raw_payloads={1: b"caf\xe9\n"})
     run_ingest(spark, cfg_for(lake), [str(tmp_path)], progress=quiet)
-    rows = {r.url: r for r in tables.read(spark, lake, tables.BRONZE_DOCUMENTS).collect()}
+    rows = {r.url: r for r in tables.read(spark, lake, BRONZE_DOCUMENTS).collect()}
     r0 = rows["https://site0.example/0"]
     assert r0.url_host == "site0.example" and r0.crawl_id == "CC-MAIN-2024-22"
     assert r0.cc_languages == ["eng", "fra"] and r0.replaced_chars == 0 and r0.content_length == len(r0.text)
@@ -118,7 +119,7 @@ def test_new_inputs_add_only_their_records_and_missing_files_retry(spark, lake, 
     make_wet(Path(missing), range(5, 8))
     second = run_ingest(spark, cfg, [str(a), str(empty), missing], progress=quiet)
     assert second.files_processed == 1 and second.documents_loaded == 3
-    assert tables.read(spark, lake, tables.BRONZE_DOCUMENTS).count() == 8
+    assert tables.read(spark, lake, BRONZE_DOCUMENTS).count() == 8
 
 
 def test_killed_run_then_rerun_loads_every_record_once(spark, lake, tmp_path):
@@ -130,15 +131,15 @@ def test_killed_run_then_rerun_loads_every_record_once(spark, lake, tmp_path):
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     # SIGKILLed after the intent and the documents of batch 1 (clean files: no quarantine append)
     assert proc.returncode == -9, proc.stderr[-2000:]
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS)
     assert docs.count() == 10  # the first file's documents committed, its log row not
-    assert tables.read(spark, lake, tables.BRONZE_INGEST_LOG).count() == 0
-    before = tables.version(spark, lake, tables.BRONZE_DOCUMENTS)
+    assert tables.read(spark, lake, BRONZE_INGEST_LOG).count() == 0
+    before = tables.version(spark, lake, BRONZE_DOCUMENTS)
     summary = run_ingest(spark, cfg_for(lake), [str(tmp_path)], progress=quiet)
     assert summary.files_processed == 3
     # the pending batch was redone and Delta skipped its documents append: one new append, for the other two files
-    assert tables.version(spark, lake, tables.BRONZE_DOCUMENTS) == before + 1
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    assert tables.version(spark, lake, BRONZE_DOCUMENTS) == before + 1
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS)
     assert docs.count() == 30 and docs.select("doc_id").distinct().count() == 30
 
 
@@ -149,7 +150,7 @@ def test_two_runs_at_once_do_not_duplicate(spark, lake, tmp_path):
     run_ingest(spark, cfg, [str(tmp_path / "c0.wet.gz")], progress=quiet)  # tables exist before the race
     # a clean failure is allowed; duplicates are not
     errors = run_at_once(lambda: run_ingest(spark, cfg, [str(tmp_path)], progress=quiet), threads=2)
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS)
     assert docs.count() == docs.select("doc_id").distinct().count()
     if not errors:
         assert docs.count() == 20
@@ -160,16 +161,16 @@ def test_http_inputs_with_flaky_server(spark, lake):
         url = f"{base}/CC-MAIN-2021-39-oscar63.warc.wet.gz"
         summary = run_ingest(spark, cfg_for(lake), [url, f"{base}/nope.wet.gz"], progress=quiet)
     assert summary.file_statuses == {"ok": 1, "unreachable": 1}
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS)
     assert docs.count() == 63 and docs.where(F.col("source_file") == url).count() == 63
-    q = tables.read(spark, lake, tables.BRONZE_QUARANTINE).collect()
+    q = tables.read(spark, lake, BRONZE_QUARANTINE).collect()
     assert [(r.reason, "404" in r.detail) for r in q] == [("unreachable", True)]
 
 
 def test_document_table_keeps_text_out_of_statistics(spark, lake, tmp_path):
     make_wet(tmp_path / "s.wet.gz", range(2))
     run_ingest(spark, cfg_for(lake), [str(tmp_path)], progress=quiet)
-    props = DeltaTable.forPath(spark, tables.table_path(lake, tables.BRONZE_DOCUMENTS)).detail().first().properties
+    props = DeltaTable.forPath(spark, tables.table_path(lake, BRONZE_DOCUMENTS)).detail().first().properties
     assert "text" not in props["delta.dataSkippingStatsColumns"].split(",")
 
 
@@ -178,14 +179,14 @@ def test_missing_input_stops_before_the_lake_is_touched(spark, lake, tmp_path):
     for inputs in ([str(tmp_path / "a.wet.gz"), str(tmp_path / "typo.wet.gz")], [str(tmp_path / "none-*.wet.gz")]):
         with pytest.raises(PreflightError, match=r"typo\.wet\.gz|none-\*"):
             run_ingest(spark, cfg_for(lake), inputs, progress=quiet)
-    assert not tables.exists(spark, lake, tables.BRONZE_DOCUMENTS)
+    assert not tables.exists(spark, lake, BRONZE_DOCUMENTS)
 
 
 def test_file_uri_inputs_are_local_paths(spark, lake, tmp_path):
     path = make_wet(tmp_path / "u.wet.gz", range(3))
     summary = run_ingest(spark, cfg_for(lake), [f"file://{path}"], progress=quiet)
     assert summary.documents_loaded == 3 and summary.file_statuses == {"ok": 1}
-    assert {r.source_file for r in tables.read(spark, lake, tables.BRONZE_INGEST_LOG).collect()} == {str(path)}
+    assert {r.source_file for r in tables.read(spark, lake, BRONZE_INGEST_LOG).collect()} == {str(path)}
 
 
 def test_truncated_file_is_read_again_once_it_changes(spark, lake, tmp_path):
@@ -202,9 +203,9 @@ def test_truncated_file_is_read_again_once_it_changes(spark, lake, tmp_path):
     done = run_ingest(spark, cfg, [str(growing)], progress=quiet)
     assert done.file_statuses == {"ok": 1} and done.files_reread == 1
     assert done.already_loaded == first.documents_loaded and done.documents_loaded == 10 - first.documents_loaded
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS)
     assert docs.count() == 10 and docs.select("doc_id").distinct().count() == 10
-    log = tables.read(spark, lake, tables.BRONZE_INGEST_LOG).orderBy("started_at").collect()
+    log = tables.read(spark, lake, BRONZE_INGEST_LOG).orderBy("started_at").collect()
     assert [(r.status, r.source_size) for r in log] == [("truncated", len(full) // 2), ("ok", len(full))]
     assert log[-1].source_checksum == f"crc32:{zlib.crc32(full):08x}"
 
@@ -217,9 +218,9 @@ def test_damaged_copy_loses_to_the_copy_whose_digest_verifies(spark, lake, tmp_p
     with open(tmp_path / "b-intact.wet.gz", "wb") as fh:
         write_wet(fh, [(headers, b"the intact text\n")])
     run_ingest(spark, cfg_for(lake), [str(tmp_path)], progress=quiet)
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).collect()
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS).collect()
     assert [(d.source_file.rsplit("/", 1)[1], d.text) for d in docs] == [("b-intact.wet.gz", "the intact text\n")]
-    q = tables.read(spark, lake, tables.BRONZE_QUARANTINE).collect()
+    q = tables.read(spark, lake, BRONZE_QUARANTINE).collect()
     assert [(r.reason, r.source_file.rsplit("/", 1)[1]) for r in q] == [("digest_mismatch", "a-damaged.wet.gz")]
 
 
@@ -232,7 +233,7 @@ def test_http_body_cut_without_content_length_is_read_again(spark, lake):
         assert first.file_statuses == {"truncated": 1} and first.documents_loaded < 63
         second = run_ingest(spark, cfg_for(lake), [url], progress=quiet)
     assert second.file_statuses == {"ok": 1} and second.files_reread == 1 and state["hits"]["/" + url.rsplit("/", 1)[1]] == 2
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS)
     assert docs.count() == 63 and docs.select("doc_id").distinct().count() == 63
 
 
@@ -245,8 +246,8 @@ NEW_HALF = (SAMPLE / "CC-MAIN-2024-22-whirlwind.warc.wet.gz",
 
 def bronze_state(spark, lake):
     """What must not depend on batching: the loaded records and the quarantine's reasons with their record ids."""
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).select("doc_id", "text").collect()
-    quarantine = tables.read(spark, lake, tables.BRONZE_QUARANTINE).select("reason", "warc_record_id").collect()
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS).select("doc_id", "text").collect()
+    quarantine = tables.read(spark, lake, BRONZE_QUARANTINE).select("reason", "warc_record_id").collect()
     return sorted((r.doc_id, r.text) for r in docs), sorted((r.reason, r.warc_record_id or "") for r in quarantine)
 
 
@@ -268,7 +269,7 @@ def test_batching_does_not_change_bronze(spark, lake, one_refresh_state, order):
     second = run_ingest(spark, cfg_for(lake), [str(p) for p in first + then], progress=quiet)
     assert bronze_state(spark, lake) == (expected_docs, expected_quarantine)  # one row per record, whoever brought it
     assert second.quarantine_reasons.get("duplicate_record_id", 0) > 0
-    added = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).where(F.col("ingest_run_id") == second.run_id).count()
+    added = tables.read(spark, lake, BRONZE_DOCUMENTS).where(F.col("ingest_run_id") == second.run_id).count()
     assert second.documents_loaded == added
 
 
@@ -280,7 +281,7 @@ def test_same_file_under_another_name_later_is_quarantined(spark, lake, tmp_path
     copy.write_bytes(original.read_bytes())
     second = run_ingest(spark, cfg_for(lake), [str(copy)], progress=quiet)
     assert second.documents_loaded == 0 and second.quarantine_reasons == {"duplicate_record_id": 6}
-    docs = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    docs = tables.read(spark, lake, BRONZE_DOCUMENTS)
     assert docs.count() == 6 == docs.select("doc_id").distinct().count()
-    details = {r.detail for r in tables.read(spark, lake, tables.BRONZE_QUARANTINE).collect()}
+    details = {r.detail for r in tables.read(spark, lake, BRONZE_QUARANTINE).collect()}
     assert details == {f"WARC-Record-ID already loaded from {original}"}

@@ -19,6 +19,7 @@ from etl.bronze.ingest import (IngestSummary, _count, batch_id, ensure_bronze_ta
                                run_ingest)
 from etl.bronze.records import NOT_WARC_DETAIL, STATUS_EMPTY, STATUS_NOT_WARC, STATUS_OK
 from etl.config import IngestConfig, load_config
+from etl.table_specs import BRONZE_DOCUMENTS, BRONZE_INGEST_LOG
 
 ROOT = Path(__file__).resolve().parents[2]
 WHIRLWIND = ROOT / "tests" / "data" / "cc_whirlwind" / "whirlwind.warc.wet.gz"
@@ -91,10 +92,10 @@ def test_the_loser_of_a_batch_reports_what_it_added(spark, tmp_path):
     winner, loser = IngestSummary(run_id=new_run_id()), IngestSummary(run_id=new_run_id())
     ingest_batch(spark, lake, files, cfg, winner.run_id, winner, batch, set())
     ingest_batch(spark, lake, files, cfg, loser.run_id, loser, batch, set())
-    loaded = tables.read(spark, lake, tables.BRONZE_DOCUMENTS).count()
+    loaded = tables.read(spark, lake, BRONZE_DOCUMENTS).count()
     assert winner.documents_loaded == loaded > 0 and winner.batches_already_committed == 0
     assert loser.documents_loaded == 0 and loser.batches_already_committed == 1
-    runs = {r.ingest_run_id for r in tables.read(spark, lake, tables.BRONZE_INGEST_LOG).collect()}
+    runs = {r.ingest_run_id for r in tables.read(spark, lake, BRONZE_INGEST_LOG).collect()}
     assert runs == {winner.run_id}
 
 

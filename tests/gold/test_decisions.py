@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 from chispa import assert_column_equality
 from pyspark.sql import functions as F
 
-from etl.config import GoldConfig
+from etl import catalog
+from etl.catalog import TOXICITY_DIMENSIONS, Rule
+from etl.config import GoldConfig, load_config
 from etl.gold.decisions import active_rules, decide
 from etl.gold.rules import DEFAULT_RULES, first_failure
 from etl.silver.quality import CHAR_WORDS_SUFFIX, WORD_SIGNALS
+from etl.silver.toxicity import score_toxicity_series
+
+HATECHECK = Path(__file__).resolve().parents[1] / "data" / "hatecheck" / "hatecheck_slice.csv"
 
 COLS = ["language", "language_score", "gopher_n_words", "gopher_mean_word_len", "gopher_n_stop_words",
         "tox_tier", "obscenity_hits", "expected"]
@@ -21,9 +29,16 @@ NEUTRAL = {"gopher_hash_word_ratio": 0.0, "gopher_ellipsis_word_ratio": 0.0, "go
 
 
 def with_neutral_signals(df):
-    """NEUTRAL signals added, and the character-split copy of every word signal equal to the plain one."""
+    """NEUTRAL signals added, the character-split copy of every word signal equal to the plain one, and silver's
+    lexicon scores for a `tox_tier` column (the worst sentence's total at each tier: none 0, mild 4, toxic 7)."""
     for name, value in NEUTRAL.items():
         df = df.withColumn(name, F.lit(value))
+    if "tox_tier" in df.columns and "tox_total" not in df.columns:
+        total = F.when(F.col("tox_tier") == "toxic", 7).when(F.col("tox_tier") == "mild", 4).when(
+            F.col("tox_tier") == "none", 0)
+        df = df.withColumn("tox_total", total)
+        for dimension in TOXICITY_DIMENSIONS:
+            df = df.withColumn(f"tox_{dimension}", F.when(total.isNotNull(), F.lit(0)))
     for name in WORD_SIGNALS:
         if name in df.columns and name + CHAR_WORDS_SUFFIX not in df.columns:
             df = df.withColumn(name + CHAR_WORDS_SUFFIX, F.col(name))
@@ -207,3 +222,67 @@ def test_an_old_config_naming_the_count_rule_is_told_what_replaced_it():
         load_config(sets=["gold.max_badword_hits=3"])
     with pytest.raises(ConfigError, match="badwords:ldnoobw_ratio"):
         load_config(overrides={"gold.rule_overrides": {"badwords:ldnoobw_hits": 3}})
+
+
+# --- decisions made in gold over stored scores, from the catalog's rows ------------------------------------------
+
+TOX_COLUMNS = [f"tox_{d}" for d in TOXICITY_DIMENSIONS] + ["tox_total"]
+
+
+def test_toxicity_tiers_are_gold_rules_over_stored_scores(spark):
+    """Silver's tox_tier label and gold's tier rules (over tox_total and the tox_* dimensions) agree on real text,
+    and gold.rule_overrides moves the cut without scoring again."""
+    cases = pd.read_csv(HATECHECK)
+    texts = [*cases["test_case"], "Kill all Jews, they are subhuman kikes", "I hate women. Nice weather today."]
+    langs = [*cases["language"], "en", "en"]
+    scores = score_toxicity_series(pd.Series(texts), pd.Series(langs))
+    assert set(scores["tox_tier"]) == {"none", "mild", "toxic"}
+    rows = [(*(int(v) for v in r[TOX_COLUMNS]), r["tox_tier"]) for _, r in scores.iterrows()]
+    df = spark.createDataFrame(rows, ", ".join(f"{c} int" for c in TOX_COLUMNS) + ", tox_tier string")
+    df = df.withColumn("tox_model_score", F.lit(None).cast("double"))
+
+    def reasons(**cfg):
+        out = decide(df, GoldConfig(families=["toxicity"], **cfg), []).collect()
+        return [(r.tox_tier, r.drop_reason) for r in out]
+
+    both = {"none": None, "mild": "toxicity:tier_mild", "toxic": "toxicity:tier_toxic"}
+    assert all(reason == both[tier] for tier, reason in reasons(toxicity_drop_tiers=["mild", "toxic"]))
+    assert all(reason == (both[tier] if tier == "toxic" else None) for tier, reason in reasons())
+    stricter = reasons(rule_overrides={"toxicity:tier_toxic": 4})  # the mild tier's score
+    assert all(reason == (None if tier == "none" else "toxicity:tier_toxic") for tier, reason in stricter)
+
+
+def test_url_ban_is_a_gold_rule_over_stored_word_counts(spark):
+    """RefinedWeb's verdict (one hard-banned or two soft-banned words, the allowlist wins) from silver's counts;
+    gold.rule_overrides changes it."""
+    rows = [(hard, soft, allowed) for hard in (0, 1, 2) for soft in (0, 1, 2, 3) for allowed in (False, True)]
+    rows.append((None, None, None))  # no URL: never fires
+    df = spark.createDataFrame(rows, "url_hard_banned_hits int, url_soft_banned_hits int, url_allowlisted boolean")
+    df = df.withColumn("url_blocklisted_effective", F.lit(False))
+
+    def reasons(**cfg):
+        out = decide(df, GoldConfig(families=["url"], **cfg), []).collect()
+        return {(r.url_hard_banned_hits, r.url_soft_banned_hits, r.url_allowlisted): r.drop_reason for r in out}
+
+    refinedweb = {(h, s, a): "url:banned_word" if h is not None and not a and (h >= 1 or s >= 2) else None
+                  for h, s, a in rows}
+    assert reasons() == refinedweb
+    any_word = reasons(rule_overrides={"url:banned_word": 1})
+    assert any_word[(0, 1, False)] == "url:banned_word" and any_word[(0, 1, True)] is None
+
+
+def test_a_family_added_as_rows_is_applied_with_no_other_change(spark, monkeypatch):
+    """A new family is rows in the catalog: default config runs it, validation knows its rules, the report lists
+    it, and gold drops on it; every other rule reads a null signal here, which never fires."""
+    from etl.report.rules import rule_table
+
+    new = (Rule("example", "deep_path", "url_path_depth", ">", 5, "more than 5 path segments"),)
+    monkeypatch.setattr(catalog, "RULES", catalog.RULES + new)
+    cfg = load_config(overrides={"gold.rule_overrides": {"example:deep_path": 6}})
+    assert "example" in cfg.gold.families
+    assert "example:deep_path" in [r["rule"] for r in rule_table(cfg)]
+    signals = [s for s in catalog.SIGNALS if s.name not in ("language", "url_path_depth")]
+    df = spark.createDataFrame([("en", 9, "example:deep_path"), ("en", 6, None)],
+                               "language string, url_path_depth int, expected string")
+    df = df.select("*", *(F.lit(None).cast(s.type).alias(s.name) for s in signals))
+    assert_column_equality(decide(df, cfg.gold, []), "drop_reason", "expected")

@@ -8,7 +8,7 @@ import pytest
 from etl.config import ConfigError, NormalizeOptions, load_config
 from etl.gold.decontamination import document_ngrams, find_contamination, text_ngrams
 from etl.gold.minhash import shingles
-from etl.silver.normalize import normalize_text
+from etl.models.normalize import normalize_text
 
 N = 13
 QUESTION = ("Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for "

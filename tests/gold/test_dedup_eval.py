@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from bench.gen_neardup import edit, generate, real_words
+from etl.synth.neardup import edit, generate, real_words
 from etl.gold.minhash import shingles
 from evals.dedup_eval import cluster_pairs, pair_jaccard, pair_metrics, set_jaccard, shingle_matrix, similar_pairs
 

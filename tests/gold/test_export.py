@@ -17,10 +17,11 @@ from etl import tables
 from etl.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from etl.cli.export import export_main
 from etl.config import PipelineConfig
-from etl.gold.build import GOLD_DOCUMENTS, GOLD_DOCUMENT_COLUMNS, GOLD_DUPLICATES
-from etl.gold.export import (DATA_DIR, ID_COLUMN, MANIFEST, TEXT_COLUMN, TIMESTAMP_FORMAT, WORD_RE, plan_shards,
-                             shard_name, starts_new_shard)
-from etl.gold import export
+from etl.gold.build import GOLD_DOCUMENT_COLUMNS
+from etl.table_specs import GOLD_DOCUMENTS, GOLD_DUPLICATES
+from etl.export import (DATA_DIR, ID_COLUMN, MANIFEST, TEXT_COLUMN, TIMESTAMP_FORMAT, TOKEN_COUNT_FIELD, WORD_RE,
+                        load_tokenizer, plan_shards, shard_name, starts_new_shard, token_counts)
+from etl.export import job as export
 from etl.pipeline import refresh
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -81,7 +82,7 @@ def assert_manifest_matches_files(out: Path, manifest: dict) -> None:
         data = (out / f["path"]).read_bytes()
         assert f["bytes"] == len(data) and f["sha256"] == hashlib.sha256(data).hexdigest()
     assert manifest["totals"]["files"] == len(manifest["files"])
-    for key in ("rows", "bytes", "uncompressed_bytes", "text_bytes", "tokens"):
+    for key in ("rows", "bytes", "uncompressed_bytes", "text_bytes", "words", "tokens"):
         assert manifest["totals"][key] == sum(f[key] for f in manifest["files"])
 
 
@@ -119,7 +120,16 @@ def test_jsonl_shards_equal_gold_in_datatrove_form(spark, built, jsonl_export):
         assert list(r)[:2] == ["text", "id"] and metadata <= set(r["metadata"])  # datatrove's Document fields
         assert ISO_UTC.match(r["metadata"]["warc_date"])
     assert manifest["totals"]["text_bytes"] == sum(len(t.encode("utf-8")) for t in gold.values())
-    assert manifest["totals"]["tokens"] == sum(len(WORD_RE.findall(t)) for t in gold.values())
+    assert manifest["totals"]["words"] == sum(len(WORD_RE.findall(t)) for t in gold.values())
+    # tokens: the bundled GPT-2 tokenizer (the default), per document in the metadata and summed per file and in all
+    tokenizer = load_tokenizer("gpt2")
+    assert manifest["totals"]["tokenizer"] == manifest["tokenizer"]["name"] == "gpt2"
+    assert manifest["tokenizer"]["sha256"] == tokenizer.sha256
+    assert [r["metadata"][TOKEN_COUNT_FIELD] for r in records] == token_counts([r["text"] for r in records], tokenizer)
+    assert manifest["totals"]["tokens"] == sum(r["metadata"][TOKEN_COUNT_FIELD] for r in records)
+    for f, shard in zip(files, shards):
+        assert f["tokens"] == sum(r["metadata"][TOKEN_COUNT_FIELD] for r in shard)
+    assert manifest["totals"]["documents"] == len(gold)
     by_language = manifest["languages"]
     assert sum(v["rows"] for v in by_language.values()) == len(gold) and len(by_language) > 1
     assert manifest["run_id_column"] == "gold_run_id" and manifest["run_ids"]

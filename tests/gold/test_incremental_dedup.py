@@ -16,7 +16,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from etl.config import DedupConfig
-from etl.gold.dedup import History, full_dedup, update
+from etl.gold.dedup import STAGE_NEAR, History, full_dedup, update
 from etl.gold.minhash import shingles
 from evals.dedup_eval import set_jaccard
 
@@ -147,4 +147,4 @@ def test_planted_structure_bridge_and_new_survivor(increments, three_partitions)
     assert {r.survivor_id for r in dups.values()} == {"z90"}  # ...for the whole bridged cluster
     assert set(dups) == {"a05", "m10", "m11", "m20", "m21", "z91"}
     # z91 is an exact copy of m20 (similarity 1.0 on that edge) but not of the survivor z90: a near duplicate
-    assert dups["z91"].stage == "near_dedup" and dups["z91"].similarity == 1.0
+    assert dups["z91"].stage == STAGE_NEAR and dups["z91"].similarity == 1.0

@@ -16,11 +16,11 @@ from pyspark.sql import types as T
 from etl.config import DedupConfig
 from etl.gold.components import connected_components
 from etl.gold.dedup import full_dedup
-from etl.gold.lsh import LSHConfig, minhash_bands
-from etl.gold.minhash import MinHasher, band_hashes, choose_kind, shingles
+from etl.gold.lsh import bands_rows, minhash_bands
+from etl.gold.minhash import MinHasher, band_hashes, choose_kind, optimal_bands_rows, shingles
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "clough_stevenson" / "texts"
-CFG = LSHConfig(num_perm=64, threshold=0.7, verify_threshold=None)  # small signatures keep the tests quick
+CFG = DedupConfig(num_perm=64, threshold=0.7, verify_threshold=None)  # small signatures keep the tests quick
 # The same through the product's composer (etl.gold.dedup.full_dedup); no exact-text band, so that None and ''
 # (which share a text hash) stay out of the planted clusters.
 UNVERIFIED = DedupConfig(num_perm=64, threshold=0.7, verify_threshold=None, exact=False)
@@ -87,10 +87,10 @@ def _union_find(edges: list[tuple[int, int]]) -> dict:
 
 def test_minhash_bands_equal_numpy(spark, docs) -> None:
     df = spark.createDataFrame(docs, "id long, text string")
-    bands, rows = CFG.bands_rows()
+    bands, rows = bands_rows(CFG)
     got = {(r.id, r.band): r.band_hash for r in minhash_bands(df, "text", "id", CFG).collect()}
     texts = [t for _, t in docs]
-    signatures, empty = MinHasher(num_perm=64).signatures_with_empty(texts)
+    signatures, empty = MinHasher(CFG).signatures_with_empty(texts)
     expected = {}
     for (doc_id, _), sig, is_empty in zip(docs, band_hashes(signatures, bands, rows), empty):
         if not is_empty:
@@ -117,7 +117,7 @@ def test_1000_copies_of_a_page_give_star_edges_and_one_cluster(spark) -> None:
     result = _dedup(spark, [(i * 7 + 3, page) for i in range(1000)], DedupConfig(num_perm=64), partitions=3)
     per_bucket = {r.bucket: (r["count"], r.root) for r in result.new_edges.groupBy("bucket").agg(
         F.count(F.lit(1)).alias("count"), F.min("root_id").alias("root")).collect()}
-    bands, _ = LSHConfig(num_perm=64, threshold=DedupConfig().threshold).bands_rows()
+    bands, _ = bands_rows(DedupConfig(num_perm=64))
     assert len(per_bucket) == bands + 1  # every band plus the exact-text bucket
     assert set(per_bucket.values()) == {(999, "10")}  # the smallest id as a string: "10" (i = 1)
     clusters = _cluster_map(result)
@@ -197,7 +197,7 @@ def _set_jaccard(a: str | None, b: str | None) -> float:
 
 def test_shingle_sets_match_python_shingles(docs) -> None:
     texts = [t for _, t in docs] + ["词语重复的中文句子没有空格可以切分词语重复", "x"]
-    values, lengths = MinHasher(num_perm=8).shingle_sets(texts)
+    values, lengths = MinHasher(DedupConfig(num_perm=8)).shingle_sets(texts)
     assert len(lengths) == len(texts) and lengths.sum() == len(values)
     for text, n in zip(texts, lengths.tolist()):
         assert n == (len(set(shingles(text, 5, choose_kind(text)))) if text else 0)
@@ -218,13 +218,7 @@ def test_exact_verification_equals_set_jaccard(spark, docs) -> None:
     assert _cluster_map(result) == _union_find(true_pairs) == {15: 15, 21: 15}
 
 
-
-def test_lsh_config_validation() -> None:
-    with pytest.raises(ValueError, match="verify_method"):
-        LSHConfig(verify_method="approximate")
-    assert LSHConfig().bands_rows() == (32, 8)  # the product default: 256 permutations, bands for 0.6
-    assert LSHConfig(bands=16, rows=8).bands_rows() == (16, 8)
-    with pytest.raises(ValueError):
-        LSHConfig(bands=16).bands_rows()
-    with pytest.raises(ValueError):
-        LSHConfig(bands=40, rows=8).bands_rows()  # 320 > num_perm 256
+def test_bands_rows_are_the_configs_pair_or_datasketchs_optimum() -> None:
+    assert bands_rows(DedupConfig()) == (32, 8)  # the product default: 256 permutations, bands for 0.6
+    assert bands_rows(DedupConfig(bands=64, rows=4)) == (64, 4)
+    assert bands_rows(DedupConfig(num_perm=128, threshold=0.8)) == optimal_bands_rows(0.8, 128)

@@ -11,12 +11,15 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
+
+from etl.config import DedupConfig
 
 from etl.gold.minhash import (
     EMPTY_VALUE,
@@ -34,7 +37,8 @@ from etl.gold.minhash import (
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-NGRAM = 5
+DEDUP = DedupConfig()  # the product's parameters (256 permutations, seed 1, 5-grams): what MinHasher() uses
+NGRAM = DEDUP.ngram
 VARIANT_BASE_CHARS = 4000  # generated variants are cut from at most this much of a real text
 
 
@@ -89,7 +93,8 @@ def corpus() -> list[str]:
     return docs
 
 
-def datasketch_signature(shingle_list: list[str], num_perm: int = 128, seed: int = 1, batch: bool = True) -> np.ndarray:
+def datasketch_signature(shingle_list: list[str], num_perm: int = DEDUP.num_perm, seed: int = DEDUP.seed,
+                         batch: bool = True) -> np.ndarray:
     m = MinHash(num_perm=num_perm, seed=seed)
     encoded = [s.encode("utf-8") for s in shingle_list]
     if batch:
@@ -113,7 +118,7 @@ def test_permutations_equal_datasketch() -> None:
 
 @pytest.mark.parametrize("kind", ["word", "auto"])
 def test_datasketch_mode_equals_datasketch(corpus: list[str], kind: str) -> None:
-    signatures, empty = MinHasher(mode="datasketch", kind=kind).signatures_with_empty(corpus)
+    signatures, empty = MinHasher(replace(DEDUP, mode="datasketch", kind=kind)).signatures_with_empty(corpus)
     mismatched = []
     for i, doc in enumerate(corpus):
         expected = datasketch_signature(shingles(doc, NGRAM, kind))  # type: ignore[arg-type]
@@ -127,7 +132,7 @@ def test_datasketch_mode_equals_datasketch(corpus: list[str], kind: str) -> None
 def test_datasketch_mode_char_ngrams_and_per_shingle_update() -> None:
     """Char n-grams, another num_perm/seed, a tiny chunk (documents split across chunks), datasketch ``update``."""
     docs = list(clough_docs().values())[:30] + [d for d in oscar_docs() if choose_kind(d) == "char"]
-    hasher = MinHasher(num_perm=64, seed=3, mode="datasketch", kind="char", chunk_bytes=4096)
+    hasher = MinHasher(DedupConfig(num_perm=64, seed=3, mode="datasketch", kind="char"), chunk_bytes=4096)
     signatures = hasher.signatures(docs)
     for doc, sig in zip(docs, signatures):
         expected = datasketch_signature(shingles(doc, NGRAM, "char"), num_perm=64, seed=3, batch=False)
@@ -153,8 +158,8 @@ def test_optimal_bands_rows_weights() -> None:
 def test_fast_mode_equals_scalar_reference(corpus: list[str]) -> None:
     """The vectorised fast path hashes exactly the shingles of ``shingles`` with ``fast_shingle_hash``."""
     docs = corpus[60:70] + corpus[-12:] + [d for d in oscar_docs() if choose_kind(d) == "char"][:3]
-    a, b = datasketch_permutations(128, 1)
-    signatures = MinHasher(mode="fast", kind="auto", chunk_bytes=8192).signatures(docs)
+    a, b = datasketch_permutations(DEDUP.num_perm, DEDUP.seed)
+    signatures = MinHasher(replace(DEDUP, mode="fast", kind="auto"), chunk_bytes=8192).signatures(docs)
     for doc, sig in zip(docs, signatures):
         kind = choose_kind(doc)
         hv = np.array([fast_shingle_hash(s, kind) for s in shingles(doc, NGRAM, kind)], dtype=np.uint64)
@@ -217,12 +222,12 @@ def test_shingles_word_and_short_and_empty() -> None:
 @pytest.mark.parametrize("mode", ["fast", "datasketch"])
 def test_empty_documents_get_empty_signature_and_flag(mode: str) -> None:
     docs = [None, "", "   \n", "?!", "one", "Hello world"]
-    signatures, empty = MinHasher(mode=mode).signatures_with_empty(docs)  # type: ignore[arg-type]
-    assert signatures.shape == (6, 128) and signatures.dtype == np.uint32
+    signatures, empty = MinHasher(replace(DEDUP, mode=mode)).signatures_with_empty(docs)
+    assert signatures.shape == (6, DEDUP.num_perm) and signatures.dtype == np.uint32
     assert empty.tolist() == [True, True, True, True, False, False]
     assert (signatures[:4] == EMPTY_VALUE).all()
     assert not (signatures[4:] == EMPTY_VALUE).all(axis=1).any()
-    assert MinHasher(mode=mode).signatures([]).shape == (0, 128)  # type: ignore[arg-type]
+    assert MinHasher(replace(DEDUP, mode=mode)).signatures([]).shape == (0, DEDUP.num_perm)
 
 
 def test_chinese_uses_char_ngrams() -> None:
@@ -234,8 +239,8 @@ def test_chinese_uses_char_ngrams() -> None:
     assert shingles(text, 5, "auto") == shingles(text, 5, "char")
     assert all(len(s) == 5 and " " not in s for s in shingles(text, 5, "auto"))
     near = text[:700] + "，另外" + text[700:1400]  # GENERATED: an insertion and a trimmed tail
-    auto = MinHasher(kind="auto").signatures([text, near])
-    char = MinHasher(kind="char").signatures([text, near])
+    auto = MinHasher(replace(DEDUP, kind="auto")).signatures([text, near])
+    char = MinHasher(replace(DEDUP, kind="char")).signatures([text, near])
     assert np.array_equal(auto, char)
     exact = _jaccard(shingles(text, 5, "char"), shingles(near, 5, "char"))
     assert exact > 0.8 and abs(estimate_jaccard(auto[0], auto[1]) - exact) < 0.15
@@ -261,7 +266,7 @@ def test_estimated_jaccard_tracks_exact_on_planted_near_duplicates(mode: str) ->
         edited = [w if rng.rand() > rate else "planted" + str(rng.randint(10**6)) for w in words]
         originals.append(text)
         copies.append(" ".join(edited))
-    hasher = MinHasher(num_perm=num_perm, mode=mode, kind="word")  # type: ignore[arg-type]
+    hasher = MinHasher(DedupConfig(num_perm=num_perm, mode=mode, kind="word"))
     sig_a, sig_b = hasher.signatures(originals), hasher.signatures(copies)
     estimated = estimate_jaccard(sig_a, sig_b)
     exact = np.array([_jaccard(shingles(a), shingles(b)) for a, b in zip(originals, copies)])
@@ -292,7 +297,7 @@ def test_band_hashes() -> None:
     mixed = band_hashes(np.vstack([signatures[0], other]), 16, 8)
     assert (mixed[0] == mixed[1]).tolist() == [i == 1 for i in range(16)]
     with pytest.raises(ValueError):
-        band_hashes(signatures, 20, 8)
+        band_hashes(signatures, 40, 8)  # 320 values > 256 permutations
 
 
 def test_clough_stevenson_copies_score_above_independent_answers() -> None:
@@ -302,9 +307,20 @@ def test_clough_stevenson_copies_score_above_independent_answers() -> None:
     pairs = [row.split(",") for row in rows]
     names = [name for name, _, category in pairs if category != "orig"]
     sources = [f"orig_task{task}.txt" for name, task, category in pairs if category != "orig"]
-    hasher = MinHasher(num_perm=256)
+    hasher = MinHasher(DedupConfig(num_perm=256))
     similarity = estimate_jaccard(
         hasher.signatures([texts[n] for n in names]), hasher.signatures([texts[s] for s in sources])
     )
     category = np.array([c for _, _, c in pairs if c != "orig"])
     assert similarity[category == "cut"].mean() > 0.3 > similarity[category == "non"].max()
+
+
+def test_minhasher_takes_the_dedup_config_as_is() -> None:
+    """One set of parameters: MinHasher() hashes with the product's config, and a config's fields reach it unchanged."""
+    assert MinHasher().cfg == DedupConfig()
+    cfg = DedupConfig(num_perm=32, seed=9, ngram=3, mode="datasketch", kind="char")
+    hasher = MinHasher(cfg)
+    assert (hasher.num_perm, hasher.seed, hasher.ngram, hasher.mode, hasher.kind) == (32, 9, 3, "datasketch", "char")
+    doc = "near duplicate detection with minhash"
+    expected = datasketch_signature(shingles(doc, 3, "char"), num_perm=32, seed=9)
+    assert np.array_equal(hasher.signatures([doc])[0].astype(np.uint64), expected)

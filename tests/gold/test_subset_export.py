@@ -9,8 +9,8 @@ import json
 import pytest
 
 from etl import tables
-from etl.gold.build import GOLD_DOCUMENTS
-from etl.gold.export import MANIFEST, ExportOptions, ExportUsageError, export_table, validate
+from etl.table_specs import GOLD_DOCUMENTS
+from etl.export import MANIFEST, ExportOptions, ExportUsageError, export_table, validate
 
 ROWS = [("d1", "https://a.example/code", "en", True, False, False, "def f(x):\n    return x"),
         ("d2", "https://a.example/math", "en", False, True, False, "x = 2 + 3 = 5"),

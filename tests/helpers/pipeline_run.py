@@ -14,6 +14,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from etl.table_specs import BRONZE_DOCUMENTS, BRONZE_INGEST_LOG, BRONZE_QUARANTINE
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -36,8 +37,8 @@ def lake_stats(spark, lake: str) -> dict:
     from pyspark.sql import functions as F
 
     from etl import tables
-    from etl.gold.build import GOLD_DOCUMENTS, GOLD_DUPLICATES
-    from etl.silver.build import SILVER_DOCUMENTS
+    from etl.table_specs import GOLD_DOCUMENTS, GOLD_DUPLICATES
+    from etl.table_specs import SILVER_DOCUMENTS
     from etl.spark import is_connect
 
     def ids(name: str) -> list[str]:
@@ -45,9 +46,9 @@ def lake_stats(spark, lake: str) -> dict:
             return []
         return sorted(r[0] for r in tables.read(spark, lake, name).select("doc_id").collect())
 
-    bronze = tables.read(spark, lake, tables.BRONZE_DOCUMENTS)
+    bronze = tables.read(spark, lake, BRONZE_DOCUMENTS)
     content = bronze.select(F.to_json(F.struct(*BRONZE_CONTENT_COLUMNS)).alias("j"))
-    quarantine = tables.read(spark, lake, tables.BRONZE_QUARANTINE)
+    quarantine = tables.read(spark, lake, BRONZE_QUARANTINE)
     reasons = {r.reason: r["count"] for r in quarantine.groupBy("reason").count().collect()}
     offsets = [f"{r.reason}@{r.record_offset}" for r in quarantine.select("reason", "record_offset").collect()]
     return {
@@ -57,7 +58,7 @@ def lake_stats(spark, lake: str) -> dict:
         "quarantine_rows": quarantine.count(),
         "quarantine_reasons": dict(sorted(reasons.items())),
         "quarantine_digest": _digest(offsets),
-        "ingest_log_rows": tables.read(spark, lake, tables.BRONZE_INGEST_LOG).count(),
+        "ingest_log_rows": tables.read(spark, lake, BRONZE_INGEST_LOG).count(),
         "silver_rows": len(ids(SILVER_DOCUMENTS)),
         "gold_doc_ids": ids(GOLD_DOCUMENTS),
         "duplicates": len(ids(GOLD_DUPLICATES)),

@@ -50,12 +50,12 @@ import hashlib, json, sys
 sys.path.insert(0, sys.argv[2])
 from etl import tables
 from etl.config import SparkConfig
-from etl.pipeline import ALL_TABLES
+from etl.table_specs import DATA_TABLES
 from etl.spark import get_spark
 
 spark = get_spark(SparkConfig(master="local[1]", shuffle_partitions=2, ui_enabled=False, log_level="ERROR"))
 stats = {}
-for name in ALL_TABLES:
+for name in DATA_TABLES:
     if not tables.exists(spark, sys.argv[1], name):
         stats[name] = None
         continue

@@ -215,7 +215,7 @@ def test_normal_length_documents_are_read_as_before(oscar):
 
 
 def test_silver_falls_back_to_the_header_for_too_short_texts():
-    from etl.silver.normalize import NormalizeOptions
+    from etl.models.normalize import NormalizeOptions
     from etl.silver.signals import compute_signals
 
     texts = {"short_eng": ("@user 👍", ["eng"]), "short_none": ("@user 👍", None), "long": (ENGLISH, ["deu"]),

@@ -1,4 +1,4 @@
-"""Tests for etl.silver.normalize: each rule, None/empty, real Arabic text, idempotence, a 1 MB line."""
+"""Tests for etl.models.normalize: each rule, None/empty, real Arabic text, idempotence, a 1 MB line."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.silver.normalize import NormalizeOptions, normalize_series, normalize_text
+from etl.models.normalize import NormalizeOptions, normalize_series, normalize_text
 
 HATECHECK_SLICE = Path(__file__).resolve().parents[1] / "data" / "hatecheck" / "hatecheck_slice.csv"
 HARAKAT = {chr(cp) for cp in range(0x064B, 0x0653)} | {"\u0670"}

@@ -15,7 +15,7 @@ from etl.config import load_config
 from etl.gold.decisions import active_rules, decide
 from etl.bronze.ingest import run_ingest
 from etl.silver.build import build_silver_frame, run_silver
-from etl.silver.quality_model import METADATA_FILE, crawl_sample, read_reference
+from etl.models.quality_training import METADATA_FILE, crawl_sample, read_reference
 
 BRONZE_DDL = ("doc_id string, url string, url_host string, crawl_id string, warc_date timestamp, "
               "cc_languages array<string>, content_length bigint, text string")

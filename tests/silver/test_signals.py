@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from etl.config import load_config
-from etl.silver.build import with_signals
+from etl.silver.scorers import BuiltinSignals
 from etl.silver.quality import QUALITY_SIGNALS
 
 BRONZE_DDL = ("doc_id string, url string, url_host string, crawl_id string, warc_date timestamp, "
@@ -32,7 +32,7 @@ def test_bad_text_gets_defined_signals(spark, size):
         "controls": ("a\x00b\x07c\x1b[0m plain words here", None), "mixed": ("Hello 你好 مرحبا Привет", None),
         "one_line": ("word " * (size // 5), None), "english": (ENGLISH, ["eng"]),
     }
-    rows = {r.doc_id: r for r in with_signals(bronze(spark, texts), load_config()).collect()}
+    rows = {r.doc_id: r for r in BuiltinSignals(load_config()).apply(bronze(spark, texts)).collect()}
     assert set(rows) == set(texts)
     for key in ("none", "empty", "spaces", "punct"):
         r = rows[key]
@@ -49,7 +49,7 @@ def test_bad_text_gets_defined_signals(spark, size):
 def test_language_profile_skips_documents_the_header_rules_out(spark):
     texts = {"ar": (ARABIC, ["ara"]), "en": (ENGLISH, ["eng"]), "unknown": (ENGLISH, None)}
     cfg = load_config(overrides={"silver.languages": ["ar"]})
-    rows = {r.doc_id: r for r in with_signals(bronze(spark, texts), cfg).collect()}
+    rows = {r.doc_id: r for r in BuiltinSignals(cfg).apply(bronze(spark, texts)).collect()}
     assert rows["en"].language_source == "cc_header" and rows["en"].language == "en"
     assert rows["en"].gopher_n_words is None and rows["en"].tox_total is None  # not computed: cheap path
     assert rows["ar"].language == "ar" and rows["ar"].language_source == "langdetect"
@@ -61,6 +61,6 @@ def test_language_profile_skips_documents_the_header_rules_out(spark):
 def test_signals_do_not_depend_on_partitioning(spark):
     texts = {str(i): (ENGLISH + str(i), ["eng"]) for i in range(12)}
     df = bronze(spark, texts)
-    one = sorted(with_signals(df.repartition(1), load_config()).drop("warc_date").collect())
-    many = sorted(with_signals(df.repartition(5), load_config()).drop("warc_date").collect())
+    one = sorted(BuiltinSignals(load_config()).apply(df.repartition(1)).drop("warc_date").collect())
+    many = sorted(BuiltinSignals(load_config()).apply(df.repartition(5)).drop("warc_date").collect())
     assert one == many

@@ -7,8 +7,8 @@ from pathlib import Path
 from etl import tables
 from etl.bronze.ingest import run_ingest
 from etl.config import load_config
-from etl.silver.build import (SILVER_DOCUMENTS, SILVER_PARTITION_BY, SILVER_TABLE_PROPERTIES, build_silver_frame,
-                              run_silver)
+from etl.silver.build import build_silver_frame, run_silver
+from etl.table_specs import BRONZE_DOCUMENTS, SILVER_DOCUMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 ONE_RECORD = ROOT / "data" / "sample" / "CC-MAIN-2024-22-whirlwind.warc.wet.gz"
@@ -22,10 +22,9 @@ def quiet(_line: str) -> None:
 def test_silver_appends_to_a_table_written_before_a_signal_existed(spark, tmp_path):
     cfg = load_config(overrides={"lake": str(tmp_path / "lake")})
     run_ingest(spark, cfg, [str(ONE_RECORD)], quiet)
-    bronze = tables.read(spark, cfg.lake, tables.BRONZE_DOCUMENTS)
+    bronze = tables.read(spark, cfg.lake, BRONZE_DOCUMENTS)
     older = build_silver_frame(spark, bronze, cfg, "older-version").drop(ADDED_SIGNAL)
-    path = tables.table_path(cfg.lake, SILVER_DOCUMENTS)
-    tables.ensure_table(spark, path, older.schema, SILVER_TABLE_PROPERTIES, 5, SILVER_PARTITION_BY)
+    path = tables.ensure(spark, cfg.lake, SILVER_DOCUMENTS, older.schema)
     tables.append(spark, path, older)
 
     run_silver(spark, cfg, "this-version", quiet)

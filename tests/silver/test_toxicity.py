@@ -11,7 +11,7 @@ import pytest
 
 from etl.config import GoldConfig
 from etl.silver import toxicity as tx
-from etl.silver.normalize import normalize_text
+from etl.models.normalize import normalize_text
 from etl.silver.toxicity import (
     OUTPUT_COLUMNS,
     add_ldnoobw_allow_files,

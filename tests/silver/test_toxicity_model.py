@@ -1,28 +1,22 @@
-"""Tests for etl.silver.toxicity_model (classifier, persistence, labelled data, user-model hook) and its job."""
+"""Tests for etl.models.text_classifier (classifier, persistence, labelled data) and its job."""
 
 from __future__ import annotations
 
-import functools
-import pickle
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from pyspark import cloudpickle
 from pyspark.sql import functions as F
 
-from etl.silver.toxicity_model import (
+from etl.models.text_classifier import (
     MODEL_SCORE_COL,
-    USER_SCORE_COL,
     ToxicityModelConfig,
     apply_model,
     load_labelled,
     save_model,
     score_with_model,
-    score_with_python_model,
     train_toxicity_model,
 )
 
@@ -43,11 +37,6 @@ NEUTRAL = [
     "we baked bread with my grandmother",
     "the train to the city was on time",
 ]
-
-# Functions pickled to Python workers must be importable there or pickled by value; test modules are neither
-# on the workers' path nor packages, so ship this module's functions by value.
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
-
 
 @pytest.fixture(scope="module")
 def training(spark):
@@ -153,48 +142,6 @@ def test_load_labelled_errors(spark, tmp_path):
         load_labelled(spark, str(bad)).collect()
 
 
-# --- user-model hook ------------------------------------------------------------------------------
-
-
-def _load_weights(weights_path: str, calls_dir: str) -> dict[str, float]:
-    """Toy 'model': a pickled dict of word weights. Leaves one file per call so the test can count calls."""
-    (Path(calls_dir) / f"load-{uuid.uuid4().hex}").touch()
-    with open(weights_path, "rb") as handle:
-        return pickle.load(handle)
-
-
-def _predict(weights: dict[str, float], texts: pd.Series, calls_dir: str) -> pd.Series:
-    (Path(calls_dir) / f"batch-{uuid.uuid4().hex}").touch()
-    return texts.map(lambda t: min(1.0, sum(weights.get(w, 0.0) for w in t.lower().split())))
-
-
-def test_python_model_loaded_once_per_partition(spark, tmp_path):
-    weights = tmp_path / "weights.pkl"
-    weights.write_bytes(pickle.dumps({"vermin": 0.6, "hate": 0.5}))
-    calls = tmp_path / "calls"
-    calls.mkdir()
-    texts = ["I hate vermin", "a calm sea", None, "vermin"]
-    partitions, rows, batch_rows = 3, 12, 2
-    frame = spark.range(0, rows, numPartitions=partitions).select(
-        "id", F.element_at(F.array(*[F.lit(t) for t in texts]), (F.col("id") % len(texts) + 1).cast("int"))
-        .alias("text"))
-    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
-    previous = spark.conf.get(key)
-    spark.conf.set(key, str(batch_rows))
-    try:
-        out = score_with_python_model(
-            frame,
-            loader=functools.partial(_load_weights, str(weights), str(calls)),
-            predict=functools.partial(_predict, calls_dir=str(calls)),
-        ).toPandas().sort_values("id", ignore_index=True)  # no orderBy: its sampling job would run the UDF too
-    finally:
-        spark.conf.set(key, previous)
-    assert list(out.columns) == ["id", "text", USER_SCORE_COL]
-    assert out[USER_SCORE_COL].tolist()[:4] == pytest.approx([1.0, 0.0, 0.0, 0.6])  # None arrives as ""
-    assert len(list(calls.glob("load-*"))) == partitions
-    assert len(list(calls.glob("batch-*"))) == rows // batch_rows  # several batches share one load
-
-
 # --- job ------------------------------------------------------------------------------------------
 
 
@@ -254,15 +201,16 @@ def test_bundled_model_loads_on_the_driver_as_spark_loads_it(spark, data_dir, tm
 
     from pyspark.ml import PipelineModel
 
-    from etl.config import BUNDLED_TOXICITY_MODEL, BUNDLED_TOXICITY_MODEL_DIR, bundled_toxicity_model
+    from etl.bundled import TOXICITY_MODEL
+    from etl.config import BUNDLED_TOXICITY_MODEL, bundled_toxicity_model
     from etl.packaging import PACKAGE_NAME, build_pyfiles_zip
-    from etl.silver.toxicity_model import load_bundled_model, load_model
+    from etl.models.text_classifier import load_bundled_model, load_model
 
     texts = pd.read_csv(data_dir / "jigsaw" / "test_examples.csv")["comment_text"]
     frame = spark.createDataFrame(pd.DataFrame({"text": texts}))
     reference = apply_model(frame, PipelineModel.load(str(bundled_toxicity_model()))).toPandas()[MODEL_SCORE_COL]
     archive = build_pyfiles_zip(tmp_path / "etl.zip")
-    inside = zipfile.Path(archive, f"{PACKAGE_NAME}/resources/{BUNDLED_TOXICITY_MODEL_DIR}/")
+    inside = zipfile.Path(archive, f"{PACKAGE_NAME}/resources/{TOXICITY_MODEL}/")
     for model in (load_model(BUNDLED_TOXICITY_MODEL, spark), load_bundled_model(spark, inside)):
         assert apply_model(frame, model).toPandas()[MODEL_SCORE_COL].tolist() == reference.tolist()
     assert reference.between(0, 1).all() and reference.nunique() > len(reference) // 2

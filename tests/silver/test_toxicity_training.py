@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etl.silver.toxicity_datasets import DATASETS, DEFAULT_RECIPE, available, load_dataset
-from etl.silver.toxicity_thresholds import (
+from etl.models.toxicity_datasets import DATASETS, DEFAULT_RECIPE, available, load_dataset
+from etl.models.thresholds import (
     ANY_LANGUAGE,
     MIN_ROWS_PER_CLASS_FOR_LANGUAGE_THRESHOLD,
     choose_threshold,
@@ -19,7 +19,7 @@ from etl.silver.toxicity_thresholds import (
     threshold_for,
     trivial_baselines,
 )
-from etl.silver.toxicity_training import in_validation
+from etl.models.toxicity_training import in_validation
 
 # Rows and positives after dropping empty texts, as PROVENANCE.md of toxicity_train_multilingual counts them
 # (tweeteval: 12,970 lines, of which 8 are empty; the label map is the one PROVENANCE.md states per set).
@@ -177,8 +177,8 @@ def test_thresholds_saved_with_the_model_become_gold_config_unless_the_user_set_
 def test_the_dataset_card_names_the_shipped_model_its_sets_and_their_licences():
     from etl.config import BUNDLED_TOXICITY_MODEL, MODEL_RULE_OFF, MODEL_SCORE_RULE, TOXICITY_MODEL_OFF
     from etl.report.card import _toxicity_model
-    from etl.silver.toxicity_datasets import DATASETS, DEFAULT_RECIPE
-    from etl.silver.toxicity_training import model_facts
+    from etl.models.toxicity_datasets import DATASETS, DEFAULT_RECIPE
+    from etl.models.toxicity_training import model_facts
 
     off_rule = [{"rule": MODEL_SCORE_RULE, "threshold": MODEL_RULE_OFF, "per_language": {}}]
     text = "\n".join(_toxicity_model(model_facts(BUNDLED_TOXICITY_MODEL), off_rule))

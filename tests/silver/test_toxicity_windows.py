@@ -11,10 +11,9 @@ import pytest
 from pyspark.sql import functions as F
 
 from bench.bench_silver import ARABIC, SAMPLE, wet_frame
-from etl.silver.normalize import normalize_series
-from etl.silver.toxicity import (
-    MODEL_MAX_WINDOWS, TIER_NONE, TIER_TOXIC, WINDOW_MAX_CHARS, score_document, sentence_windows, text_windows,
-)
+from etl.models.normalize import normalize_series
+from etl.models.windows import MODEL_MAX_WINDOWS, WINDOW_MAX_CHARS, text_windows
+from etl.silver.toxicity import TIER_NONE, TIER_TOXIC, score_document, sentence_windows
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUTH = ARABIC / "GENERATED-arabic-11-truth.json"
@@ -73,7 +72,7 @@ def test_a_toxic_sentence_stays_toxic_inside_a_long_clean_page():
 def test_hatecheck_non_hateful_cases_almost_never_reach_the_toxic_tier():
     """Counter-speech, reclaimed slurs and mentions (HateCheck's non-hateful functionalities): the tier gold drops
     on by default fires on at most 1% of them in any language."""
-    from etl.silver.toxicity_datasets import load_dataset
+    from etl.models.toxicity_datasets import load_dataset
 
     cases = load_dataset("hatecheck", SHARED_HATECHECK.parent)
     clean = cases[cases["label"] == 0]
@@ -83,9 +82,9 @@ def test_hatecheck_non_hateful_cases_almost_never_reach_the_toxic_tier():
 
 
 def test_spark_windows_equal_python_windows_on_real_text(spark, real_texts):
-    """The SQL windows (etl.silver.toxicity_model.window_column) are the reference Python ones, character for
+    """The SQL windows (etl.models.windows.window_column) are the reference Python ones, character for
     character, on real Common Crawl pages and the Arabic sample."""
-    from etl.silver.toxicity_model import window_column
+    from etl.models.windows import window_column
 
     df = spark.createDataFrame(real_texts[["doc_id", "text"]])
     got = {r.doc_id: list(r.w) for r in df.select("doc_id", window_column("text").alias("w")).collect()}
@@ -97,7 +96,7 @@ def test_spark_windows_equal_python_windows_on_real_text(spark, real_texts):
 def test_windowed_score_is_the_highest_window_score(spark, real_texts):
     """apply_model_windowed against an oracle: every window scored alone by apply_model, maximum over the first
     MODEL_MAX_WINDOWS."""
-    from etl.silver.toxicity_model import apply_model, apply_model_windowed, load_model
+    from etl.models.text_classifier import apply_model, apply_model_windowed, load_model
     from etl.config import BUNDLED_TOXICITY_MODEL
 
     model = load_model(BUNDLED_TOXICITY_MODEL, spark)
@@ -115,7 +114,7 @@ def test_the_arabic_preset_keeps_every_clean_document_even_with_the_model_rule_o
     aside for toxicity (issue 21 found 50 of 150 dropped on `toxicity:tier_toxic`)."""
     from etl import tables
     from etl.config import load_config
-    from etl.gold.build import GOLD_REJECTIONS, SILVER_DOCUMENTS
+    from etl.table_specs import GOLD_REJECTIONS, SILVER_DOCUMENTS
     from etl.pipeline import refresh
     from etl.presets import config_paths
 

@@ -1,4 +1,4 @@
-"""A quality classifier in the DCLM / FineWeb-Edu style: reference text the user trusts vs a sample of the crawl.
+"""Training a quality classifier in the DCLM / FineWeb-Edu style: reference text the user trusts vs the crawl.
 
 Positives are the user's reference documents (text files, JSONL or Parquet with a ``text`` field); negatives are
 documents sampled from the lake's silver table, on the assumption that most of the crawl is not reference quality.
@@ -16,14 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from pyspark.ml import PipelineModel
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from etl import tables
-from etl.silver.normalize import normalize_series
-from etl.silver.toxicity_model import ToxicityModelConfig, save_model, train_toxicity_model
-from etl.silver.toxicity_thresholds import roc_auc
-from etl.silver.toxicity_training import in_validation, score_texts
+from etl.models.normalize import normalize_series
+from etl.models.text_classifier import ToxicityModelConfig, save_model, train_toxicity_model
+from etl.models.thresholds import roc_auc
+from etl.models.toxicity_training import in_validation, score_texts
+from etl.table_specs import SILVER_DOCUMENTS
 
 METADATA_FILE = "etl_quality_model.json"  # beside the model: what it was trained on and how it validated
 VALIDATION_FRACTION = 0.2
@@ -72,7 +73,7 @@ def read_reference(paths: list[str]) -> pd.Series:
 
 def crawl_sample(spark: SparkSession, lake: str, n: int, seed: int = SAMPLE_SEED) -> pd.Series:
     """``n`` silver texts chosen by a seeded hash of doc_id (the same sample on every run of the same lake)."""
-    silver = tables.read(spark, lake, tables.SILVER_DOCUMENTS)
+    silver = tables.read(spark, lake, SILVER_DOCUMENTS)
     rows = (silver.where(F.length("text") >= MIN_CHARS)
             .orderBy(F.xxhash64(F.col("doc_id"), F.lit(seed))).limit(n).select("text").collect())
     return pd.Series([r.text for r in rows], dtype=object)
@@ -103,9 +104,3 @@ def save_quality_model(trained: QualityModel, path: str, overwrite: bool = False
     if local.is_dir():
         (local / METADATA_FILE).write_text(json.dumps(trained.metadata(), indent=2), encoding="utf-8")
 
-
-def scored(df: DataFrame, model_path: str) -> DataFrame:
-    """``df`` plus quality_model_score (what silver's scorer adds), for notebooks and evals."""
-    from etl.silver.toxicity_model import score_with_model
-
-    return score_with_model(df, model_path, text_col="text", out_col="quality_model_score")

@@ -1,48 +1,35 @@
-"""A trained toxicity classifier for silver, plus a hook for scoring with any Python model.
+"""The general text classifier (toxicity, its dimensions and quality use it): hashed character n-grams and words,
+TF-IDF, logistic regression, as a Spark ML ``PipelineModel`` that runs in the JVM (no Python worker).
 
-The lexicon scorer (``etl.silver.toxicity``) only knows the terms someone wrote down; this module learns from
-labelled text. Two ways to score:
-
-* :func:`score_with_model` — a Spark ML ``PipelineModel`` trained by :func:`train_toxicity_model`: character
-  n-grams (1..4) plus whole words, hashed, IDF-weighted, L2-normalised, then logistic regression. Character
-  n-grams need no tokenizer or word list per language, so one model covers every script (Arabic, Devanagari,
-  romanised Hindi, Chinese without spaces) and survives the spelling games hateful text plays ("n1gg3r",
-  "T r a n s"). It runs in the JVM: no Python worker is involved.
-* :func:`score_with_python_model` — a user's own model (scikit-learn, a transformer, ...) behind a pandas
-  iterator UDF that loads the model once per task.
-
-Scores only, no decisions: ``tox_model_score`` / ``tox_user_score`` are the probability of the toxic class and
-gold applies thresholds. :func:`load_labelled` reads training data (HateCheck, Jigsaw or a generic ``text,label``
-table, as CSV or Delta) into one shape.
+Character n-grams need no tokenizer or word list per language, so one model covers every script (Arabic,
+Devanagari, romanised Hindi, Chinese without spaces) and survives the spelling games hateful text plays ("n1gg3r",
+"T r a n s"). :func:`train_toxicity_model` fits it, :func:`apply_model_windowed` scores bounded windows
+(``etl.models.windows``), :func:`load_bundled_model` reads a model shipped in the package. Scores only, no
+decisions: gold applies thresholds. :func:`load_labelled` reads training data (HateCheck, Jigsaw or a generic
+``text,label`` table, as CSV or Delta) into one shape.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
-import numpy as np
-import pandas as pd
 from pyspark.ml import Pipeline, PipelineModel
 from pyspark.ml.classification import LogisticRegression
 from pyspark.ml.feature import IDF, HashingTF, NGram, Normalizer, RegexTokenizer, SQLTransformer
 from pyspark.ml.functions import vector_to_array
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 from etl.config import BUNDLED_TOXICITY_MODEL, bundled_toxicity_model
+from etl.models.windows import MODEL_MAX_WINDOWS, window_column
 from etl.spark import classic_jvm
-from etl.silver.toxicity import MODEL_MAX_WINDOWS, WINDOW_LINE_BREAK, WINDOW_MAX_CHARS, WINDOW_PIECE_RE
 
 MODEL_SCORE_COL = "tox_model_score"
-USER_SCORE_COL = "tox_user_score"
 TOXIC_CLASS = 1  # index of the toxic class in the probability vector
 # Every column the pipeline adds starts with this, so scoring can drop them all and they never clash with
 # a user's columns. The pipeline reads its text from INPUT_COL, so a saved model works whatever the
@@ -51,6 +38,7 @@ PREFIX = "_toxm_"
 INPUT_COL = f"{PREFIX}input"
 WINDOW_PREFIX = "_toxw_"  # apply_model_windowed's own columns (not PREFIX: apply_model drops those)
 LABEL_COL = f"{PREFIX}label"
+FEATURES_COL = f"{PREFIX}features"
 WORD_PREFIX = "w:"  # marks word features; char n-grams (space-joined chars) can never look like "w:..."
 # Links and @-mentions, as Spark SQL string literals of Java regexes (hence the doubled backslashes): a dataset's
 # own conventions ("@user" masks, t.co links) say which dataset a text came from, not whether it is toxic.
@@ -135,7 +123,7 @@ class ToxicityModelConfig:
 # --- training and scoring ------------------------------------------------------------------------
 
 
-def _feature_stages(cfg: ToxicityModelConfig) -> list:
+def feature_stages(cfg: ToxicityModelConfig) -> list:
     """Stages from INPUT_COL to ``{PREFIX}features``; None text becomes "" (no n-grams, score = intercept only)."""
     text = f"{PREFIX}text"
     # Lower case, runs of whitespace as one space, padded with spaces so n-grams see word starts and ends.
@@ -165,9 +153,31 @@ def _feature_stages(cfg: ToxicityModelConfig) -> list:
         HashingTF(inputCol=f"{PREFIX}grams", outputCol=f"{PREFIX}tf", numFeatures=cfg.num_features,
                   binary=cfg.binary_tf),
         IDF(inputCol=f"{PREFIX}tf", outputCol=f"{PREFIX}tfidf", minDocFreq=cfg.min_doc_freq),
-        Normalizer(inputCol=f"{PREFIX}tfidf", outputCol=f"{PREFIX}features", p=2.0),
+        Normalizer(inputCol=f"{PREFIX}tfidf", outputCol=FEATURES_COL, p=2.0),
     ]
     return stages
+
+
+def logistic_regression(cfg: ToxicityModelConfig, label_col: str = LABEL_COL, name: str = "") -> LogisticRegression:
+    """The recipe's regression over ``feature_stages``' output; ``name`` prefixes its output columns, so several
+    regressions (one per dimension) can share one set of features in one pipeline."""
+    return LogisticRegression(
+        featuresCol=FEATURES_COL,
+        labelCol=label_col,
+        predictionCol=f"{PREFIX}{name}prediction",
+        probabilityCol=probability_col(name),
+        rawPredictionCol=f"{PREFIX}{name}raw",
+        family="binomial",
+        maxIter=cfg.max_iter,
+        regParam=cfg.reg_param,
+        elasticNetParam=cfg.elastic_net_param,
+        standardization=cfg.standardization,
+    )
+
+
+def probability_col(name: str = "") -> str:
+    """The probability vector column of the regression called ``name`` (``""``: the single-regression model)."""
+    return f"{PREFIX}{name}probability"
 
 
 def train_toxicity_model(
@@ -180,18 +190,7 @@ def train_toxicity_model(
     for column in (text_col, label_col):
         if column not in df.columns:
             raise ValueError(f"training data has no column {column!r} (columns: {', '.join(df.columns)})")
-    regression = LogisticRegression(
-        featuresCol=f"{PREFIX}features",
-        labelCol=LABEL_COL,
-        predictionCol=f"{PREFIX}prediction",
-        probabilityCol=f"{PREFIX}probability",
-        rawPredictionCol=f"{PREFIX}raw",
-        family="binomial",
-        maxIter=cfg.max_iter,
-        regParam=cfg.reg_param,
-        elasticNetParam=cfg.elastic_net_param,
-        standardization=cfg.standardization,
-    )
+    regression = logistic_regression(cfg)
     training = df.select(
         F.col(text_col).cast("string").alias(INPUT_COL), F.col(label_col).cast("double").alias(LABEL_COL)
     ).where(F.col(LABEL_COL).isNotNull())
@@ -199,7 +198,7 @@ def train_toxicity_model(
     # optimiser from running the whole n-gram pipeline on the driver when df is a local (createDataFrame) frame.
     training = training.persist()
     try:
-        return Pipeline(stages=[*_feature_stages(cfg), regression]).fit(training)
+        return Pipeline(stages=[*feature_stages(cfg), regression]).fit(training)
     finally:
         training.unpersist()
 
@@ -332,23 +331,8 @@ def apply_model(df: DataFrame, model: PipelineModel, text_col: str = "text",
     if text_col not in df.columns:
         raise ValueError(f"no text column {text_col!r} (columns: {', '.join(df.columns)})")
     scored = model.transform(df.withColumn(INPUT_COL, F.col(text_col).cast("string")))
-    scored = scored.withColumn(out_col, vector_to_array(F.col(f"{PREFIX}probability"))[TOXIC_CLASS])
+    scored = scored.withColumn(out_col, vector_to_array(F.col(probability_col()))[TOXIC_CLASS])
     return scored.drop(*[c for c in scored.columns if c.startswith(PREFIX) and c not in df.columns])
-
-
-def window_column(text_col: str) -> F.Column:
-    """``etl.silver.toxicity.text_windows`` in Spark SQL: lines cut into pieces by the same regex, then packed
-    greedily into windows of at most ``WINDOW_MAX_CHARS``; text without a window gives one empty window."""
-    pieces = F.flatten(F.transform(F.split(F.coalesce(F.col(text_col), F.lit("")), WINDOW_LINE_BREAK, -1),
-                                   lambda line: F.regexp_extract_all(line, F.lit(WINDOW_PIECE_RE), F.lit(0))))
-    joinable = lambda acc, piece: (F.size(acc) > 0) & (  # noqa: E731
-        F.length(F.element_at(acc, -1)) + len(WINDOW_LINE_BREAK) + F.length(piece) <= WINDOW_MAX_CHARS)
-    packed = F.aggregate(
-        pieces, F.array().cast(T.ArrayType(T.StringType())),
-        lambda acc, piece: F.when(joinable(acc, piece), F.concat(
-            F.slice(acc, 1, F.size(acc) - 1), F.array(F.concat(F.element_at(acc, -1), F.lit(WINDOW_LINE_BREAK), piece)))
-        ).otherwise(F.concat(acc, F.array(piece))))
-    return F.when(F.size(packed) > 0, packed).otherwise(F.array(F.lit("")))
 
 
 def apply_model_windowed(df: DataFrame, model: PipelineModel, text_col: str = "text",
@@ -382,39 +366,6 @@ def score_with_model(df: DataFrame, model_path: str, text_col: str = "text",
     with the query plan and no per-worker Python loading is needed. None text scores like empty text.
     """
     return apply_model(df, load_model(model_path), text_col, out_col)
-
-
-# --- user models ----------------------------------------------------------------------------------
-
-
-def score_with_python_model(
-    df: DataFrame,
-    loader: Callable[[], Any],
-    predict: Callable[[Any, pd.Series], pd.Series],
-    text_col: str = "text",
-    out_col: str = USER_SCORE_COL,
-) -> DataFrame:
-    """``df`` plus ``out_col`` (double) from any Python model, via a pandas iterator UDF.
-
-    ``loader()`` runs once per Spark task (one partition), on the Python worker, before the first batch;
-    ``predict(model, texts)`` runs per Arrow batch and must return one number per text (None texts arrive as "").
-    Both are pickled to the workers, so use module-level functions or ``functools.partial`` of them, not
-    lambdas over driver state. To share one model across a worker's tasks, cache inside the loader
-    (e.g. ``functools.cache``).
-    """
-    if text_col not in df.columns:
-        raise ValueError(f"no text column {text_col!r} (columns: {', '.join(df.columns)})")
-
-    @F.pandas_udf(T.DoubleType())
-    def _score(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
-        model = loader()
-        for texts in batches:
-            scores = np.asarray(predict(model, texts.fillna("")), dtype="float64")
-            if scores.shape != (len(texts),):
-                raise ValueError(f"predict returned shape {scores.shape} for {len(texts)} texts")
-            yield pd.Series(scores, index=texts.index)
-
-    return df.withColumn(out_col, _score(F.col(text_col).cast("string")))
 
 
 # --- labelled data --------------------------------------------------------------------------------
@@ -490,36 +441,3 @@ def load_labelled(spark: SparkSession, path: str) -> DataFrame:
         # RFC 4180 quoting (Spark's default escape is a backslash) and quoted newlines inside comments.
         df = spark.read.csv(path, header=True, multiLine=True, quote='"', escape='"')
     return standardise_labelled(df, source=path)
-
-
-# --- evaluation -----------------------------------------------------------------------------------
-
-
-def binary_metrics(df: DataFrame, label_col: str = "label", score_col: str = MODEL_SCORE_COL,
-                   threshold: float = 0.5, by: str | None = None) -> dict[str, dict[str, float]]:
-    """Precision, recall, F1 of ``score >= threshold`` against 0/1 labels, overall (key ``"all"``) and per ``by``.
-
-    Only one row of counts per group reaches the driver.
-    """
-    pred, gold = F.col(score_col) >= threshold, F.col(label_col) == 1
-    counts = [
-        F.sum((pred & gold).cast("long")).alias("tp"),
-        F.sum((pred & ~gold).cast("long")).alias("fp"),
-        F.sum((~pred & gold).cast("long")).alias("fn"),
-        F.count(F.lit(1)).alias("n"),
-    ]
-    rows = {"all": df.agg(*counts).first()}
-    if by is not None:
-        for row in df.groupBy(by).agg(*counts).collect():
-            rows[str(row[by])] = row
-    return {key: prf_from_counts(r["tp"] or 0, r["fp"] or 0, r["fn"] or 0, r["n"]) for key, r in sorted(rows.items())}
-
-
-def prf_from_counts(tp: int, fp: int, fn: int, n: int) -> dict[str, float]:
-    """Precision, recall, F1 (0.0 where undefined), rounded to 4 places, with n and positives."""
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "n": int(n), "positives": int(tp + fn)}
-

@@ -1,6 +1,6 @@
 """Real labelled toxicity datasets, read into one shape: ``text, label (0/1), language, dataset``.
 
-The classifier (``etl.silver.toxicity_model``) is only as good as its training data: trained on Multilingual
+The classifier (``etl.models.text_classifier``) is only as good as its training data: trained on Multilingual
 HateCheck's templates alone it ranked real offensive text at chance. This module knows the layout and the
 binary label map of each human-labelled set we train and evaluate on (the maps are the ones their
 PROVENANCE.md states), so a training recipe is a list of dataset names and a folder:
@@ -12,7 +12,8 @@ PROVENANCE.md states), so a training recipe is a list of dataset names and a fol
   offensive = 1): the eight real sets of ``toxicity_train_multilingual/``;
 * ``hatecheck`` (Multilingual HateCheck, 10 languages, functional test templates) and ``jigsaw_sample``
   (101 English Wikipedia comments) from their own folders;
-* ``lexicon_seeds``: the package's own LDNOOBW lists and toxicity lexicons as one-term examples (always there).
+* ``lexicon_seeds``: the package's own LDNOOBW lists and toxicity lexicons as one-term examples, registered by
+  ``etl.silver.toxicity`` (the lexicon's owner) with :func:`register`.
 
 pandas only (tens of thousands of rows): Spark gets one ``createDataFrame`` of the result.
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.silver.toxicity_model import HATECHECK_LANGUAGES, HATECHECK_NEGATIVE, HATECHECK_POSITIVE
+from etl.models.text_classifier import HATECHECK_LANGUAGES, HATECHECK_NEGATIVE, HATECHECK_POSITIVE
 
 COLUMNS = ("text", "label", "language", "dataset")
 # Where the datasets live when the caller names no folder: an environment variable, else the shared data folder
@@ -36,7 +37,6 @@ DATA_ROOT_ENV = "TOXICITY_DATA_ROOT"
 DEFAULT_DATA_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data"
 MULTILINGUAL_DIR = "toxicity_train_multilingual"
 TOLD_MIN_ANNOTATORS = 1  # ToLD-Br: the dataset's own binary map (PROVENANCE.md); 2 is its majority-vote variant
-SEED_MIN_WEIGHT = 2  # lexicon weight 2 = clear bias (Celadon's scale); 1 = implied, too weak to label toxic
 TOLD_CATEGORIES = ("homophobia", "obscene", "insult", "racism", "misogyny", "xenophobia")
 COLD_SPLITS = ("train", "dev", "test")
 KOREAN_SPLITS = ("train", "dev")
@@ -133,32 +133,6 @@ def _read_hatecheck(folder: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _read_lexicon_seeds(_folder: Path | None) -> pd.DataFrame:
-    """The package's own word lists as short labelled examples, in every language they cover.
-
-    LDNOOBW terms and lexicon terms of weight >= ``SEED_MIN_WEIGHT`` are toxic; group mentions of weight 0
-    ("immigrants", "muslims") are not, which teaches the model that naming a group is not hate. This gives a
-    language with no labelled set (French, say) its vocabulary, at no cost to the languages that have one.
-    """
-    from etl.silver.toxicity import LDNOOBW_DIR, LDNOOBW_NON_LIST_SUFFIXES, LEXICON_DIR, load_lexicon_file, \
-        resource_files
-    from etl.silver.langid import normalise_lang
-
-    rows: list[tuple[str, int, str | None]] = []
-    for path in resource_files(LDNOOBW_DIR):
-        if not path.name.endswith(LDNOOBW_NON_LIST_SUFFIXES):
-            lang = normalise_lang(path.name)
-            rows += [(t.strip(), 1, lang) for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
-    for path in resource_files(LEXICON_DIR, ".tsv"):
-        for entry in load_lexicon_file(path):
-            term = entry.term.strip("* ")
-            if entry.weight >= SEED_MIN_WEIGHT:
-                rows.append((term, 1, entry.lang))
-            elif entry.weight == 0:
-                rows.append((term, 0, entry.lang))
-    return pd.DataFrame(rows, columns=["text", "label", "language"]).drop_duplicates(["text", "language"])
-
-
 def _read_jigsaw(folder: Path) -> pd.DataFrame:
     raw = pd.read_csv(folder / "test_examples.csv")
     return pd.DataFrame({"text": raw["comment_text"], "label": raw["toxic"].astype(int)})
@@ -185,8 +159,6 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
             licence="CC BY 4.0"),
     Dataset("jigsaw_sample", "en", "toxicity_jigsaw_sample_ibm_max", _read_jigsaw,
             licence="CC0"),
-    Dataset("lexicon_seeds", None, None, _read_lexicon_seeds, real=False,
-            licence="the package's word lists (LDNOOBW: CC BY 4.0)"),
 )}
 # The default training recipe: every human-labelled set. HateCheck is left out on purpose: its templates taught
 # the old model a style, not toxicity (real-text AUC 0.47-0.55); evals/toxicity_generalisation_eval.py measures both.
@@ -194,6 +166,11 @@ DEFAULT_RECIPE: tuple[str, ...] = (
     "tweeteval_hate_en", "germeval2018_de", "hateval2019_es", "told_br_pt", "t_hsab_ar_tn", "mpold_ar",
     "cold_zh", "korean_hate_speech_ko", "jigsaw_sample",
 )
+
+
+def register(dataset: Dataset) -> None:
+    """Make ``dataset`` loadable by name; a higher layer that owns the data (the lexicon) registers its reader."""
+    DATASETS[dataset.name] = dataset
 
 
 def data_root(root: str | Path | None = None) -> Path:

@@ -23,10 +23,10 @@ from pyspark.sql import SparkSession
 
 from etl.config import BUNDLED_TOXICITY_MODEL, MODEL_SCORE_RULE, MODEL_THRESHOLDS_FILE as THRESHOLDS_FILE, \
     bundled_toxicity_model, toxicity_model_source
-from etl.silver.normalize import normalize_series
-from etl.silver.toxicity_datasets import DATASETS
-from etl.silver.toxicity_model import MODEL_SCORE_COL, ToxicityModelConfig, apply_model, train_toxicity_model
-from etl.silver.toxicity_thresholds import ANY_LANGUAGE, choose_thresholds, classification_report, roc_auc, threshold_for
+from etl.models.normalize import normalize_series
+from etl.models.toxicity_datasets import DATASETS
+from etl.models.text_classifier import MODEL_SCORE_COL, ToxicityModelConfig, apply_model, train_toxicity_model
+from etl.models.thresholds import ANY_LANGUAGE, choose_thresholds, classification_report, roc_auc, threshold_for
 
 VALIDATION_FRACTION = 0.15
 SPLIT_SEED = 42
@@ -80,7 +80,7 @@ def normalised(frame: pd.DataFrame) -> pd.DataFrame:
 
 def fit(spark: SparkSession, labelled: pd.DataFrame, cfg: ToxicityModelConfig = ToxicityModelConfig(),
         validation_fraction: float = VALIDATION_FRACTION, seed: int = SPLIT_SEED) -> TrainedModel:
-    """Fit on ``text, label, language, dataset`` rows (see etl.silver.toxicity_datasets) and choose thresholds."""
+    """Fit on ``text, label, language, dataset`` rows (see etl.models.toxicity_datasets) and choose thresholds."""
     labelled = normalised(labelled.reset_index(drop=True))
     # Template and lexicon rows only ever train: thresholds are chosen on real text.
     real = labelled["dataset"].map(lambda name: DATASETS[name].real if name in DATASETS else True).to_numpy(bool)
@@ -103,16 +103,16 @@ def fit(spark: SparkSession, labelled: pd.DataFrame, cfg: ToxicityModelConfig = 
 
 def save(trained: TrainedModel, path: str, overwrite: bool = False) -> None:
     """The Spark ML model at ``path`` and its thresholds beside it (local paths; remote stores get the model only)."""
-    from etl.silver.toxicity_model import save_model
+    from etl.models.text_classifier import save_model
 
     save_model(trained.model, path, overwrite=overwrite)
     local = Path(path[len("file:"):] if path.startswith("file:") else path)
     if local.is_dir():
-        _tidy(local)
+        tidy_saved_model(local)
         (local / THRESHOLDS_FILE).write_text(json.dumps(trained.metadata(), indent=2) + "\n", encoding="utf-8")
 
 
-def _tidy(folder: Path) -> None:
+def tidy_saved_model(folder: Path) -> None:
     """Drop Hadoop's checksum and marker files and give each data file a fixed name, so a model saved into the
     package (etl/resources) holds only what loading reads. Spark reads the folder the same either way."""
     for path in sorted(folder.rglob("*")):
