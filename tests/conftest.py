@@ -29,7 +29,7 @@ def spark(tmp_path_factory):
         master="local[2]",
         app_name="cc-wet-etl-tests",
         shuffle_partitions=2,
-        driver_memory="2g",
+        driver_memory="3g",  # one JVM runs the whole suite, the shared sample lake and the bundled models
         ui_enabled=False,  # no web server or port per test run
         extra_conf={
             "spark.sql.warehouse.dir": str(warehouse),

@@ -57,17 +57,17 @@ def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConf
                        held: list[DataFrame] | None = None) -> DataFrame:
     """Bronze rows -> silver rows: every scorer in turn, then run metadata; a select keeps the declared columns.
 
-    Before the first scorer that re-reads its input (Scorer.materialise_input) the frame is persisted (a local
-    checkpoint on serverless), which halves silver's time on the sample; pass `held` to release it after the write.
+    With `held`, the frame is persisted (a local checkpoint on serverless) before the first scorer that re-reads
+    its input (Scorer.materialise_input), which halves silver's time on the sample; the caller releases what `held`
+    collects after its write. Without it nothing is persisted, so nothing is left cached.
     """
     scorers = scorers_for(cfg)
     df = bronze
     materialised = False
     for scorer in scorers:
-        if scorer.materialise_input and not materialised:
+        if held is not None and scorer.materialise_input and not materialised:
             df, materialised = persist_or_checkpoint(df), True
-            if held is not None:
-                held.append(df)
+            held.append(df)
         df = scorer.apply(df)
     df = df.withColumn("silver_run_id", F.lit(run_id)).withColumn(
         "scored_at", F.lit(datetime.now(timezone.utc)).cast("timestamp"))

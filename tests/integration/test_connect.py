@@ -115,7 +115,7 @@ def test_delta_conflicts_are_recognised_by_their_error_condition_over_connect():
     # A Connect client gets Delta's error condition, not the Java exception: retries must still happen.
     from pyspark.errors.exceptions.connect import SparkConnectGrpcException
 
-    from etl.tables import is_conflict
+    from etl.commits import is_conflict
 
     assert is_conflict(SparkConnectGrpcException("conflict", errorClass="DELTA_CONCURRENT_APPEND.WITHOUT_HINT"))
     assert is_conflict(SparkConnectGrpcException("conflict", errorClass="DELTA_METADATA_CHANGED"))
@@ -123,10 +123,10 @@ def test_delta_conflicts_are_recognised_by_their_error_condition_over_connect():
 
 
 def test_sql_literals_for_connect_statements_are_escaped():
-    from etl.tables import _sql_ident, _sql_literal
+    from etl.connect_sql import ident, literal
 
-    assert _sql_literal("it's \\ here") == "'it\\'s \\\\ here'"
-    assert _sql_literal(42) == "42"
-    assert _sql_ident("/lake/we`ird") == "delta.`/lake/we``ird`"
+    assert literal("it's \\ here") == "'it\\'s \\\\ here'"
+    assert literal(42) == "42"
+    assert ident("/lake/we`ird") == "delta.`/lake/we``ird`"
     with pytest.raises(TypeError):
-        _sql_literal(True)
+        literal(True)
