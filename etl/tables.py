@@ -217,6 +217,14 @@ def txn_committed(spark: SparkSession, path: str, txn: tuple[str, int]) -> bool 
     """Whether the table at `path` has committed transaction `txn` = (app id, version) or a later version of that
     app id: its latest snapshot's SetTransaction ids, the ones Delta's own skip reads. None where the JVM's Delta
     log cannot be asked (Spark Connect)."""
+    done = _from_snapshot(spark, path, lambda snapshot: snapshot.transactions().get(txn[0]))
+    # None: another Delta release's signature (or Connect); Delta's own skip still holds, only the count may not
+    return None if done is None else bool(done.isDefined() and done.get() >= txn[1])
+
+
+def _from_snapshot(spark: SparkSession, path: str, read: Callable):
+    """`read(snapshot)` of the Delta log's latest snapshot of `path`, asked of the driver's DeltaLog (no Spark job);
+    None when the JVM cannot be asked (Spark Connect, another Delta release's signature)."""
     if is_connect(spark):
         return None
     from py4j.protocol import Py4JError
@@ -225,10 +233,9 @@ def txn_committed(spark: SparkSession, path: str, txn: tuple[str, int]) -> bool 
         jvm = spark._jvm
         unset = jvm.scala.Option.apply(None)
         log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
-        done = log.update(False, unset, unset).transactions().get(txn[0])
-    except Py4JError:  # another Delta release's signature: Delta's own skip still holds, only the count may not
+        return read(log.update(False, unset, unset))
+    except Py4JError:
         return None
-    return bool(done.isDefined() and done.get() >= txn[1])
 
 
 def idempotent_dml(spark: SparkSession, txn: tuple[str, int], action: Callable[[], None], retries: int = 5,
@@ -384,17 +391,7 @@ def _snapshot_version(spark: SparkSession, path: str) -> int | None:
     """The version of the Delta log's latest snapshot, -1 without a table, asked of the driver's DeltaLog: no Spark
     job and one log listing, where DESCRIBE HISTORY runs a job (a refresh asks for a dozen versions). None when the
     JVM cannot be asked (Spark Connect, another Delta release's signature)."""
-    if is_connect(spark):
-        return None
-    from py4j.protocol import Py4JError
-
-    try:
-        jvm = spark._jvm
-        unset = jvm.scala.Option.apply(None)
-        log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
-        return int(log.update(False, unset, unset).version())
-    except Py4JError:
-        return None
+    return _from_snapshot(spark, path, lambda snapshot: int(snapshot.version()))
 
 
 def commit_time(spark: SparkSession, lake: str, name: str, version_: int):
