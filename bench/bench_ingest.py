@@ -23,9 +23,9 @@ from bench.gen_wet import CACHE, generate
 from bench.memory import PeakMemory
 from etl.table_specs import BRONZE_DOCUMENTS, schema
 from etl.bronze.reading import file_batches
-from etl.bronze.records import (KIND_DOCUMENT, crawl_id_from, decode_text, doc_id_for, host_of,
-                                parse_warc_date, split_languages)
+from etl.bronze.records import KIND_DOCUMENT, decode_text, doc_id_for, host_of, parse_warc_date, split_languages
 from etl.config import IngestConfig, load_config
+from etl.io.warc import crawl_id_from
 
 GZIP_WBITS = 31
 FEED_BYTES = 64 * 1024

@@ -68,7 +68,7 @@ def _spark(ui: bool = False):
 def _files(scale: Scale) -> tuple[Path, Path]:
     """(base, increment) GENERATED WET files: the even and the odd documents of one near-duplicate set."""
     from etl.synth.neardup import generate
-    from etl.io.wet_writer import conversion_headers, warcinfo_headers, write_wet
+    from etl.io.warc_writer import conversion_headers, warcinfo_headers, write_wet
 
     out = scale.cache / "inputs"
     n = scale.increment_docs

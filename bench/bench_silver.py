@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.gen_wet import CACHE, generate
-from etl.io.wet import Record, WarcReader
+from etl.io.warc import Record, WarcReader
 from etl.silver.langid import detect_series
 from etl.models.normalize import NormalizeOptions
 from etl.silver.signals import compute_signals

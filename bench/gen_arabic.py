@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from etl.io.wet_writer import conversion_headers, warcinfo_headers, write_wet
+from etl.io.warc_writer import conversion_headers, warcinfo_headers, write_wet
 from etl.silver.toxicity import score_document
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ import json
 import random
 from pathlib import Path
 
-from etl.io.wet_writer import block_digest, conversion_headers, warcinfo_headers, write_wet
+from etl.io.warc_writer import block_digest, conversion_headers, warcinfo_headers, write_wet
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_RECORDS = ROOT / "tests" / "data" / "oscar_2021" / "oscar_22.01_sample_63docs.jsonl"

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from etl.io.wet_writer import block_digest, conversion_headers, warcinfo_headers, write_wet  # noqa: E402
+from etl.io.warc_writer import block_digest, conversion_headers, warcinfo_headers, write_wet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "planted"  # the truth file and its provenance

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from etl.io.wet_writer import CONVERSION_HEADER_ORDER, block_digest, warcinfo_headers, write_wet  # noqa: E402
+from etl.io.warc_writer import CONVERSION_HEADER_ORDER, block_digest, warcinfo_headers, write_wet  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 OUT = Path(__file__).resolve().parent / "sample"

@@ -23,7 +23,7 @@ from etl.catalog import (
     family_order, rules_by_key,
 )
 from etl.io.sources import RetryPolicy
-from etl.io.wet import SNIPPET_BYTES
+from etl.io.warc import SNIPPET_BYTES
 
 
 # A JVM memory size as Spark takes it ("512m", "4g", "4096"), and an ISO 639-1/639-3 code with an optional subtag.

@@ -169,18 +169,26 @@ _register(TableSpec(
 ))
 _register(TableSpec(
     GOLD_DUPLICATES, "Documents removed as exact or near duplicates, with the copy that was kept.",
+    _struct(("doc_id", _S, _NULLABLE), ("cluster_id", _S, _NULLABLE), ("survivor_id", _S, _NULLABLE),
+            ("similarity", _D, _NULLABLE), ("stage", _S, _NULLABLE),  # exact_dedup or near_dedup (etl.gold.dedup)
+            ("cluster_size", _L, _NULLABLE), ("gold_run_id", _S, _NULLABLE)),
     properties={**DELETION_VECTORS, **CDF}, zorder=("doc_id",),
 ))
 _register(TableSpec(
     GOLD_MINHASH_INDEX, "LSH band keys of every kept document: the incremental near-duplicate index.",
+    _struct(("band", _I, _NULLABLE),  # -1: the exact-text bucket (etl.gold.dedup.EXACT_BAND)
+            ("band_hash", _L, _NULLABLE), ("doc_id", _S, _NULLABLE)),
     partition_by=("band",), zorder=("band_hash",),
 ))
 _register(TableSpec(
     GOLD_MINHASH_EDGES, "Candidate pairs that passed verification (Jaccard), per refresh.",
+    _struct(("doc_id", _S, _NULLABLE), ("bucket", _S, _NULLABLE),  # "band:band_hash" (etl.gold.dedup.bucket_key)
+            ("root_id", _S, _NULLABLE), ("similarity", _D, _NULLABLE)),
     properties={**DELETION_VECTORS}, zorder=("doc_id",),
 ))
 _register(TableSpec(
     GOLD_CLUSTERS, "Near-duplicate clusters: member -> the kept representative.",
+    _struct(("doc_id", _S, _NULLABLE), ("cluster_id", _S, _NULLABLE)),
     properties={**DELETION_VECTORS}, zorder=("doc_id",),
 ))
 _register(TableSpec(

@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from etl.config import GoldConfig  # noqa: E402
-from etl.io.wet import Record, WarcReader  # noqa: E402
+from etl.io.warc import Record, WarcReader  # noqa: E402
 from etl.silver import toxicity as tx  # noqa: E402
 from etl.silver.langid import DEFAULT_MAX_CHARS, detect_series  # noqa: E402
 from etl.models.normalize import normalize_series  # noqa: E402

@@ -73,7 +73,7 @@ def load_labels() -> list[dict]:
 
 
 def _wet_2016_texts() -> dict[str, str]:
-    from etl.io.wet import Record, WarcReader
+    from etl.io.warc import Record, WarcReader
 
     with WET_2016.open("rb") as fh:
         return {item.headers["warc-record-id"]: item.payload.decode("utf-8", "replace")

@@ -38,7 +38,7 @@ from etl.gold.decisions import DEFAULT_LANGUAGE_OVERRIDES  # noqa: E402
 from etl.gold.language_thresholds import (FINEWEB2_FAMILIES, FINEWEB2_MIN_STOP_WORDS,  # noqa: E402
                                           FINEWEB2_PIPELINE_OVERRIDES, FINEWEB2_THRESHOLDS, fineweb2_rule_overrides)
 from etl.gold.rules import DEFAULT_RULES, Rule, first_failure, with_overrides  # noqa: E402
-from etl.io.wet import Record, WarcReader  # noqa: E402
+from etl.io.warc import Record, WarcReader  # noqa: E402
 from etl.silver.langid import detect_language  # noqa: E402
 from etl.models.normalize import normalize_text  # noqa: E402
 from etl.silver.quality import GOPHER_STOP_WORDS, quality_signals, with_char_words  # noqa: E402

@@ -21,7 +21,7 @@ from pathlib import Path
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
 
 from etl.export.tokens import BUNDLED_TOKENIZERS, GZIP_MTIME, bundled_resource
-from etl.io.wet import Record, WarcReader
+from etl.io.warc import Record, WarcReader
 
 ROOT = Path(__file__).resolve().parents[1]
 # Real crawl text: the bundled sample's WET files, then the 2014 WET file of the tests' data (tests/data/PROVENANCE.md).

@@ -28,7 +28,7 @@ from etl.bronze.formats.warc_html import (RESILIPARSE_OPTIONS, html_text, http_b
 from etl.bronze.reading import file_batches  # noqa: E402
 from etl.bronze.records import KIND_DOCUMENT, KIND_FILE  # noqa: E402
 from etl.config import IngestConfig  # noqa: E402
-from etl.io.wet import Record, WarcReader  # noqa: E402
+from etl.io.warc import Record, WarcReader  # noqa: E402
 from etl.gold.rules import DEFAULT_RULES, first_failure  # noqa: E402
 from etl.models.normalize import normalize_text  # noqa: E402
 from etl.silver.quality import quality_signals  # noqa: E402

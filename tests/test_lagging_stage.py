@@ -14,8 +14,8 @@ from etl import tables
 from etl.bronze.ingest import run_ingest
 from etl.config import load_config
 from etl.housekeeping import RETENTION_PROPERTY, UnreadFilesError, run_housekeeping
-from etl.io.wet import Record, WarcReader
-from etl.io.wet_writer import write_wet
+from etl.io.warc import Record, WarcReader
+from etl.io.warc_writer import write_wet
 from etl.silver.build import run_silver
 from etl.table_specs import BRONZE_DOCUMENTS, SILVER_DOCUMENTS
 

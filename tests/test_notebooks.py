@@ -13,8 +13,8 @@ import pytest
 
 import etl
 from etl.config import PipelineConfig
-from etl.io.wet import Record, WarcReader
-from etl.io.wet_writer import write_wet
+from etl.io.warc import Record, WarcReader
+from etl.io.warc_writer import write_wet
 from tests.helpers.databricks_shim import NOTEBOOK_HEADER, NotebookRun, read_cells, run_notebook
 from tests.helpers.lakes import copy_lake
 

@@ -16,8 +16,8 @@ from etl import catalog, tables
 from etl.cli import main as cli_main
 from etl.config import load_config
 from etl.table_specs import GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_REJECTIONS
-from etl.io.wet import Record, WarcReader
-from etl.io.wet_writer import write_wet
+from etl.io.warc import Record, WarcReader
+from etl.io.warc_writer import write_wet
 from etl.pipeline import refresh, table_versions
 from tests.helpers.delta_readers import delta_rs_rows
 from tests.helpers.lakes import copy_lake

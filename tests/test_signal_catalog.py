@@ -90,7 +90,7 @@ ONE_DEFINITION = {
     "the rule operators": (r"operator\.(lt|le|gt|ge)\b|\"<\":\s*lambda", "catalog.py"),
     "the HTTP retry defaults": (r"(max_retries|backoff_base_s|backoff_max_s|timeout_s)\s*:\s*\w+\s*=\s*[0-9]",
                                 "io/sources.py"),
-    "the snippet length": (r"snippet\w*\s*(:\s*\w+)?\s*=\s*[0-9]|substring\(\"text\", 1, [0-9]", "io/wet.py"),
+    "the snippet length": (r"snippet\w*\s*(:\s*\w+)?\s*=\s*[0-9]|substring\(\"text\", 1, [0-9]", "io/warc.py"),
 }
 
 

@@ -35,7 +35,7 @@ from etl.bronze.records import (ENVELOPE_DDL, FINAL_STATUSES, KIND_DOCUMENT, KIN
 from etl.config import IngestConfig, PipelineConfig
 from etl.io import hadoop_fs
 from etl.io.sources import RetryPolicy, current_size, has_scheme, local_path
-from etl.io.wet import SNIPPET_BYTES
+from etl.io.warc import SNIPPET_BYTES
 from etl.preflight import PreflightError, check_inputs
 from etl.spark import persist_or_checkpoint, release
 

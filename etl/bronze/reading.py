@@ -1,6 +1,6 @@
 """Reading one input file into envelope batches: open it, let etl.bronze.formats choose its format, parse.
 
-The top of the bronze reading stack (records.py holds the envelope and the WET parser, formats/ the formats), so
+The top of the bronze reading stack (records.py holds the envelope every format fills, formats/ the formats), so
 nothing below imports it; ingest hands `arrow_partition_parser` / `arrow_content_parser` to `mapInArrow`.
 """
 

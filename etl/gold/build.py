@@ -23,13 +23,12 @@ from etl import progress as stage_progress
 from etl import tables
 from etl.table_specs import (GOLD_BENCHMARK_NGRAMS, GOLD_BENCHMARKS, GOLD_CLUSTERS, GOLD_CONTAMINATION,
                              GOLD_DOCUMENTS, GOLD_DUPLICATES, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX, GOLD_REJECTIONS,
-                             GOLD_TABLES, SILVER_DOCUMENTS, STAGE_GOLD)
+                             GOLD_TABLES, SILVER_DOCUMENTS, STAGE_GOLD, schema)
 from etl.catalog import DOMAIN_SIGNALS
 from etl.config import DECONTAMINATION_DROP, PipelineConfig
 from etl.gold import decontamination as decon
 from etl.gold.decisions import decide
-from etl.gold.dedup import (CLUSTERS_SCHEMA, DUPLICATES_SCHEMA, EDGES_SCHEMA, INDEX_SCHEMA, STAGE_EXACT, History,
-                            survivor_columns, update)
+from etl.gold.dedup import STAGE_EXACT, History, survivor_columns, update
 from etl.gold.redaction import redact_text
 from etl.gold.subsets import SUBSET_COLUMNS, with_subset_flags
 from etl.spark import persist_or_checkpoint, release
@@ -142,9 +141,11 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
             return tables.lookup(silver, ids, "doc_id")
 
         history = History(
-            index=tables.read_at(spark, lake, GOLD_MINHASH_INDEX, pinned.get(GOLD_MINHASH_INDEX), INDEX_SCHEMA),
-            edges=tables.read_at(spark, lake, GOLD_MINHASH_EDGES, pinned.get(GOLD_MINHASH_EDGES), EDGES_SCHEMA),
-            clusters=tables.read_at(spark, lake, GOLD_CLUSTERS, pinned.get(GOLD_CLUSTERS), CLUSTERS_SCHEMA),
+            index=tables.read_at(spark, lake, GOLD_MINHASH_INDEX, pinned.get(GOLD_MINHASH_INDEX),
+                                 schema(GOLD_MINHASH_INDEX)),
+            edges=tables.read_at(spark, lake, GOLD_MINHASH_EDGES, pinned.get(GOLD_MINHASH_EDGES),
+                                 schema(GOLD_MINHASH_EDGES)),
+            clusters=tables.read_at(spark, lake, GOLD_CLUSTERS, pinned.get(GOLD_CLUSTERS), schema(GOLD_CLUSTERS)),
             texts=lambda ids: from_silver(ids).select("doc_id", "text"),
             attrs=lambda ids: from_silver(ids).select(*cols),
         )
@@ -173,15 +174,15 @@ def _write_dedup(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.
     """Index rows, edges, cluster membership, duplicates and dedup rejections of the touched documents."""
     lake, retries = cfg.lake, cfg.ingest.write_retries
     run = F.lit(run_id)
-    path = tables.ensure(spark, lake, GOLD_MINHASH_INDEX, INDEX_SCHEMA, retries)
+    path = tables.ensure(spark, lake, GOLD_MINHASH_INDEX, retries=retries)
     tables.append(spark, path, upd.new_index, retries, txn=step.txn(GOLD_MINHASH_INDEX, 0))
-    path = tables.ensure(spark, lake, GOLD_MINHASH_EDGES, EDGES_SCHEMA, retries)
+    path = tables.ensure(spark, lake, GOLD_MINHASH_EDGES, retries=retries)
     tables.delete_keys(spark, path, upd.dropped_buckets, "bucket", step.txn(GOLD_MINHASH_EDGES, 0), retries=retries)
     tables.append(spark, path, upd.new_edges, retries, txn=step.txn(GOLD_MINHASH_EDGES, 1))
-    path = tables.ensure(spark, lake, GOLD_CLUSTERS, CLUSTERS_SCHEMA, retries)
+    path = tables.ensure(spark, lake, GOLD_CLUSTERS, retries=retries)
     tables.delete_keys(spark, path, upd.touched, "doc_id", step.txn(GOLD_CLUSTERS, 0), retries=retries)
     tables.append(spark, path, upd.clusters, retries, txn=step.txn(GOLD_CLUSTERS, 1))
-    path = tables.ensure(spark, lake, GOLD_DUPLICATES, DUPLICATES_SCHEMA + ", gold_run_id string", retries)
+    path = tables.ensure(spark, lake, GOLD_DUPLICATES, retries=retries)
     tables.delete_keys(spark, path, upd.touched, "doc_id", step.txn(GOLD_DUPLICATES, 0), retries=retries)
     tables.append(spark, path, upd.duplicates.withColumn("gold_run_id", run), retries,
                   txn=step.txn(GOLD_DUPLICATES, 1))
@@ -202,7 +203,7 @@ def _write_documents(spark: SparkSession, cfg: PipelineConfig, step: stage_progr
     """
     lake, retries = cfg.lake, cfg.ingest.write_retries
     was_dup = tables.lookup(tables.read_at(spark, lake, GOLD_DUPLICATES, step.pinned.get(GOLD_DUPLICATES),
-                                           DUPLICATES_SCHEMA), upd.touched, "doc_id").select("doc_id")
+                                           schema(GOLD_DUPLICATES)), upd.touched, "doc_id").select("doc_id")
     now_dup = upd.duplicates.select("doc_id")
     new_ids = passing.select("doc_id")
     old_touched = upd.touched.join(new_ids, "doc_id", "left_anti")

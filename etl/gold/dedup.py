@@ -9,7 +9,8 @@ That graph depends only on the set of documents, so it can be updated: new docum
 bucket whose root changes (a new document with a smaller id) has its edges re-decided; only the clusters holding an
 endpoint of a changed edge are recomputed. The result equals a full recompute over the union (tests prove it), and
 the work follows the new documents and the clusters they touch, not the size of the history. A full run is the
-same update against an empty history (`full_dedup`), which the eval and the bench call too.
+same update against an empty history (`full_dedup`), which the eval and the bench call too. The tables it feeds
+(gold/minhash_index, gold/minhash_edges, gold/clusters, gold/duplicates) have their schemas in etl.table_specs.
 """
 
 from __future__ import annotations
@@ -25,21 +26,17 @@ from etl.config import DedupConfig
 from etl.gold.components import connected_components
 from etl.gold.lsh import exact_jaccard, minhash_bands, shingle_sets
 from etl.spark import release
+from etl.table_specs import GOLD_CLUSTERS, GOLD_MINHASH_EDGES, GOLD_MINHASH_INDEX, schema
 
 EXACT_BAND = -1  # band id of the exact-text bucket
 # gold/duplicates.stage and gold/rejections.stage of a duplicate: the same text as its survivor, or a near copy.
 STAGE_EXACT, STAGE_NEAR = "exact_dedup", "near_dedup"
-INDEX_SCHEMA = "band int, band_hash long, doc_id string"
 # gold/minhash_index layout: partitioned by band (etl.table_specs), and each append written in (band, band_hash)
 # order to files of at most about INDEX_FILE_ROWS rows, so every file holds a narrow band_hash range of one band.
 # A key then falls in the range of one file per append (Delta prunes by partition and min/max statistics): a lookup
 # of k keys opens at most k files per append, however large the index grows. Housekeeping's Z-order by band_hash
 # keeps files range-disjoint; the size it compacts them to bounds what one key reads.
 INDEX_FILE_ROWS = 100_000
-EDGES_SCHEMA = "doc_id string, bucket string, root_id string, similarity double"
-CLUSTERS_SCHEMA = "doc_id string, cluster_id string"
-DUPLICATES_SCHEMA = ("doc_id string, cluster_id string, survivor_id string, similarity double, stage string, "
-                     "cluster_size long")
 
 
 def text_hash(col: str = "text") -> Column:
@@ -63,7 +60,7 @@ def bucket_rows(docs: DataFrame, cfg: DedupConfig) -> DataFrame:
         parts.append(docs.select(F.lit(EXACT_BAND).alias("band"), F.xxhash64(text_hash("text")).alias("band_hash"),
                                  "doc_id"))
     if not parts:
-        return docs.sparkSession.createDataFrame([], INDEX_SCHEMA)
+        return docs.sparkSession.createDataFrame([], schema(GOLD_MINHASH_INDEX))
     out = parts[0]
     for p in parts[1:]:
         out = out.unionByName(p)
@@ -152,8 +149,9 @@ class History:
         """No history; lookups return no rows, typed like `docs` (doc_id, text + survivor_order columns)."""
         spark = docs.sparkSession
         cols = survivor_columns(cfg)
-        return History(spark.createDataFrame([], INDEX_SCHEMA), spark.createDataFrame([], EDGES_SCHEMA),
-                       spark.createDataFrame([], CLUSTERS_SCHEMA),
+        return History(spark.createDataFrame([], schema(GOLD_MINHASH_INDEX)),
+                       spark.createDataFrame([], schema(GOLD_MINHASH_EDGES)),
+                       spark.createDataFrame([], schema(GOLD_CLUSTERS)),
                        lambda _ids: docs.select("doc_id", "text").limit(0),
                        lambda _ids: docs.select(*cols).limit(0))
 

@@ -3,8 +3,8 @@ TF-IDF, logistic regression, as a Spark ML ``PipelineModel`` that runs in the JV
 
 Character n-grams need no tokenizer or word list per language, so one model covers every script (Arabic,
 Devanagari, romanised Hindi, Chinese without spaces) and survives the spelling games hateful text plays ("n1gg3r",
-"T r a n s"). :func:`train_toxicity_model` fits it, :func:`apply_model_windowed` scores bounded windows
-(``etl.models.windows``), :func:`load_bundled_model` reads a model shipped in the package. Scores only, no
+"T r a n s"). :func:`train_toxicity_model` fits it, ``etl.models.window_scoring`` scores it on bounded windows,
+:func:`load_bundled_model` reads a model shipped in the package. Scores only, no
 decisions: gold applies thresholds. :func:`load_labelled` reads training data (HateCheck, Jigsaw or a generic
 ``text,label`` table, as CSV or Delta) into one shape.
 """
@@ -26,7 +26,6 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from etl.config import BUNDLED_TOXICITY_MODEL, bundled_toxicity_model
-from etl.models.windows import MODEL_MAX_WINDOWS, window_column
 from etl.spark import classic_jvm
 
 MODEL_SCORE_COL = "tox_model_score"
@@ -36,7 +35,6 @@ TOXIC_CLASS = 1  # index of the toxic class in the probability vector
 # caller's text column is called.
 PREFIX = "_toxm_"
 INPUT_COL = f"{PREFIX}input"
-WINDOW_PREFIX = "_toxw_"  # apply_model_windowed's own columns (not PREFIX: apply_model drops those)
 LABEL_COL = f"{PREFIX}label"
 FEATURES_COL = f"{PREFIX}features"
 WORD_PREFIX = "w:"  # marks word features; char n-grams (space-joined chars) can never look like "w:..."
@@ -333,29 +331,6 @@ def apply_model(df: DataFrame, model: PipelineModel, text_col: str = "text",
     scored = model.transform(df.withColumn(INPUT_COL, F.col(text_col).cast("string")))
     scored = scored.withColumn(out_col, vector_to_array(F.col(probability_col()))[TOXIC_CLASS])
     return scored.drop(*[c for c in scored.columns if c.startswith(PREFIX) and c not in df.columns])
-
-
-def apply_model_windowed(df: DataFrame, model: PipelineModel, text_col: str = "text",
-                         out_col: str = MODEL_SCORE_COL, max_windows: int = MODEL_MAX_WINDOWS) -> DataFrame:
-    """``df`` plus ``out_col``: the highest P(toxic) over the text's first ``max_windows`` windows.
-
-    Why windows: the model was trained on tweet-sized texts, and one score for a whole page either dilutes a
-    toxic paragraph in a long clean page or sums many mentions into a false alarm. Each window is scored in its
-    own column (window i of every row, then the maximum), so no shuffle or join is needed and the cost stays
-    proportional to the characters scored.
-    """
-    if text_col not in df.columns:
-        raise ValueError(f"no text column {text_col!r} (columns: {', '.join(df.columns)})")
-    windows = f"{WINDOW_PREFIX}windows"
-    scored = df.withColumn(windows, window_column(text_col))
-    score_cols = []
-    for i in range(max_windows):
-        window, score = f"{WINDOW_PREFIX}window", f"{WINDOW_PREFIX}score{i}"
-        scored = apply_model(scored.withColumn(window, F.try_element_at(windows, F.lit(i + 1))), model, window, score)
-        scored = scored.withColumn(score, F.when(F.col(window).isNotNull(), F.col(score))).drop(window)
-        score_cols.append(score)
-    scored = scored.withColumn(out_col, F.greatest(*score_cols) if len(score_cols) > 1 else F.col(score_cols[0]))
-    return scored.drop(windows, *score_cols)
 
 
 def score_with_model(df: DataFrame, model_path: str, text_col: str = "text",

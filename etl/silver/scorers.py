@@ -229,16 +229,29 @@ class DomainScorer(PythonScorer):
 
 
 @dataclasses.dataclass
-class ToxicityModelScorer(SparkModelScorer):
-    """The toxicity classifier: the bundled model unless ``silver.toxicity_model_path`` names another (or turns it
-    off), scored per bounded window and aggregated by maximum (etl.models.text_classifier.apply_model_windowed)."""
+class ToxicityModelScorer(Scorer):
+    """The toxicity classifier (``tox_model_score``: the bundled model unless ``silver.toxicity_model_path`` names
+    another or turns it off) and the bundled five dimension models (``tox_model_<dimension>`` 0..3, and their tier
+    by the lexicon's own rule in ``tox_model_tier``), scored together per bounded window so each window is
+    featurised once (etl.models.window_scoring); every column is null when the classifier is off."""
 
+    path: str | None
     name: ClassVar[str] = "toxicity_model"
     materialise_input: ClassVar[bool] = True
 
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return MODEL_SIGNALS
+
     def apply(self, df: DataFrame) -> DataFrame:
-        source = toxicity_model_source(self.path)
-        if source == BUNDLED_TOXICITY_MODEL and is_connect(df.sparkSession):
+        from etl.models.dimension_model import dimensions_head, load_dimensions_model, with_levels
+        from etl.models.text_classifier import load_model, probability_col
+        from etl.models.window_scoring import WindowHead, score_windows
+
+        (score, *levels, tier) = self.signals
+        source, spark = toxicity_model_source(self.path), df.sparkSession
+        connect = is_connect(spark)
+        if source == BUNDLED_TOXICITY_MODEL and connect:
             # pyspark 4.0's PipelineModel.load needs a driver JVM, which a Connect client has not: the score stays
             # null there (gold does not drop on it by default); name a model path the server reads to score.
             if not _CONNECT_WARNED:
@@ -247,33 +260,13 @@ class ToxicityModelScorer(SparkModelScorer):
                       "(set silver.toxicity_model_path to a model the server can read)", file=sys.stderr)
             source = None
         if source is None:
-            return df.withColumn(self.column, F.lit(None).cast(T.DoubleType()))
-        from etl.models.text_classifier import apply_model_windowed, load_model
-
-        return apply_model_windowed(df, load_model(source, df.sparkSession), text_col="text", out_col=self.column)
-
-
-@dataclasses.dataclass
-class ToxicityDimensionsScorer(Scorer):
-    """The five dimensions learned from data (``tox_model_<dimension>``, 0..3, window maximum) and their tier by the
-    lexicon's own rule (``tox_model_tier``); off, with null columns, when the toxicity classifier is off."""
-
-    path: str | None
-    name: ClassVar[str] = "toxicity_dimensions"
-
-    @property
-    def signals(self) -> tuple[Signal, ...]:
-        (_score, *dimensions) = MODEL_SIGNALS
-        return tuple(dimensions)
-
-    def apply(self, df: DataFrame) -> DataFrame:
-        from etl.models.dimension_model import apply_dimensions_windowed, load_dimensions_model
-
-        *levels, tier = self.signals
-        if toxicity_model_source(self.path) is None or is_connect(df.sparkSession):
             return df.select("*", *[F.lit(None).cast(SPARK_TYPES[s.type]).alias(s.name) for s in self.signals])
-        model, thresholds = load_dimensions_model(df.sparkSession)
-        scored = apply_dimensions_windowed(df, model, thresholds, text_col="text")
+        heads = [WindowHead(load_model(source, spark), {probability_col(): score.name})]
+        if connect:  # the bundled dimension models need a driver JVM too
+            scored = score_windows(df, heads, text_col="text")
+            return scored.select("*", *[F.lit(None).cast(SPARK_TYPES[s.type]).alias(s.name) for s in (*levels, tier)])
+        dimensions, thresholds = load_dimensions_model(spark)
+        scored = with_levels(score_windows(df, [*heads, dimensions_head(dimensions)], text_col="text"), thresholds)
         return scored.withColumn(tier.name, tier_column([F.col(s.name) for s in levels]))
 
 
@@ -310,12 +303,11 @@ def user_scorer(spec: str, cfg: PipelineConfig) -> Scorer:
 def scorers_for(cfg: PipelineConfig) -> list[Scorer]:
     """The scorers silver runs, in order: built-ins, the model scores, personal-data counts, code/math/Q&A signals,
     topic and format labels, then the user's."""
-    toxicity, (quality,) = MODEL_SIGNALS[0], QUALITY_MODEL_SIGNALS
+    (quality,) = QUALITY_MODEL_SIGNALS
     return [
         BuiltinSignals(cfg),
         UrlScorer(cfg),
-        ToxicityModelScorer(toxicity.name, cfg.silver.toxicity_model_path),
-        ToxicityDimensionsScorer(cfg.silver.toxicity_model_path),
+        ToxicityModelScorer(cfg.silver.toxicity_model_path),
         SparkModelScorer(quality.name, cfg.silver.quality_model_path),
         PiiScorer(),
         SubsetScorer(),

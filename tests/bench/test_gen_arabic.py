@@ -16,7 +16,7 @@ from bench.gen_arabic import (
     generate,
     ground_truth_path,
 )
-from etl.io.wet import Damage, Record, WarcReader
+from etl.io.warc import Damage, Record, WarcReader
 from etl.models.normalize import normalize_text
 
 N_DOCS = 60

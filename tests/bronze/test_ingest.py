@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from etl import tables
 from etl.bronze.ingest import run_ingest
 from etl.config import load_config
-from etl.io.wet_writer import block_digest, conversion_headers, write_wet
+from etl.io.warc_writer import block_digest, conversion_headers, write_wet
 from etl.preflight import PreflightError
 from tests.helpers.concurrency import run_at_once
 from tests.helpers.flaky_http import cut_body_server, flaky_server

@@ -6,7 +6,7 @@ from __future__ import annotations
 from etl.catalog import TOXICITY_DIMENSIONS, TOXICITY_MAX_WEIGHT, TOXICITY_TIERS
 from etl.config import BUNDLED_TOXICITY_MODEL, TOXICITY_MODEL_OFF
 from etl.models.dimension_model import dimension_column
-from etl.silver.scorers import ToxicityDimensionsScorer
+from etl.silver.scorers import ToxicityModelScorer
 from etl.silver.toxicity import TIER_TOXIC, toxicity_tier
 
 LEVELS = [dimension_column(d) for d in TOXICITY_DIMENSIONS]
@@ -36,8 +36,8 @@ MENTIONS = [
 
 
 def _score(spark, texts, path=BUNDLED_TOXICITY_MODEL):
-    frame = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], "id int, text string")
-    return ToxicityDimensionsScorer(path).apply(frame).orderBy("id").toPandas()
+    frame = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], "doc_id int, text string")
+    return ToxicityModelScorer(path).apply(frame).orderBy("doc_id").toPandas()
 
 
 def test_dimensions_are_levels_with_the_lexicon_tier_rule(spark):
@@ -62,4 +62,23 @@ def test_a_long_clean_page_scores_no_higher_than_its_worst_sentence(spark):
 
 def test_off_with_the_classifier(spark):
     scored = _score(spark, ["text"], path=TOXICITY_MODEL_OFF)
-    assert scored[[*LEVELS, "tox_model_tier"]].isna().all().all()
+    assert scored[["tox_model_score", *LEVELS, "tox_model_tier"]].isna().all().all()
+
+
+def test_shared_features_score_as_each_model_alone(spark):
+    """The classifier and the dimensions featurise each window once together (etl.models.window_scoring): every
+    output equals the one the model gives scored alone."""
+    from etl.models.dimension_model import apply_dimensions_windowed, load_dimensions_model
+    from etl.models.text_classifier import load_model
+    from etl.models.window_scoring import apply_model_windowed, same_features
+
+    texts = [*MENTIONS[:4], "Ich hasse Muslime.", "\n".join(MENTIONS), "", None]
+    together = _score(spark, texts).set_index("doc_id")
+    frame = spark.createDataFrame(list(enumerate(texts)), "doc_id int, text string")
+    classifier = load_model(BUNDLED_TOXICITY_MODEL, spark)
+    dimensions, thresholds = load_dimensions_model(spark)
+    assert same_features(classifier, dimensions)  # else nothing is shared and this test shows nothing
+    alone = apply_dimensions_windowed(apply_model_windowed(frame, classifier), dimensions, thresholds)
+    alone = alone.toPandas().set_index("doc_id").reindex(together.index)
+    assert (together["tox_model_score"] - alone["tox_model_score"]).abs().max() < 1e-12
+    assert (together[LEVELS] == alone[LEVELS]).all().all()

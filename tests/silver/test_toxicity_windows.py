@@ -96,7 +96,8 @@ def test_spark_windows_equal_python_windows_on_real_text(spark, real_texts):
 def test_windowed_score_is_the_highest_window_score(spark, real_texts):
     """apply_model_windowed against an oracle: every window scored alone by apply_model, maximum over the first
     MODEL_MAX_WINDOWS."""
-    from etl.models.text_classifier import apply_model, apply_model_windowed, load_model
+    from etl.models.text_classifier import apply_model, load_model
+    from etl.models.window_scoring import apply_model_windowed
     from etl.config import BUNDLED_TOXICITY_MODEL
 
     model = load_model(BUNDLED_TOXICITY_MODEL, spark)

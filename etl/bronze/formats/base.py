@@ -21,7 +21,7 @@ from etl.bronze.records import (KIND_FILE, KIND_QUARANTINE, LIMIT_REASONS, NOT_W
                                 OpenedFile, _Batch, _file_status, _snippet, doc_id_for, host_of)
 from etl.config import IngestConfig
 from etl.io.sources import SourceUnavailable
-from etl.io.wet import StreamStats, _CountingReader
+from etl.io.warc import CountingReader, StreamStats
 
 __all__ = ["SourceFormat", "DocumentFormat", "Document", "Problem", "Skipped", "Refused", "OpenedFile", "Replay",
            "counted_stream"]
@@ -128,7 +128,7 @@ def counted_stream(stream: BinaryIO, stats: StreamStats) -> io.BufferedReader:
 class _Counted(io.RawIOBase):
     def __init__(self, stream: BinaryIO, stats: StreamStats):
         super().__init__()
-        self.reader = _CountingReader(stream, stats)
+        self.reader = CountingReader(stream, stats)
 
     def readable(self) -> bool:
         return True

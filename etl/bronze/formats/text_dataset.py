@@ -20,7 +20,7 @@ from etl.bronze.formats.base import (Document, DocumentFormat, OpenedFile, Probl
                                      counted_stream)
 from etl.bronze.records import parse_warc_date
 from etl.config import IngestConfig
-from etl.io.wet import StreamStats, crawl_id_from
+from etl.io.warc import StreamStats, crawl_id_from
 
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"

@@ -1,7 +1,7 @@
 """WARC: HTTP `response` records holding HTML, turned into text here (resiliparse's main-content extraction by
 default, trafilatura on request) instead of taking Common Crawl's WET text.
 
-Read with the same damage-tolerant reader as WET (etl.io.wet), so damage is quarantined the same way. Records that
+Read with the same damage-tolerant reader as WET (etl.io.warc), so damage is quarantined the same way. Records that
 are no HTML page (request, metadata, non-HTML types, HTTP status other than 200) and HTML pages whose extraction is
 empty are counted as skipped (the file row's ``detail`` gives the breakdown), not quarantined.
 """
@@ -16,7 +16,7 @@ from etl.bronze.formats.base import Document, DocumentFormat, OpenedFile, Proble
 from etl.bronze.formats.wet import WET_TYPES, first_record_type
 from etl.bronze.records import parse_warc_date
 from etl.config import DIGEST_FLAG, EXTRACTOR_TRAFILATURA, IngestConfig
-from etl.io.wet import Damage, StreamStats, WarcReader, crawl_id_from
+from etl.io.warc import Damage, StreamStats, WarcReader, crawl_id_from
 
 # Record types that open a crawl's WARC (after warcinfo); a WAT file starts with metadata, a WET with conversion.
 CRAWL_TYPES = frozenset({"request", "response", "resource", "revisit"})

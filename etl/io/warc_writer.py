@@ -1,4 +1,5 @@
-"""Write WET files the way Common Crawl does (warcinfo first, one gzip member per record).
+"""Write WET files (WARC files of conversion records) the way Common Crawl does: warcinfo first, one gzip member
+per record.
 
 Used to rebuild the bundled sample from real records with their original headers, and to generate
 labelled synthetic data for tests and benchmarks.

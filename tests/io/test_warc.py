@@ -1,4 +1,4 @@
-"""The WET reader against fastwarc (oracle) on real files, and on each kind of damage."""
+"""The WARC reader (etl.io.warc) against fastwarc (oracle) on real WET files, and on each kind of damage."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from etl.io.wet import Damage, Record, WarcReader, block_digest_ok
-from etl.io.wet_writer import block_digest, conversion_headers, record_bytes, write_wet
+from etl.io.warc import Damage, Record, WarcReader, block_digest_ok
+from etl.io.warc_writer import block_digest, conversion_headers, record_bytes, write_wet
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "CC-MAIN-2021-39-oscar63.warc.wet.gz"

@@ -96,7 +96,9 @@ class _Gap:
     compressed_offset: int
 
 
-class _CountingReader:
+class CountingReader:
+    """A raw stream whose reads add to ``stats``: bytes read and their crc32 (the file's checksum)."""
+
     def __init__(self, raw: BinaryIO, stats: StreamStats):
         self.raw, self.stats = raw, stats
 
@@ -151,7 +153,7 @@ def decompressed_chunks(raw: BinaryIO, stats: StreamStats) -> Iterator[bytes | _
     What decoded before a corrupt byte is kept; then we scan forward for the next member header, so with Common
     Crawl's one-member-per-record layout only the damaged record is lost.
     """
-    reader = _CountingReader(raw, stats)
+    reader = CountingReader(raw, stats)
     head = reader.read(READ_CHUNK)
     if not head.startswith(GZIP_MAGIC):
         while head:
@@ -233,7 +235,7 @@ def decompressed_chunks(raw: BinaryIO, stats: StreamStats) -> Iterator[bytes | _
                        member_start)
 
 
-def _seek_member(reader: _CountingReader, pending: bytes, offset: int, start: int) -> tuple[bytes, int, bool]:
+def _seek_member(reader: CountingReader, pending: bytes, offset: int, start: int) -> tuple[bytes, int, bool]:
     """Advance to the next gzip member header at or after `start` within `pending`; read on as needed."""
     while True:
         idx = pending.find(GZIP_MEMBER_START, start)
