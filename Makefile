@@ -66,8 +66,11 @@ run-arabic: setup  ## the Arabic preset on the generated Arabic sample into ./la
 	  --report reports/arabic --set spark.ui_enabled=false
 
 # --durations: the slowest tests are named at the end of every run, so a test that grows is seen at once.
+# Two workers, each with its own SparkSession: much of a small Spark job is driver-side waiting (planning, Delta log
+# reads, Python), so two overlap on 2 cores. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: setup-test  ## the fast test suite (real Spark, real Delta; built lakes shared, see tests/conftest.py)
-	$(PY) -m pytest --durations=25 $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 test-slow: setup-test  ## the slow/large checks
 	$(PY) -m pytest -m slow --durations=25 $(PYTEST_ARGS)

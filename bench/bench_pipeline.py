@@ -9,6 +9,9 @@ files at full size), on the same number of cores, in the same run, each in its o
   MinHash-LSH near dedup. Silver still computes what no config turns off: normalisation, language id, the toxicity
   lexicon and LDNOOBW counts, URL signals (with no UT1 block-list categories); exact dedup and the toxicity model are
   off. The Spark session start and a warm-up refresh on a tiny file are outside the timed refresh (reported apart).
+* ours_default_scorers: the same with every default silver scorer on (toxicity classifier and its five dimension
+  models, PII counts, code/math/Q&A signals, topic and format labels): the headline ratio, since a default run has
+  them; gold's families and dedup are the same, so the kept documents are too.
 * datatrove: WarcReader -> GopherQualityFilter -> GopherRepetitionFilter -> C4QualityFilter -> FineWebQualityFilter
   -> JsonlWriter, then its four MinHash stages (MinhashDedupSignature -> MinhashDedupBuckets -> MinhashDedupCluster
   -> MinhashDedupFilter -> JsonlWriter), every stage a LocalPipelineExecutor with tasks=workers=cores (buckets:
@@ -42,6 +45,8 @@ WARMUP_MB = 0.3  # the tiny file our side refreshes once before the timed run (J
 SAMPLE_S = 0.5  # /proc sampling interval for the process-tree memory and CPU
 OUR_FAMILIES = ["gopher_quality", "gopher_repetition", "c4", "fineweb"]  # datatrove's four filters
 OUR_STAGES = ("bronze", "silver", "gold")
+OURS_WITH_SCORERS = "ours_default_scorers"  # the side with every default silver scorer on
+SIDES = ("ours", OURS_WITH_SCORERS, "datatrove")  # "ours": the silver models off
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -147,18 +152,23 @@ def _run_side(side: str, folder: Path, listing: Path, work: Path, cores: int) ->
 
 # --- our side ---------------------------------------------------------------------------------------------------
 
-def our_config(lake: Path, cores: int):
-    """The refresh config of the comparison: datatrove's four families, no URL lists, no exact dedup, no models."""
+def our_config(lake: Path, cores: int, scorers: bool = False):
+    """The refresh config of the comparison: datatrove's four families, no URL lists, no exact dedup; the silver
+    models (toxicity classifier and dimensions) off, or, with `scorers`, every default silver scorer on (toxicity
+    models, PII counts, code/math/Q&A signals, topic and format labels), as a default run has them."""
     from etl.config import load_config
 
-    return load_config(overrides={
+    overrides = {
         "lake": str(lake), "spark.master": f"local[{cores}]", "spark.shuffle_partitions": cores,
         "spark.driver_memory": "4g", "spark.ui_enabled": False, "silver.url_blocklist_categories": [],
-        "silver.toxicity_model_path": None, "gold.families": OUR_FAMILIES, "gold.dedup.exact": False,
-    })
+        "gold.families": OUR_FAMILIES, "gold.dedup.exact": False,
+    }
+    if not scorers:
+        overrides["silver.toxicity_model_path"] = None
+    return load_config(overrides=overrides)
 
 
-def run_ours(inputs: list[Path], work: Path, cores: int) -> dict:
+def run_ours(inputs: list[Path], work: Path, cores: int, scorers: bool = False) -> dict:
     """Session start, a warm-up refresh on a tiny file, then the timed refresh of every input into a fresh lake."""
     from pyspark.sql import functions as F
 
@@ -167,13 +177,13 @@ def run_ours(inputs: list[Path], work: Path, cores: int) -> dict:
     from etl.table_specs import RUNS
     from etl.spark import get_spark
 
-    cfg = our_config(work / "lake", cores)
+    cfg = our_config(work / "lake", cores, scorers)
     t0 = time.perf_counter()
     spark = get_spark(cfg.spark)
     session_s = time.perf_counter() - t0
     warm = generate(work / "warmup-wet", 1, WARMUP_MB, seed=11)
     t0 = time.perf_counter()
-    refresh(spark, our_config(work / "warmup-lake", cores), [str(p) for p in warm], progress=lambda m: None)
+    refresh(spark, our_config(work / "warmup-lake", cores, scorers), [str(p) for p in warm], progress=lambda m: None)
     warmup_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     summary = refresh(spark, cfg, [str(p) for p in inputs], progress=lambda m: None, run_id="bench-pipeline")
@@ -181,9 +191,14 @@ def run_ours(inputs: list[Path], work: Path, cores: int) -> dict:
     stages = {r.stage: r.seconds for r in tables.read(spark, cfg.lake, RUNS)
               .where(F.col("run_id") == "bench-pipeline").collect()}
     funnel = summary.funnel
+    lake = Path(cfg.lake)
+    table_bytes = {str(t.parent.relative_to(lake)): sum(f.stat().st_size for f in t.parent.rglob("*.parquet"))
+                   for t in sorted(lake.glob("*/*/_delta_log"))}  # data files of each table (its current + old)
     return {
         "ran": "etl.pipeline.refresh (jobs/refresh.py): bronze -> silver (normalise, langdetect, Gopher/C4/FineWeb "
-               "signals, toxicity lexicon + LDNOOBW, URL signals without UT1 lists) -> gold (families "
+               "signals, toxicity lexicon + LDNOOBW, URL signals without UT1 lists"
+               + ("; toxicity classifier + 5 dimension models, PII, code/math/Q&A, topic/format labels" if scorers
+                  else "; models off") + ") -> gold (families "
                f"{', '.join(OUR_FAMILIES)}; MinHash-LSH near dedup, {cfg.gold.dedup.num_perm} permutations, "
                "exact-Jaccard verification; exact dedup off), Delta tables, "
                f"Spark local[{cores}]",
@@ -195,6 +210,7 @@ def run_ours(inputs: list[Path], work: Path, cores: int) -> dict:
         "stage_seconds": {s: stages.get(s) for s in OUR_STAGES},
         "session_start_s": round(session_s, 2),
         "warmup_refresh_s": round(warmup_s, 2),
+        "table_bytes": table_bytes,  # for the capacity plan: bytes per document of every table
     }
 
 
@@ -285,16 +301,17 @@ def run(pipeline_mb: float | None = None, cores: int = CORES) -> dict:
         listing = work / "inputs.txt"  # exactly these files (the folder may hold other generated ones)
         listing.write_text("".join(f"{p.name}\n" for p in paths))
         sides = {}
-        for side in ("ours", "datatrove"):  # one after the other: never both on the cores at once
+        for side in SIDES:  # one after the other: never two on the cores at once
             load = os.getloadavg()
             sides[side] = _run_side(side, folder, listing, work, cores)
             sides[side]["load_avg_before"] = load
             sides[side]["load_avg_after"] = os.getloadavg()
-    ours, theirs = sides["ours"], sides["datatrove"]
-    for s in (ours, theirs):
+    lean, ours, theirs = sides["ours"], sides[OURS_WITH_SCORERS], sides["datatrove"]
+    for s in (lean, ours, theirs):
         s["docs_per_s_per_core"] = round(s["documents_in"] / s["wall_s"] / cores, 1)
-    ours["docs_per_s_per_core_incl_session_start"] = round(
-        ours["documents_in"] / (ours["wall_s"] + ours["session_start_s"]) / cores, 1)
+    for s in (lean, ours):
+        s["docs_per_s_per_core_incl_session_start"] = round(
+            s["documents_in"] / (s["wall_s"] + s["session_start_s"]) / cores, 1)
     return {
         "data": f"GENERATED: {len(paths)} WET files, {raw_mb:.0f} MB uncompressed, {ours['documents_in']} records "
                 "(real CC text re-cut, bench/gen_wet.py)",
@@ -302,12 +319,17 @@ def run(pipeline_mb: float | None = None, cores: int = CORES) -> dict:
         "documents_in": ours["documents_in"],
         "ours_docs_per_s_per_core": ours["docs_per_s_per_core"],
         "datatrove_docs_per_s_per_core": theirs["docs_per_s_per_core"],
+        # the target's figure: every default silver scorer on (issue 24); models off, the earlier comparison
         "ratio_vs_datatrove": round(ours["docs_per_s_per_core"] / theirs["docs_per_s_per_core"], 3),
+        "ratio_vs_datatrove_models_off": round(lean["docs_per_s_per_core"] / theirs["docs_per_s_per_core"], 3),
         "ratio_vs_datatrove_incl_spark_session_start": round(
             ours["docs_per_s_per_core_incl_session_start"] / theirs["docs_per_s_per_core"], 3),
         "ours_peak_mb": ours["peak_pss_mb"],  # PSS of the whole process tree (see TreeMonitor)
         "datatrove_peak_mb": theirs["peak_pss_mb"],
-        "ours": ours,
+        "peak_memory_ratio": round(ours["peak_pss_mb"] / theirs["peak_pss_mb"], 2),
+        "peak_memory_ratio_models_off": round(lean["peak_pss_mb"] / theirs["peak_pss_mb"], 2),
+        OURS_WITH_SCORERS: ours,
+        "ours_models_off": lean,
         "datatrove": theirs,
     }
 
@@ -319,8 +341,9 @@ def _child(args: argparse.Namespace) -> None:
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    if args.side == "ours":
-        result = run_ours([folder / name for name in listing.read_text().split()], work, args.cores)
+    if args.side in ("ours", OURS_WITH_SCORERS):
+        result = run_ours([folder / name for name in listing.read_text().split()], work, args.cores,
+                          scorers=args.side == OURS_WITH_SCORERS)
     else:
         result = run_datatrove(folder, listing, work, args.cores)
     Path(args.out).write_text(json.dumps(result))
@@ -331,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipeline-mb", type=float, default=PIPELINE_MB,
                         help=f"uncompressed MB of generated WET in {FILES} files (default {PIPELINE_MB:g})")
     parser.add_argument("--cores", type=int, default=CORES)
-    parser.add_argument("--side", choices=("ours", "datatrove"), help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--inputs", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)

@@ -77,7 +77,7 @@ def _dedup_part(report: dict, scale: bool) -> None:
                 "dedup.cost_per_doc_growth_100k_to_1m")
 
 
-PARTS = ("ingest", "silver", "urls", "minhash", "dedup", "refresh", "pipeline", "privacy")
+PARTS = ("ingest", "silver", "urls", "minhash", "dedup", "refresh", "housekeeping", "run", "pipeline", "privacy")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,6 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         from bench import bench_refresh
 
         report["refresh"] = _part("refresh", bench_refresh.run)
+    if "housekeeping" in parts:  # OPTIMIZE + VACUUM of a 200,000-document lake (the refresh bench's 100x history)
+        from bench import bench_housekeeping
+
+        report["housekeeping"] = _part("housekeeping", bench_housekeeping.run)
+    if "run" in parts:  # `make run` in its own process, and a refresh with nothing new
+        from bench import bench_run
+
+        report["run"] = _part("run", bench_run.run)
     if "pipeline" in parts:  # end to end against datatrove on the same generated WET files
         from bench import bench_pipeline
 

@@ -81,3 +81,31 @@ def sample_lake_copy(sample_lake, tmp_path) -> BuiltLake:
     schema (a refresh of the copy must not re-point the session's registrations at it)."""
     lake = copy_lake(sample_lake.lake, tmp_path / "lake")
     return dataclasses.replace(sample_lake, cfg=dataclasses.replace(sample_lake.cfg, lake=lake, schema=None))
+
+
+# `make test` runs two pytest-xdist workers, each with its own SparkSession. Tests go out a file at a time, so a
+# module's fixtures are built once, and every file that uses the session's sample lake goes to the same worker, so
+# the lake is built once per run. (xdist's own --dist loadgroup does not group under pytest 9: its node-id suffix is
+# ignored, so the grouping is done here, by file.)
+SHARED_LAKE_FIXTURE = "sample_lake"
+SHARED_LAKE_SCOPE = "sample_lake"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedLakeScheduling(LoadScopeScheduling):
+        """Like --dist loadfile, with the files that use the shared sample lake as one unit."""
+
+        _uses_lake: dict[str, bool] = {}
+
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::")[0]
+            if file not in self._uses_lake:
+                path = ROOT / file
+                self._uses_lake[file] = path.is_file() and SHARED_LAKE_FIXTURE in path.read_text(encoding="utf-8")
+            return SHARED_LAKE_SCOPE if self._uses_lake[file] else file
+
+    return SharedLakeScheduling(config, log)

@@ -151,6 +151,7 @@ def run_killed(lake: str, inputs: list[Path], after_commits: int) -> subprocess.
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
 
 
+@pytest.mark.slow  # one of the kill points test_refresh_killed_after_any_commit_recovers covers; its own JVM
 def test_refresh_killed_in_gold_then_rerun_matches_full_run(spark, split_inputs, full_run, tmp_path):
     lake = str(tmp_path / "lake")
     # Kill after gold/duplicates is written, before gold/rejections and gold/documents catch up.
