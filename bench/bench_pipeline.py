@@ -156,7 +156,7 @@ def our_config(lake: Path, cores: int, scorers: bool = False):
     """The refresh config of the comparison: datatrove's four families, no URL lists, no exact dedup; the silver
     models (toxicity classifier and dimensions) off, or, with `scorers`, every default silver scorer on (toxicity
     models, PII counts, code/math/Q&A signals, topic and format labels), as a default run has them."""
-    from etl.config import load_config
+    from etl.config import TOXICITY_MODEL_OFF, load_config
 
     overrides = {
         "lake": str(lake), "spark.master": f"local[{cores}]", "spark.shuffle_partitions": cores,
@@ -164,7 +164,7 @@ def our_config(lake: Path, cores: int, scorers: bool = False):
         "gold.families": OUR_FAMILIES, "gold.dedup.exact": False,
     }
     if not scorers:
-        overrides["silver.toxicity_model_path"] = None
+        overrides["silver.toxicity_model_path"] = TOXICITY_MODEL_OFF  # (None would mean "not given": the default)
     return load_config(overrides=overrides)
 
 

@@ -27,3 +27,12 @@ def test_both_sides_produce_documents_with_consistent_counts():
     # the silver models add columns, not decisions: gold's four families keep the same documents either way
     assert (lean["documents_after_filters"], lean["documents_kept"]) == (
         ours["documents_after_filters"], ours["documents_kept"])
+
+
+def test_the_models_off_side_really_turns_the_models_off(tmp_path):
+    """A None override means "not given" (etl.config.load_config), which left the bundled model on once."""
+    from etl.config import BUNDLED_TOXICITY_MODEL, toxicity_model_source
+
+    assert toxicity_model_source(bench_pipeline.our_config(tmp_path, 2).silver.toxicity_model_path) is None
+    scorers_on = bench_pipeline.our_config(tmp_path, 2, scorers=True).silver.toxicity_model_path
+    assert toxicity_model_source(scorers_on) == BUNDLED_TOXICITY_MODEL
