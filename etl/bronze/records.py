@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 from pyspark.sql import types as T
 
+from etl.io.sources import SourceUnavailable
 from etl.table_specs import BRONZE_DOCUMENTS, BRONZE_INGEST_LOG, BRONZE_QUARANTINE, arrow_type, ddl, schema
 
 KIND_DOCUMENT, KIND_QUARANTINE, KIND_FILE = "document", "quarantine", "file"
@@ -204,6 +205,14 @@ def whole_file_batch(source_file: str, status: str, reason: str, detail: str, st
              started_at=started, duration_s=time.perf_counter() - t0),
     ]
     return pa.RecordBatch.from_pylist(rows, schema=ENVELOPE)
+
+
+def read_failure(exc: Exception) -> tuple[str, str, str]:
+    """(file status, quarantine reason, error) for the exception that ended a file's reading: a connection that
+    broke for good is ``unreachable``; anything else is a reader error, recorded so one file never kills the task."""
+    if isinstance(exc, SourceUnavailable):
+        return STATUS_UNREACHABLE, "unreachable", str(exc)
+    return STATUS_ERROR, "reader_error", f"{type(exc).__name__}: {exc}"
 
 
 def _file_status(counts: dict[str, int], last_damage: str | None, warc: bool = False) -> str:

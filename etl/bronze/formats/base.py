@@ -17,10 +17,9 @@ from typing import BinaryIO, ClassVar, Iterator, Protocol, runtime_checkable
 import pyarrow as pa
 
 from etl.bronze.records import (KIND_FILE, KIND_QUARANTINE, LIMIT_REASONS, NOT_WARC_DETAIL, STATUS_EMPTY,
-                                STATUS_ERROR, STATUS_NOT_WARC, STATUS_OK, STATUS_REFUSED, STATUS_UNREACHABLE,
-                                OpenedFile, _Batch, _file_status, _snippet, doc_id_for, host_of)
+                                STATUS_NOT_WARC, STATUS_OK, STATUS_REFUSED, OpenedFile, _Batch, _file_status, _snippet,
+                                doc_id_for, host_of, read_failure)
 from etl.config import IngestConfig
-from etl.io.sources import SourceUnavailable
 from etl.io.warc import CountingReader, StreamStats
 
 __all__ = ["SourceFormat", "DocumentFormat", "Document", "Problem", "Skipped", "Refused", "OpenedFile", "Replay",
@@ -194,12 +193,9 @@ class DocumentFormat:
         except Refused as exc:
             status, error = STATUS_REFUSED, f"{self.name}: {exc}"
             quarantine(None, "refused", error)
-        except SourceUnavailable as exc:  # the connection broke for good mid-file
-            status, error = STATUS_UNREACHABLE, str(exc)
-            quarantine(None, "unreachable", str(exc))
         except Exception as exc:  # never let one file kill the task: record it and move on
-            status, error = STATUS_ERROR, f"{type(exc).__name__}: {exc}"
-            quarantine(None, "reader_error", error)
+            status, reason, error = read_failure(exc)
+            quarantine(None, reason, error)
         read_whole = status == STATUS_OK and last_problem not in LIMIT_REASONS
         size = src.size if src.size is not None or not read_whole else stats.bytes_read
         if status == STATUS_OK:

@@ -13,10 +13,9 @@ from typing import Iterator
 import pyarrow as pa
 
 from etl.bronze.records import (KIND_FILE, KIND_QUARANTINE, LIMIT_REASONS, NOT_WARC_DETAIL, STATUS_EMPTY,
-                                STATUS_ERROR, STATUS_NOT_WARC, STATUS_OK, STATUS_UNREACHABLE, OpenedFile, _Batch,
-                                _file_status, _snippet, doc_id_for, host_of, parse_warc_date, split_languages)
+                                STATUS_NOT_WARC, STATUS_OK, OpenedFile, _Batch, _file_status, _snippet, doc_id_for,
+                                host_of, parse_warc_date, read_failure, split_languages)
 from etl.config import DIGEST_FLAG, IngestConfig
-from etl.io.sources import SourceUnavailable
 from etl.io.warc import Damage, Record, WarcReader, crawl_id_from
 
 # The WARC-Type of the first record after warcinfo: "conversion" in a WET file, request/response/... in a WARC.
@@ -83,12 +82,9 @@ def wet_file_batches(src: OpenedFile, cfg: IngestConfig) -> Iterator[pa.RecordBa
             if cols.rows >= cfg.batch_rows or cols.text_bytes >= cfg.batch_text_bytes:
                 yield from cols.batches()
                 cols = _Batch()
-    except SourceUnavailable as exc:  # the connection broke for good mid-file
-        status, error = STATUS_UNREACHABLE, str(exc)
-        quarantine(None, "unreachable", str(exc))
     except Exception as exc:  # never let one file kill the task: record it and move on
-        status, error = STATUS_ERROR, f"{type(exc).__name__}: {exc}"
-        quarantine(None, "reader_error", error)
+        status, reason, error = read_failure(exc)
+        quarantine(None, reason, error)
     stats = reader.stats if reader else None
     read_whole = stats is not None and status == STATUS_OK and last_damage not in LIMIT_REASONS
     if size is None and read_whole:
