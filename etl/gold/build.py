@@ -140,14 +140,16 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
         def from_silver(ids: DataFrame) -> DataFrame:
             return tables.lookup(silver, ids, "doc_id")
 
+        index = tables.read_at(spark, lake, GOLD_MINHASH_INDEX, pinned.get(GOLD_MINHASH_INDEX),
+                               schema(GOLD_MINHASH_INDEX))
         history = History(
-            index=tables.read_at(spark, lake, GOLD_MINHASH_INDEX, pinned.get(GOLD_MINHASH_INDEX),
-                                 schema(GOLD_MINHASH_INDEX)),
+            index=index,
             edges=tables.read_at(spark, lake, GOLD_MINHASH_EDGES, pinned.get(GOLD_MINHASH_EDGES),
                                  schema(GOLD_MINHASH_EDGES)),
             clusters=tables.read_at(spark, lake, GOLD_CLUSTERS, pinned.get(GOLD_CLUSTERS), schema(GOLD_CLUSTERS)),
             texts=lambda ids: from_silver(ids).select("doc_id", "text"),
             attrs=lambda ids: from_silver(ids).select(*cols),
+            index_files=index.inputFiles(),  # from the pinned snapshot's log; no data is read
         )
         upd = update(passing.select(*dict.fromkeys(["doc_id", "text", *cols])), history, g.dedup)
         _write_dedup(spark, cfg, step, upd, run_id, now)

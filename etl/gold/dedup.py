@@ -15,8 +15,10 @@ same update against an empty history (`full_dedup`), which the eval and the benc
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -37,6 +39,10 @@ STAGE_EXACT, STAGE_NEAR = "exact_dedup", "near_dedup"
 # of k keys opens at most k files per append, however large the index grows. Housekeeping's Z-order by band_hash
 # keeps files range-disjoint; the size it compacts them to bounds what one key reads.
 INDEX_FILE_ROWS = 100_000
+# An index with fewer files than this per band is read whole by the lookup's semi-join: pruning saves little
+# there, and the per-key literal filters that prune (bucket_scan) cost a Java compile of ~10 s that exceeds the
+# 64 KB method limit and falls back to interpretation, plus a shuffle per band (measured on `make run`'s gold).
+LOOKUP_PRUNE_MIN_FILES_PER_BAND = 8
 
 
 def text_hash(col: str = "text") -> Column:
@@ -86,7 +92,11 @@ def _any_equal(col: Column, values: list) -> Column:
     return _any_equal(col, values[:middle]) | _any_equal(col, values[middle:])
 
 
-def bucket_scan(index: DataFrame, keys: DataFrame, limit: int = tables.LOOKUP_IN_LIST_MAX) -> DataFrame:
+_BAND_DIR = re.compile(r"/band=[^/]+/")  # the partition directory of an index file
+
+
+def bucket_scan(index: DataFrame, keys: DataFrame, limit: int = tables.LOOKUP_IN_LIST_MAX,
+                index_files: Sequence[str] | None = None) -> DataFrame:
     """Rows (band, band_hash, doc_id) of `index` in the buckets `keys` (band, band_hash), as a plan (not run).
 
     Up to `limit` keys become one scan per band, band = b AND band_hash IN (...) (with the same as equalities for
@@ -94,9 +104,16 @@ def bucket_scan(index: DataFrame, keys: DataFrame, limit: int = tables.LOOKUP_IN
     files read follow the keys, not the index. (One scan per
     band, not one OR over bands: Spark would split that into a partition filter and an OR of every band's hashes,
     and each file would be tested against them all.) More keys (every band then has some) are only joined. The
-    exact semi-join decides either way.
+    exact semi-join decides either way. Given `index_files` (the data files of a Delta index), an index with none
+    returns no rows at once, and one of fewer than LOOKUP_PRUNE_MIN_FILES_PER_BAND files per band is joined whole.
     """
     keys = keys.select("band", "band_hash").distinct()
+    if index_files is not None:
+        if not index_files:
+            return index.select("band", "band_hash", "doc_id").limit(0)
+        bands = {m.group(0) for m in map(_BAND_DIR.search, index_files) if m} or {""}
+        if len(index_files) < LOOKUP_PRUNE_MIN_FILES_PER_BAND * len(bands):
+            return index.join(keys, ["band", "band_hash"], "left_semi").select("band", "band_hash", "doc_id")
     found = keys.limit(limit + 1).collect()
     if not found:
         return index.select("band", "band_hash", "doc_id").limit(0)
@@ -113,9 +130,10 @@ def bucket_scan(index: DataFrame, keys: DataFrame, limit: int = tables.LOOKUP_IN
     return index.join(keys, ["band", "band_hash"], "left_semi").select("band", "band_hash", "doc_id")
 
 
-def bucket_lookup(index: DataFrame, keys: DataFrame, limit: int = tables.LOOKUP_IN_LIST_MAX) -> DataFrame:
+def bucket_lookup(index: DataFrame, keys: DataFrame, limit: int = tables.LOOKUP_IN_LIST_MAX,
+                  index_files: Sequence[str] | None = None) -> DataFrame:
     """`bucket_scan`, materialised (local checkpoint): later plans hold its rows, not its literal filter."""
-    return bucket_scan(index, keys, limit).localCheckpoint(eager=True)
+    return bucket_scan(index, keys, limit, index_files).localCheckpoint(eager=True)
 
 
 def survivor_columns(cfg: DedupConfig) -> list[str]:
@@ -143,6 +161,7 @@ class History:
     clusters: DataFrame  # doc_id, cluster_id (members of clusters of two or more)
     texts: Callable[[DataFrame], DataFrame]  # ids (one column) -> (doc_id, text)
     attrs: Callable[[DataFrame], DataFrame]  # ids -> doc_id + survivor_order columns
+    index_files: Sequence[str] | None = None  # the index's data files when it is a Delta table (bucket_scan)
 
     @staticmethod
     def empty(docs: DataFrame, cfg: DedupConfig) -> "History":
@@ -153,7 +172,7 @@ class History:
                        spark.createDataFrame([], schema(GOLD_MINHASH_EDGES)),
                        spark.createDataFrame([], schema(GOLD_CLUSTERS)),
                        lambda _ids: docs.select("doc_id", "text").limit(0),
-                       lambda _ids: docs.select(*cols).limit(0))
+                       lambda _ids: docs.select(*cols).limit(0), index_files=[])
 
 
 @dataclass
@@ -205,7 +224,7 @@ def update(new_docs: DataFrame, history: History, cfg: DedupConfig, checkpoint_d
     new_rows = _materialise(bucket_rows(new_docs, cfg))
     keys = new_rows.select("band", "band_hash").distinct()
     # History rows in the new documents' buckets, reading only the index files that can hold them (bucket_lookup).
-    old_rows = bucket_lookup(history.index, keys)
+    old_rows = bucket_lookup(history.index, keys, index_files=history.index_files)
     old_roots = old_rows.groupBy("band", "band_hash").agg(F.min("doc_id").alias("old_root"))
     every = old_rows.withColumn("is_new", F.lit(False)).unionByName(new_rows.withColumn("is_new", F.lit(True)))
     roots = every.groupBy("band", "band_hash").agg(F.min("doc_id").alias("root_id"))

@@ -1,4 +1,4 @@
-"""jobs/export.py on a lake built from the bundled sample: shards equal gold; sizes, checksums, determinism."""
+"""jobs/export.py on a copy of the session's sample lake: shards equal gold; sizes, checksums, determinism."""
 
 from __future__ import annotations
 
@@ -16,18 +16,13 @@ from pyspark.sql import functions as F
 from etl import tables
 from etl.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from etl.cli.export import export_main
-from etl.config import PipelineConfig
 from etl.gold.build import GOLD_DOCUMENT_COLUMNS
 from etl.table_specs import GOLD_DOCUMENTS, GOLD_DUPLICATES
 from etl.export import (DATA_DIR, ID_COLUMN, MANIFEST, TEXT_COLUMN, TIMESTAMP_FORMAT, TOKEN_COUNT_FIELD, WORD_RE,
                         load_tokenizer, plan_shards, shard_name, starts_new_shard, token_counts)
 from etl.export import job as export
-from etl.pipeline import refresh
+from tests.helpers.lakes import copy_lake
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
-# Real multilingual records (es, en, de, zh, ru, fr) plus the file of real texts with planted duplicates.
-INPUTS = [str(SAMPLE / "CC-MAIN-2021-39-oscar63.warc.wet.gz"),
-          str(SAMPLE / "GENERATED-duplicates-clough-stevenson-and-mirrors.warc.wet.gz")]
 SHARDS_WANTED = 3
 LANGUAGE = "en"
 SIZE_TOLERANCE = 0.10  # shards but the last within 10% of --shard-bytes
@@ -37,10 +32,10 @@ assert TIMESTAMP_FORMAT == "%Y-%m-%dT%H:%M:%SZ"  # what ISO_UTC checks
 
 
 @pytest.fixture(scope="module")
-def built(spark, tmp_path_factory) -> dict:
-    """The real pipeline on the sample, then one hand-made gold version (a row deleted) to travel back from."""
-    lake = str(tmp_path_factory.mktemp("export") / "lake")
-    refresh(spark, PipelineConfig(lake=lake), INPUTS, progress=lambda _: None)
+def built(spark, sample_lake, tmp_path_factory) -> dict:
+    """The session's sample lake (real multilingual records, the real texts with planted duplicates; the default
+    config), copied, then one hand-made gold version (a row deleted) to travel back from."""
+    lake = copy_lake(sample_lake.lake, tmp_path_factory.mktemp("export") / "lake")
     before = tables.version(spark, lake, GOLD_DOCUMENTS)
     path = tables.table_path(lake, GOLD_DOCUMENTS)
     first_id = tables.read(spark, lake, GOLD_DOCUMENTS).agg(F.min(ID_COLUMN)).first()[0]

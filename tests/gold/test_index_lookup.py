@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 
-from etl.gold.dedup import bucket_lookup, bucket_scan, index_layout
+from etl.gold.dedup import LOOKUP_PRUNE_MIN_FILES_PER_BAND, bucket_lookup, bucket_scan, index_layout
 from etl.table_specs import GOLD_MINHASH_INDEX, spec
 
 BANDS = 4
-FILE_ROWS = 250  # small files so that a few thousand rows already make many of them
+FILE_ROWS = 125  # small files so that a few thousand rows already make many of them (8 per band and more)
 DOCS = 1_000  # N; the large index holds 10N
 LOOKED_UP_DOCS = 3  # k = their BANDS buckets each
 
@@ -56,6 +56,15 @@ def indexes(spark, tmp_path_factory):
     return {n: _write(spark, str(root / f"x{n}"), n) for n in (DOCS, 10 * DOCS)}
 
 
+@pytest.fixture(scope="module")
+def few_files_index(spark, tmp_path_factory):
+    """DOCS documents in one file per band: fewer than LOOKUP_PRUNE_MIN_FILES_PER_BAND, so a lookup joins it whole."""
+    path = str(tmp_path_factory.mktemp("minhash_index_few") / "x")
+    index_layout(_index_rows(spark, DOCS), DOCS * BANDS).write.format("delta") \
+        .partitionBy(*spec(GOLD_MINHASH_INDEX).partition_by).save(path)
+    return spark.read.format("delta").load(path)
+
+
 def _keys(spark):
     return _index_rows(spark, LOOKED_UP_DOCS).select("band", "band_hash")
 
@@ -84,3 +93,21 @@ def test_lookup_rows_equal_the_oracle(spark, indexes, limit):
         got = sorted(tuple(r) for r in bucket_lookup(index, keys, limit).collect())
         assert got == expected and len(got) == len(wanted)
     assert bucket_lookup(indexes[DOCS], keys.limit(0)).count() == 0
+
+
+def test_a_small_or_empty_index_is_joined_whole_with_the_same_rows(spark, indexes, few_files_index, tmp_path):
+    keys = _keys(spark)
+    assert 0 < len(few_files_index.inputFiles()) < LOOKUP_PRUNE_MIN_FILES_PER_BAND * BANDS
+    assert len(indexes[DOCS].inputFiles()) >= LOOKUP_PRUNE_MIN_FILES_PER_BAND * BANDS  # the other tests prune
+    wanted = {(r.band, r.band_hash) for r in keys.collect()}
+    expected = sorted(tuple(r) for r in few_files_index.collect() if (r.band, r.band_hash) in wanted)
+    assert len(expected) == len(wanted)
+    files = few_files_index.inputFiles()
+    assert sorted(tuple(r) for r in bucket_lookup(few_files_index, keys, index_files=files).collect()) == expected
+    assert sorted(tuple(r) for r in bucket_lookup(few_files_index, keys).collect()) == expected  # scans per band
+    plan = bucket_scan(few_files_index, keys, index_files=files)._jdf.queryExecution().optimizedPlan().toString()
+    assert "Union" not in plan  # no scan per band
+    empty_path = str(tmp_path / "empty")
+    _index_rows(spark, DOCS).limit(0).write.format("delta").save(empty_path)
+    empty = spark.read.format("delta").load(empty_path)
+    assert empty.inputFiles() == [] and bucket_lookup(empty, keys, index_files=[]).count() == 0
