@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -89,6 +90,8 @@ def sample_lake_copy(sample_lake, tmp_path) -> BuiltLake:
 # ignored, so the grouping is done here, by file.)
 SHARED_LAKE_FIXTURE = "sample_lake"
 SHARED_LAKE_SCOPE = "sample_lake"
+# A test or fixture that takes the shared lake as a parameter (a mention in a comment does not count).
+USES_SHARED_LAKE = re.compile(rf"def \w+\([^)]*\b{SHARED_LAKE_FIXTURE}(_copy)?\b")
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -105,7 +108,7 @@ def pytest_xdist_make_scheduler(config, log):
             file = nodeid.split("::")[0]
             if file not in self._uses_lake:
                 path = ROOT / file
-                self._uses_lake[file] = path.is_file() and SHARED_LAKE_FIXTURE in path.read_text(encoding="utf-8")
+                self._uses_lake[file] = path.is_file() and bool(USES_SHARED_LAKE.search(path.read_text("utf-8")))
             return SHARED_LAKE_SCOPE if self._uses_lake[file] else file
 
     return SharedLakeScheduling(config, log)
