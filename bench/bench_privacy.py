@@ -106,23 +106,25 @@ def decontamination_join(docs: int = DEFAULT_DOCS, spark=None) -> dict:
     # Generated once into Parquet, outside the measured time, and read back as gold reads silver from Delta: a
     # local checkpoint would hold every text in the one local JVM (1M documents are ~2.5 GB; it ran out of heap).
     scratch = tempfile.mkdtemp(prefix="bench-decontamination-")
-    path = str(Path(scratch) / "documents")
-    spark.range(docs).select(F.col("id").cast("string").alias("doc_id"), make_text("id").alias("text")) \
-        .write.parquet(path)
-    frame = spark.read.parquet(path)
-    planted = (docs + PLANT_EVERY - 1) // PLANT_EVERY
+    try:
+        path = str(Path(scratch) / "documents")
+        spark.range(docs).select(F.col("id").cast("string").alias("doc_id"), make_text("id").alias("text")) \
+            .write.parquet(path)
+        frame = spark.read.parquet(path)
+        planted = (docs + PLANT_EVERY - 1) // PLANT_EVERY
 
-    @F.pandas_udf(T.LongType())
-    def count_hashes(texts: pd.Series) -> pd.Series:
-        return pd.Series([len(h) for h in document_ngrams(list(texts), lengths)])
+        @F.pandas_udf(T.LongType())
+        def count_hashes(texts: pd.Series) -> pd.Series:
+            return pd.Series([len(h) for h in document_ngrams(list(texts), lengths)])
 
-    t0 = time.perf_counter()
-    hashes = frame.select(F.sum(count_hashes("text"))).first()[0]
-    hash_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    found = find_contamination(frame, index, lengths).select("doc_id").distinct().collect()
-    join_s = time.perf_counter() - t0
-    shutil.rmtree(scratch, ignore_errors=True)
+        t0 = time.perf_counter()
+        hashes = frame.select(F.sum(count_hashes("text"))).first()[0]
+        hash_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        found = find_contamination(frame, index, lengths).select("doc_id").distinct().collect()
+        join_s = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     found_ids = {r.doc_id for r in found}
     hit = sum(1 for i in range(0, docs, PLANT_EVERY) if str(i) in found_ids)
     return {"documents": docs, "planted": planted, "recall_planted": round(hit / planted, 4),
