@@ -26,8 +26,8 @@ def _index_rows(spark, docs: int):
         F.format_string("d%08d", (F.col("id") / BANDS).cast("long")).alias("doc_id"))
 
 
-def _write(spark, path: str, docs: int):
-    index_layout(_index_rows(spark, docs), FILE_ROWS).write.format("delta") \
+def _write(spark, path: str, docs: int, file_rows: int = FILE_ROWS):
+    index_layout(_index_rows(spark, docs), file_rows).write.format("delta") \
         .partitionBy(*spec(GOLD_MINHASH_INDEX).partition_by).save(path)
     return spark.read.format("delta").load(path)
 
@@ -59,10 +59,7 @@ def indexes(spark, tmp_path_factory):
 @pytest.fixture(scope="module")
 def few_files_index(spark, tmp_path_factory):
     """DOCS documents in one file per band: fewer than LOOKUP_PRUNE_MIN_FILES_PER_BAND, so a lookup joins it whole."""
-    path = str(tmp_path_factory.mktemp("minhash_index_few") / "x")
-    index_layout(_index_rows(spark, DOCS), DOCS * BANDS).write.format("delta") \
-        .partitionBy(*spec(GOLD_MINHASH_INDEX).partition_by).save(path)
-    return spark.read.format("delta").load(path)
+    return _write(spark, str(tmp_path_factory.mktemp("minhash_index_few") / "x"), DOCS, DOCS * BANDS)
 
 
 def _keys(spark):
