@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl.config import DedupConfig
-from etl.gold.components import connected_components
+from etl.gold.components import DRIVER_MAX_EDGES, connected_components
 from etl.gold.dedup import full_dedup
 from etl.gold.lsh import bands_rows, minhash_bands
 from etl.gold.minhash import MinHasher, band_hashes, choose_kind, optimal_bands_rows, shingles
@@ -127,47 +127,63 @@ def test_1000_copies_of_a_page_give_star_edges_and_one_cluster(spark) -> None:
 # ---------------------------------------------------------------- connected components
 
 
-def test_chain_graph(spark) -> None:
+DISTRIBUTED = 0  # driver_max_edges=0: the large-star/small-star rounds, whatever the graph's size
+BOTH_PATHS = pytest.mark.parametrize("driver_max_edges", [DISTRIBUTED, DRIVER_MAX_EDGES])
+
+
+@BOTH_PATHS
+def test_chain_graph(spark, driver_max_edges) -> None:
     rng = random.Random(5)
     ids = rng.sample(range(1, 10**9), 60)  # a path whose ids are in random order: the hard case for label spreading
     edges = [(ids[i], ids[i + 1]) for i in range(59)] + [(i, i + 1) for i in range(1000, 1030)]
-    got = _components(connected_components(spark.createDataFrame(edges, EDGE_SCHEMA)))
+    got = _components(connected_components(spark.createDataFrame(edges, EDGE_SCHEMA),
+                                           driver_max_edges=driver_max_edges))
     assert got == {**{i: min(ids) for i in ids}, **{i: 1000 for i in range(1000, 1031)}}
 
 
-def test_star_graphs(spark) -> None:
+@BOTH_PATHS
+def test_star_graphs(spark, driver_max_edges) -> None:
     edges = [(500, leaf) for leaf in range(501, 600)] + [(leaf, 7) for leaf in range(8, 60)]
-    got = _components(connected_components(spark.createDataFrame(edges, EDGE_SCHEMA)))
+    got = _components(connected_components(spark.createDataFrame(edges, EDGE_SCHEMA),
+                                           driver_max_edges=driver_max_edges))
     assert got == {**{i: 500 for i in range(500, 600)}, **{i: 7 for i in range(7, 60)}}
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_components_equal_union_find_on_random_graphs(spark, seed: int) -> None:
+@pytest.mark.parametrize("seed, driver_max_edges",
+                         [(1, DISTRIBUTED), (2, DISTRIBUTED), (1, DRIVER_MAX_EDGES), (2, DRIVER_MAX_EDGES),
+                          (3, DRIVER_MAX_EDGES), (3, 40)])  # 40 < the 130 edges: distributed by the limit
+def test_components_equal_union_find_on_random_graphs(spark, seed: int, driver_max_edges: int) -> None:
     rng = random.Random(seed)
     nodes = rng.sample(range(10**12), 150)
     edges = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(130)]  # sparse: many components, self-loops
     edges += [(None, nodes[0]), (nodes[1], None)]
-    got = _components(connected_components(spark.createDataFrame(edges, EDGE_SCHEMA)))
+    got = _components(connected_components(spark.createDataFrame(edges, EDGE_SCHEMA),
+                                           driver_max_edges=driver_max_edges))
     assert got == _union_find([e for e in edges if None not in e])
 
 
-def test_string_ids_and_reliable_checkpoints(spark, tmp_path) -> None:
+@BOTH_PATHS
+def test_string_ids_and_reliable_checkpoints(spark, tmp_path, driver_max_edges) -> None:
     rng = random.Random(9)
     nodes = [f"doc-{rng.randrange(16**8):08x}" for _ in range(80)]
     edges = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(70)]
     df = spark.createDataFrame(edges, "src string, dst string")
-    got = _components(connected_components(df, checkpoint_dir=str(tmp_path / "ckpt"), checkpoint_interval=1))
+    got = _components(connected_components(df, checkpoint_dir=str(tmp_path / "ckpt"), checkpoint_interval=1,
+                                                driver_max_edges=driver_max_edges))
     assert got == _union_find(edges)
 
 
 def test_unsettled_graph_raises(spark) -> None:
     edges = spark.createDataFrame([(i, i + 1) for i in range(40)], EDGE_SCHEMA)
     with pytest.raises(RuntimeError):
-        connected_components(edges, max_iter=1).collect()
+        connected_components(edges, max_iter=1, driver_max_edges=DISTRIBUTED).collect()
 
 
-def test_empty_edges(spark) -> None:
-    assert connected_components(spark.createDataFrame([], EDGE_SCHEMA)).count() == 0
+@BOTH_PATHS
+def test_empty_edges(spark, driver_max_edges) -> None:
+    got = connected_components(spark.createDataFrame([], EDGE_SCHEMA), driver_max_edges=driver_max_edges)
+    assert got.count() == 0 and got.schema == connected_components(
+        spark.createDataFrame([(1, 2)], EDGE_SCHEMA), driver_max_edges=driver_max_edges).schema
 
 
 # ---------------------------------------------------------------- whole path, partitioning, verification
@@ -179,7 +195,8 @@ def test_results_identical_across_partitionings(spark, docs, partitions: int) ->
     graph = spark.createDataFrame([(rng.randrange(200), rng.randrange(200)) for _ in range(150)], EDGE_SCHEMA)
     got = (
         sorted(_cluster_map(_dedup(spark, docs, UNVERIFIED, partitions)).items()),
-        sorted(tuple(r) for r in connected_components(graph.repartition(partitions)).collect()),
+        sorted(tuple(r) for r in connected_components(graph.repartition(partitions),
+                                                      driver_max_edges=DISTRIBUTED).collect()),
     )
     expected = (
         sorted([(12, 12), (17, 12), (30, 12), (15, 15), (21, 15)]),
