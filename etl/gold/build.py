@@ -151,7 +151,10 @@ def _run_step(spark: SparkSession, cfg: PipelineConfig, step: stage_progress.Ste
             attrs=lambda ids: from_silver(ids).select(*cols),
             index_files=index.inputFiles(),  # from the pinned snapshot's log; no data is read
         )
-        upd = update(passing.select(*dict.fromkeys(["doc_id", "text", *cols])), history, g.dedup)
+        new_docs = passing.select(*dict.fromkeys(["doc_id", "text", *cols]))
+        if not (history.index_files or history.edges.inputFiles() or history.clusters.inputFiles()):
+            history = History.empty(new_docs, g.dedup)  # a new lake: nothing to look up, no job per lookup
+        upd = update(new_docs, history, g.dedup)
         _write_dedup(spark, cfg, step, upd, run_id, now)
         added, removed = _write_documents(spark, cfg, step, upd, passing, silver, run_id)
         summary.kept_added += added

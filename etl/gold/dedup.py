@@ -162,6 +162,11 @@ class History:
     texts: Callable[[DataFrame], DataFrame]  # ids (one column) -> (doc_id, text)
     attrs: Callable[[DataFrame], DataFrame]  # ids -> doc_id + survivor_order columns
     index_files: Sequence[str] | None = None  # the index's data files when it is a Delta table (bucket_scan)
+    is_empty: bool = False  # known to hold nothing (a new lake): lookups return no rows without a Spark job
+
+    def lookup(self, df: DataFrame, keys: DataFrame, key: str) -> DataFrame:
+        """tables.lookup on one of the history's frames; no rows at once when the history is empty."""
+        return df.limit(0) if self.is_empty else tables.lookup(df, keys, key)
 
     @staticmethod
     def empty(docs: DataFrame, cfg: DedupConfig) -> "History":
@@ -172,7 +177,7 @@ class History:
                        spark.createDataFrame([], schema(GOLD_MINHASH_EDGES)),
                        spark.createDataFrame([], schema(GOLD_CLUSTERS)),
                        lambda _ids: docs.select("doc_id", "text").limit(0),
-                       lambda _ids: docs.select(*cols).limit(0), index_files=[])
+                       lambda _ids: docs.select(*cols).limit(0), index_files=[], is_empty=True)
 
 
 @dataclass
@@ -245,16 +250,16 @@ def update(new_docs: DataFrame, history: History, cfg: DedupConfig, checkpoint_d
     dropped = _materialise(rows.where("rerooted").select(bucket_key().alias("bucket")).distinct())
 
     # Touched: ends of added or removed edges, and every member of their old clusters.
-    removed = tables.lookup(history.edges, dropped, "bucket")
+    removed = history.lookup(history.edges, dropped, "bucket")
     ends_changed = (new_edges.select("doc_id").union(new_edges.select(F.col("root_id").alias("doc_id")))
                     .union(removed.select("doc_id")).union(removed.select(F.col("root_id").alias("doc_id")))
                     .distinct())
-    old_clusters = tables.lookup(history.clusters, ends_changed, "doc_id").select("cluster_id").distinct()
-    members = tables.lookup(history.clusters, old_clusters, "cluster_id").select("doc_id")
+    old_clusters = history.lookup(history.clusters, ends_changed, "doc_id").select("cluster_id").distinct()
+    members = history.lookup(history.clusters, old_clusters, "cluster_id").select("doc_id")
     touched = _materialise(ends_changed.union(members).distinct())
 
     # Edges among the touched documents after the change: history's (minus re-rooted buckets) plus the new ones.
-    kept_old = tables.lookup(history.edges, touched, "doc_id").join(dropped, "bucket", "left_anti")
+    kept_old = history.lookup(history.edges, touched, "doc_id").join(dropped, "bucket", "left_anti")
     graph = _materialise(kept_old.select("doc_id", "root_id", "similarity").unionByName(
         new_edges.select("doc_id", "root_id", "similarity")))
     comps = connected_components(graph.select(F.col("doc_id").alias("src"), F.col("root_id").alias("dst")),
@@ -277,7 +282,7 @@ def _duplicates(clusters: DataFrame, graph: DataFrame, new_docs: DataFrame, new_
     survivors = ranked.where(F.col("_rank") == 1).select("cluster_id", F.col("doc_id").alias("survivor_id"))
     # Exact copies share the exact-text bucket; its hash is the text fingerprint.
     exact = new_rows.where(F.col("band") == EXACT_BAND).join(ids, "doc_id", "left_semi").unionByName(
-        tables.lookup(history.index.where(F.col("band") == EXACT_BAND), ids, "doc_id")) \
+        history.lookup(history.index.where(F.col("band") == EXACT_BAND), ids, "doc_id")) \
         .select("doc_id", F.col("band_hash").alias("fp"))
     best = graph.select("doc_id", "similarity").unionByName(
         graph.select(F.col("root_id").alias("doc_id"), "similarity")) \
