@@ -113,9 +113,10 @@ bench-scale: setup-test  ## dedup at 100k and 1M documents: the cost growth per 
 eval: setup-eval  ## quality parity, toxicity, langid and dedup evaluations -> reports/eval.json
 	$(PY) -m evals.run
 
-model: setup  ## rebuild the bundled models from ../shared/data (or $TOXICITY_DATA_ROOT): toxicity classifier, its five dimension models, topic/format labels -> etl/resources/
+model: setup  ## rebuild the bundled models from ../shared/data (or $TOXICITY_DATA_ROOT): toxicity classifier, its five dimension models, the embedding toxicity model, topic/format labels -> etl/resources/
 	$(PY) jobs/train_toxicity.py --recipe default --model-out etl/resources/toxicity_model --overwrite
 	$(PY) jobs/train_toxicity_dimensions.py --model-out etl/resources/toxicity_dimensions_model --overwrite
+	$(PY) jobs/train_toxicity_embedding.py --recipe default --model-out etl/resources/toxicity_embedding_model --overwrite
 	$(PY) jobs/train_domains.py --recipe default --model-out etl/resources/domain_model --overwrite
 
 clean:  ## remove generated lakes and reports (keeps the venv and jar cache)

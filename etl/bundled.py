@@ -12,6 +12,7 @@ from importlib.resources.abc import Traversable
 RESOURCES = "resources"  # the folder inside the etl package
 TOXICITY_MODEL = "toxicity_model"  # hashed n-gram classifier (docs/toxicity.md); rebuilt by `make model`
 TOXICITY_DIMENSIONS_MODEL = "toxicity_dimensions_model"  # five dimension models (docs/toxicity.md)
+TOXICITY_EMBEDDING_MODEL = "toxicity_embedding_model"  # logistic regression on multilingual USE embeddings
 TOXICITY_LEXICON = "toxicity"  # per-language dimension lexicons
 LDNOOBW = "ldnoobw"  # LDNOOBW word lists
 LDNOOBW_ALLOW = "ldnoobw_allow"  # words that contain a listed word but are clean

@@ -280,6 +280,12 @@ MODEL_SIGNALS = _signals("toxicity", [
     ("tox_model_tier", "string", "none, mild or toxic: the lexicon's tier rule over the tox_model_ dimensions"),
 ])
 
+EMBEDDING_MODEL_SIGNALS = _signals("toxicity", [
+    ("tox_embed_score", "double", "P(toxic) of the text's first window from a logistic regression on its "
+     "multilingual sentence embedding (USE multilingual v3; the bundled model by default); null when turned off or "
+     "for an empty text"),
+])
+
 QUALITY_MODEL_SIGNALS = _signals("quality_model", [
     ("quality_model_score", "double",
      "the trained quality classifier's probability that the text is like the reference set; null without a model"),
@@ -346,7 +352,7 @@ RUN_COLUMNS = _signals("run", [
 # What silver's fused Arrow pass computes (etl.silver.signals), after the document columns.
 BUILTIN_SCORER_SIGNALS = LANGUAGE_SIGNALS + QUALITY_SIGNALS + TOXICITY_SIGNALS
 SIGNALS: tuple[Signal, ...] = (DOCUMENT_COLUMNS + BUILTIN_SCORER_SIGNALS + URL_SIGNALS + MODEL_SIGNALS
-                               + QUALITY_MODEL_SIGNALS + PII_SIGNALS + SUBSET_SIGNALS + DOMAIN_SIGNALS
+                               + EMBEDDING_MODEL_SIGNALS + QUALITY_MODEL_SIGNALS + PII_SIGNALS + SUBSET_SIGNALS + DOMAIN_SIGNALS
                                + RUN_COLUMNS)
 SIGNALS_BY_NAME = {signal.name: signal for signal in SIGNALS}
 QUALITY_SIGNAL_TYPES: dict[str, str] = {signal.name: signal.type for signal in QUALITY_SIGNALS}

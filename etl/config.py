@@ -171,6 +171,9 @@ class SilverConfig:
     # A Spark ML model saved by jobs/train_toxicity.py. The default, BUNDLED_TOXICITY_MODEL, is the model shipped
     # inside the package (etl/resources/toxicity_model, docs/toxicity.md); "none" or "" turns the classifier off.
     toxicity_model_path: str | None = BUNDLED_TOXICITY_MODEL
+    # A model saved by jobs/train_toxicity_embedding.py (tox_embed_score: multilingual sentence embedding of the
+    # first window + logistic regression, docs/toxicity.md); BUNDLED_TOXICITY_MODEL is the shipped one, "none" off.
+    toxicity_embedding_model_path: str | None = BUNDLED_TOXICITY_MODEL
     url_blocklist: str | None = None
     url_allowlist: str | None = None
     # UT1 categories added to the blocklist (etl.silver.urls.ut1_list_paths): RefinedWeb's ten. All but adult are

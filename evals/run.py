@@ -30,7 +30,8 @@ def _part(name: str, fn) -> dict:
 
 def main() -> int:
     from evals import (badwords_eval, dedup_eval, langid_short_eval, language_fairness, quality_parity,
-                       subsets_eval, toxicity_dimensions_eval, toxicity_generalisation_eval, toxicity_lexicon_eval)
+                       subsets_eval, toxicity_dimensions_eval, toxicity_embedding_eval, toxicity_generalisation_eval,
+                       toxicity_lexicon_eval)
     from etl.spark import get_spark
 
     report: dict = {"generated_at": datetime.now(timezone.utc).isoformat()}
@@ -40,9 +41,12 @@ def main() -> int:
     lexicon = _part("toxicity.lexicon", toxicity_lexicon_eval.run)
     spark = get_spark()
     classifier = _part("toxicity.classifier", lambda: toxicity_generalisation_eval.run(spark))
+    embedding = _part("toxicity.embedding", toxicity_embedding_eval.run)
     report["toxicity"] = {
         "lexicon_macro_f1": lexicon.get("lexicon_macro_f1"),
         "classifier_mean_roc_auc_left_out": classifier.get("mean_roc_auc"),
+        "embedding_mean_roc_auc_left_out": embedding.get("mean_roc_auc"),
+        "embedding": embedding,
         "lexicon": {k: v for k, v in lexicon.items() if k != "langid"},
         "classifier": classifier,
         "dimensions": _part("toxicity.dimensions", lambda: toxicity_dimensions_eval.run(spark)),

@@ -97,7 +97,11 @@ def _toxicity_model(facts: dict | None, rules: list[dict]) -> list[str]:
               "(`tox_model_race_origin`, `tox_model_gender_sex`, `tox_model_religion`, `tox_model_ability`, "
               "`tox_model_violence`, levels 0..3 over the same windows, and `tox_model_tier`). Their figures on "
               "datasets they never saw are weak (AUC about 0.5-0.76; docs/toxicity.md), so gold does not use them.",
-              ""]
+              "",
+              "`tox_embed_score` is a second, multilingual score: a logistic regression on the text's first window "
+              "embedded by Google's Universal Sentence Encoder multilingual v3 (Apache-2.0), trained on the same "
+              "sets. It ranks sets and languages it never saw better than the n-gram classifier, but reads only the "
+              "first window; gold stores it and does not drop on it (its figures: docs/toxicity.md).", ""]
     return lines
 
 

@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl.catalog import (
-    BUILTIN_SCORER_SIGNALS, DOCUMENT_COLUMNS, DOMAIN_SIGNALS, MODEL_SIGNALS, PII_COUNT_COLUMNS, PII_SIGNALS, QUALITY_MODEL_SIGNALS,
+    BUILTIN_SCORER_SIGNALS, DOCUMENT_COLUMNS, DOMAIN_SIGNALS, EMBEDDING_MODEL_SIGNALS, MODEL_SIGNALS, PII_COUNT_COLUMNS, PII_SIGNALS, QUALITY_MODEL_SIGNALS,
     SIGNALS_BY_NAME, SUBSET_SIGNALS, URL_SIGNALS, Signal,
 )
 from etl.config import BUNDLED_TOXICITY_MODEL, PipelineConfig, toxicity_model_source
@@ -228,6 +228,39 @@ class DomainScorer(PythonScorer):
         return predict_labels(model, list(frame["text"]), languages)
 
 
+class EmbeddingToxicityScorer(PythonScorer):
+    """``tox_embed_score``: the embedding toxicity model (etl.models.toxicity_embedding) on each text's first
+    window; the bundled model unless ``silver.toxicity_embedding_model_path`` names another or turns it off."""
+
+    name = "toxicity_embedding"
+
+    def __init__(self, model_path: str | None = BUNDLED_TOXICITY_MODEL):
+        self.source = toxicity_model_source(model_path)
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return EMBEDDING_MODEL_SIGNALS
+
+    def cache_key(self) -> str:
+        return f"{super().cache_key()}:{self.source}"
+
+    def load(self) -> Any:
+        from etl.models.toxicity_embedding import load_encoder, load_model
+
+        return load_model(None if self.source == BUNDLED_TOXICITY_MODEL else self.source), load_encoder()
+
+    def score(self, model: Any, frame: pd.DataFrame) -> Mapping[str, Sequence]:
+        from etl.models.toxicity_embedding import score_texts
+
+        (signal,) = self.signals
+        return {signal.name: score_texts(*model, list(frame["text"]))}
+
+    def apply(self, df: DataFrame) -> DataFrame:
+        if self.source is None:  # turned off: a typed null column, no Python pass
+            return df.select("*", *[F.lit(None).cast(SPARK_TYPES[s.type]).alias(s.name) for s in self.signals])
+        return super().apply(df)
+
+
 @dataclasses.dataclass
 class ToxicityModelScorer(Scorer):
     """The toxicity classifier (``tox_model_score``: the bundled model unless ``silver.toxicity_model_path`` names
@@ -308,6 +341,7 @@ def scorers_for(cfg: PipelineConfig) -> list[Scorer]:
         BuiltinSignals(cfg),
         UrlScorer(cfg),
         ToxicityModelScorer(cfg.silver.toxicity_model_path),
+        EmbeddingToxicityScorer(cfg.silver.toxicity_embedding_model_path),
         SparkModelScorer(quality.name, cfg.silver.quality_model_path),
         PiiScorer(),
         SubsetScorer(),
