@@ -27,7 +27,6 @@ EMBEDDING_DIM = 512
 # One BLAS thread per Python worker: Spark runs a worker per core, and this encoder slows down ~20x when its
 # threads outnumber the cores (measured: 459 -> 9.7 texts/s with 4 threads on one core).
 ENCODER_THREADS = 1
-ENCODE_BATCH = 64  # texts per forward pass: the encoder holds every token's activations of a batch at once
 # The n-gram classifier's masking (etl.models.text_classifier), in Python: one dataset's "@user" or t.co
 # convention must not stand in for its labels.
 LINK = re.compile(r"(https?://|www\.)\S+")
@@ -55,13 +54,11 @@ def load_encoder() -> Any:
 
 
 def embed(encoder: Any, texts: Sequence[str]) -> np.ndarray:
-    """(n, 512) float32, L2-normalised; texts already cleaned and non-empty."""
-    out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
-    for start in range(0, len(texts), ENCODE_BATCH):
-        chunk = list(texts[start:start + ENCODE_BATCH])
-        if chunk:
-            out[start:start + len(chunk)] = encoder.encode(chunk)
-    return out
+    """(n, 512) float32, L2-normalised; texts already cleaned and non-empty. The encoder runs its own
+    micro-batches under a token budget, so memory does not grow with the number of texts."""
+    if not texts:
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    return np.asarray(encoder.encode(list(texts)), dtype=np.float32).reshape(len(texts), EMBEDDING_DIM)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 Silver runs a list of scorers over new bronze rows and keeps every declared column, so gold can have a rule on any
 of them (``gold.extra_rules``). Built in: the fused Arrow pass (language, Gopher/C4/FineWeb quality, toxicity
-lexicon and badwords), the URL filters, two trained models (toxicity, quality), personal-data counts and code/math/Q&A
-signals. A user's scorer is a ``module:factory`` in ``silver.scorers``; ``factory(cfg)`` returns a Scorer. A Python
+lexicon and badwords), the URL filters, the trained models (toxicity classifier and dimensions, the multilingual
+embedding toxicity score, quality), personal-data counts, code/math/Q&A signals and topic/format labels. A user's scorer is a ``module:factory`` in ``silver.scorers``; ``factory(cfg)`` returns a Scorer. A Python
 model subclasses PythonScorer: ``load()`` runs once per Python worker, ``score()`` once per Arrow batch.
 """
 
