@@ -11,7 +11,7 @@ import pytest
 from etl.config import BUNDLED_TOXICITY_MODEL, TOXICITY_MODEL_OFF
 from etl.models.thresholds import roc_auc
 from etl.models.toxicity_embedding import (
-    EMBEDDING_DIM, clean, embed, fit_logistic, load_encoder, load_model, score_texts,
+    EMBEDDING_DIM, clean, fit_logistic, load_encoder, load_model, score_texts,
 )
 from etl.models.windows import WINDOW_MAX_CHARS
 from etl.silver.scorers import EmbeddingToxicityScorer
