@@ -76,8 +76,8 @@ def no_spark(monkeypatch):
     monkeypatch.setattr("etl.spark.get_spark", refuse)
 
 
-# the two model trainers read their data from --input and write no lake
-@pytest.mark.parametrize("job", sorted(set(JOBS) - {"train-toxicity", "train-domains"}))
+# these model trainers read their data from --input or --dataset and write no lake
+@pytest.mark.parametrize("job", sorted(set(JOBS) - {"train-toxicity", "train-domains", "train-toxicity-embedding"}))
 def test_a_lake_that_is_a_file_is_refused_before_spark(job, tmp_path, capsys, no_spark):
     lake = tmp_path / "lake.txt"
     lake.write_text("not a directory")

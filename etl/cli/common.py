@@ -30,10 +30,15 @@ class UsageError(Exception):
     """Bad arguments discovered after parsing (e.g. no input files); exit code 2."""
 
 
+def invoked_name(prog: str) -> str:
+    """The job's name as it was invoked: `cc-etl export` under the dispatcher, else ``prog``."""
+    return _INVOKED_AS[-1] if _INVOKED_AS else prog
+
+
 def base_parser(prog: str, description: str, epilog: str) -> argparse.ArgumentParser:
     """The arguments every job takes; usage lines name the job as it was invoked (`cc-etl export`, or `export`)."""
     parser = argparse.ArgumentParser(
-        prog=_INVOKED_AS[-1] if _INVOKED_AS else prog, description=description, epilog=epilog,
+        prog=invoked_name(prog), description=description, epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--lake", help="lake root directory or URI (default: 'lake', or the config file's value)")

@@ -15,10 +15,11 @@ from etl.cli.silver import silver_main
 from etl.cli.train_domains import train_domains_main
 from etl.cli.train_quality import train_quality_main
 from etl.cli.train_toxicity import train_main
+from etl.cli.train_toxicity_embedding import train_embedding_main
 
 JOBS = {"ingest": ingest_main, "silver": silver_main, "gold": gold_main, "refresh": refresh_main,
         "housekeeping": housekeeping_main, "train-toxicity": train_main, "train-quality": train_quality_main,
-        "train-domains": train_domains_main,
+        "train-domains": train_domains_main, "train-toxicity-embedding": train_embedding_main,
         "export": export_main}
 
 

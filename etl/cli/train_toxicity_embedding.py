@@ -19,10 +19,11 @@ Score with silver.toxicity_embedding_model_path = <model-out> (docs/toxicity.md)
 
 
 def train_embedding_main(argv: list[str] | None = None) -> int:
+    from etl.cli.common import invoked_name
     from etl.models.toxicity_datasets import DATASETS, DEFAULT_RECIPE, load_recipe
 
     parser = argparse.ArgumentParser(
-        prog="train_toxicity_embedding", description="Train the multilingual-embedding toxicity model, choose its "
+        prog=invoked_name("train_toxicity_embedding"), description="Train the multilingual-embedding toxicity model, choose its "
         "thresholds on held-out data and save both.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipe", choices=["default"], help=f"the default datasets: {', '.join(DEFAULT_RECIPE)}")
     parser.add_argument("--dataset", action="extend", nargs="+", default=[], metavar="NAME", choices=list(DATASETS),
