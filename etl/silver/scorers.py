@@ -3,7 +3,8 @@
 Silver runs a list of scorers over new bronze rows and keeps every declared column, so gold can have a rule on any
 of them (``gold.extra_rules``). Built in: the fused Arrow pass (language, Gopher/C4/FineWeb quality, toxicity
 lexicon and badwords), the URL filters, the trained models (toxicity classifier and dimensions, the multilingual
-embedding toxicity score, quality), personal-data counts, code/math/Q&A signals and topic/format labels. A user's scorer is a ``module:factory`` in ``silver.scorers``; ``factory(cfg)`` returns a Scorer. A Python
+embedding toxicity score, quality), personal-data counts, code/math/Q&A signals and topic/format labels. A user's
+scorer is a ``module:factory`` in ``silver.scorers``; ``factory(cfg)`` returns a Scorer. A Python
 model subclasses PythonScorer: ``load()`` runs once per Python worker, ``score()`` once per Arrow batch.
 """
 
@@ -38,6 +39,13 @@ _CONNECT_WARNED: list[bool] = []  # the Connect warning is printed once per proc
 SPARK_TYPES = {"int": T.IntegerType(), "bigint": T.LongType(), "double": T.DoubleType(), "boolean": T.BooleanType(),
                "string": T.StringType(), "timestamp": T.TimestampType(), "array<string>": T.ArrayType(T.StringType())}
 BRONZE_COLUMNS = tuple(c.name for c in DOCUMENT_COLUMNS)
+
+
+def null_columns(signals: Sequence[Signal]) -> list:
+    """Typed null columns for a scorer that is turned off (or cannot run here): the schema stays the same."""
+    return [F.lit(None).cast(SPARK_TYPES[s.type]).alias(s.name) for s in signals]
+
+
 # Models loaded in this Python worker, by scorer key: Spark reuses workers across tasks, so each loads once.
 _LOADED: dict[str, Any] = {}
 
@@ -257,7 +265,7 @@ class EmbeddingToxicityScorer(PythonScorer):
 
     def apply(self, df: DataFrame) -> DataFrame:
         if self.source is None:  # turned off: a typed null column, no Python pass
-            return df.select("*", *[F.lit(None).cast(SPARK_TYPES[s.type]).alias(s.name) for s in self.signals])
+            return df.select("*", *null_columns(self.signals))
         return super().apply(df)
 
 
@@ -293,11 +301,11 @@ class ToxicityModelScorer(Scorer):
                       "(set silver.toxicity_model_path to a model the server can read)", file=sys.stderr)
             source = None
         if source is None:
-            return df.select("*", *[F.lit(None).cast(SPARK_TYPES[s.type]).alias(s.name) for s in self.signals])
+            return df.select("*", *null_columns(self.signals))
         heads = [WindowHead(load_model(source, spark), {probability_col(): score.name})]
         if connect:  # the bundled dimension models need a driver JVM too
             scored = score_windows(df, heads, text_col="text")
-            return scored.select("*", *[F.lit(None).cast(SPARK_TYPES[s.type]).alias(s.name) for s in (*levels, tier)])
+            return scored.select("*", *null_columns((*levels, tier)))
         dimensions, thresholds = load_dimensions_model(spark)
         scored = with_levels(score_windows(df, [*heads, dimensions_head(dimensions)], text_col="text"), thresholds)
         return scored.withColumn(tier.name, tier_column([F.col(s.name) for s in levels]))
