@@ -23,7 +23,7 @@ from etl.config import PipelineConfig
 from etl.catalog import RUN_COLUMNS
 from etl.spark import persist_or_checkpoint, release
 from etl.table_specs import SILVER_DOCUMENTS, STAGE_SILVER, STAGE_SOURCES
-from etl.silver.scorers import Scorer, declared_columns, scorers_for
+from etl.silver.scorers import Scorer, declared_columns, python_passes, scorers_for
 
 STAGE = STAGE_SILVER
 SOURCE = STAGE_SOURCES[STAGE]
@@ -55,7 +55,8 @@ def silver_columns(scorers: list[Scorer] | None = None) -> list[str]:
 
 def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConfig, run_id: str,
                        held: list[DataFrame] | None = None) -> DataFrame:
-    """Bronze rows -> silver rows: every scorer in turn, then run metadata; a select keeps the declared columns.
+    """Bronze rows -> silver rows: every scorer in turn (the Python ones in one Arrow pass, see python_passes),
+    then run metadata; a select keeps the declared columns.
 
     With `held`, the frame is persisted (a local checkpoint on serverless) before the first scorer that re-reads
     its input (Scorer.materialise_input), which halves silver's time on the sample; the caller releases what `held`
@@ -64,7 +65,7 @@ def build_silver_frame(spark: SparkSession, bronze: DataFrame, cfg: PipelineConf
     scorers = scorers_for(cfg)
     df = bronze
     materialised = False
-    for scorer in scorers:
+    for scorer in python_passes(scorers):
         if held is not None and scorer.materialise_input and not materialised:
             df, materialised = persist_or_checkpoint(df), True
             held.append(df)

@@ -57,6 +57,9 @@ class Scorer(ABC):
     # True for scorers whose plan re-reads its input many times over (a Spark ML pipeline per text window): silver
     # materialises the frame before the first of them, so the Python scorers upstream run once, not once per use.
     materialise_input: ClassVar[bool] = False
+    # True for scorers that read only bronze's and the built-in pass's columns: silver may run a later Python scorer
+    # before them (etl.silver.scorers.python_passes), so several Python scorers share one Arrow pass.
+    reads_only_documents: ClassVar[bool] = False
 
     @property
     @abstractmethod
@@ -88,6 +91,10 @@ class PythonScorer(Scorer):
     def score(self, model: Any, frame: pd.DataFrame) -> Mapping[str, Sequence]:
         """One value per row of ``frame`` for every declared column."""
 
+    def runs_in_python(self) -> bool:
+        """False when this scorer is turned off and only adds typed null columns (no Python pass)."""
+        return True
+
     def _model(self) -> Any:
         key = self.cache_key()
         if key not in _LOADED:
@@ -118,6 +125,64 @@ class PythonScorer(Scorer):
         return df.mapInArrow(mapper, out_schema)
 
 
+class PythonScorerGroup(PythonScorer):
+    """Several Python scorers in one Arrow pass: rows cross into Python once, and each member scores the same
+    pandas frame in turn (a member may read an earlier member's columns)."""
+
+    name = "python_group"
+
+    def __init__(self, members: Sequence[PythonScorer]):
+        self.members = tuple(members)
+        produced: set[str] = set()
+        inputs: list[str] = []
+        for member in self.members:
+            inputs += [c for c in member.inputs if c not in produced and c not in inputs]
+            produced.update(s.name for s in member.signals)
+        self.inputs = tuple(inputs)
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return tuple(s for member in self.members for s in member.signals)
+
+    def _model(self) -> Any:
+        return [member._model() for member in self.members]
+
+    def score(self, model: Any, frame: pd.DataFrame) -> Mapping[str, Sequence]:
+        out: dict[str, Sequence] = {}
+        read = {c for member in self.members for c in member.inputs}
+        for member, member_model in zip(self.members, model):
+            values = member.score(member_model, frame[list(member.inputs)])
+            out.update(values)
+            for column, seq in values.items():
+                if column in read:
+                    frame = frame.assign(**{column: list(seq)})
+        return out
+
+
+def python_passes(scorers: Sequence[Scorer]) -> list[Scorer]:
+    """``scorers`` in the order silver applies them: Python scorers that run are gathered into one
+    PythonScorerGroup, moved past scorers that read only document columns (the built-in Spark ones), so text crosses
+    into Python once for all of them. The silver schema's column order stays that of ``scorers``."""
+    out: list[Scorer] = []
+    pending: list[PythonScorer] = []
+
+    def flush() -> None:
+        if pending:
+            out.append(pending[0] if len(pending) == 1 else PythonScorerGroup(pending))
+            pending.clear()
+
+    for scorer in scorers:
+        if isinstance(scorer, PythonScorer) and scorer.runs_in_python():
+            pending.append(scorer)
+        elif scorer.reads_only_documents:
+            out.append(scorer)
+        else:
+            flush()
+            out.append(scorer)
+    flush()
+    return out
+
+
 @dataclasses.dataclass
 class BuiltinSignals(Scorer):
     """The fused Arrow pass over bronze rows: normalise the text once, then language id, quality and toxicity.
@@ -144,6 +209,7 @@ class UrlScorer(Scorer):
 
     cfg: PipelineConfig
     name: ClassVar[str] = "url"
+    reads_only_documents: ClassVar[bool] = True
 
     @property
     def signals(self) -> tuple[Signal, ...]:
@@ -166,6 +232,7 @@ class SparkModelScorer(Scorer):
     column: str
     path: str | None
     name: ClassVar[str] = "model"
+    reads_only_documents: ClassVar[bool] = True
 
     @property
     def signals(self) -> tuple[Signal, ...]:
@@ -263,6 +330,9 @@ class EmbeddingToxicityScorer(PythonScorer):
         (signal,) = self.signals
         return {signal.name: score_texts(*model, list(frame["text"]))}
 
+    def runs_in_python(self) -> bool:
+        return self.source is not None
+
     def apply(self, df: DataFrame) -> DataFrame:
         if self.source is None:  # turned off: a typed null column, no Python pass
             return df.select("*", *null_columns(self.signals))
@@ -278,6 +348,7 @@ class ToxicityModelScorer(Scorer):
 
     path: str | None
     name: ClassVar[str] = "toxicity_model"
+    reads_only_documents: ClassVar[bool] = True
     materialise_input: ClassVar[bool] = True
 
     @property

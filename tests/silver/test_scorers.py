@@ -72,3 +72,41 @@ def test_a_scorer_that_is_not_one_is_refused(spark):
     cfg = load_config(overrides={"silver": {"scorers": ["builtins:str"]}})
     with pytest.raises(TypeError, match="not an etl.silver.scorers.Scorer"):
         scorers_for(cfg)
+
+
+def test_python_scorers_share_one_pass_and_score_as_they_do_alone(spark, monkeypatch, tmp_path):
+    from etl.silver.scorers import PythonScorer, PythonScorerGroup, python_passes
+
+    monkeypatch.setenv(LOADS_ENV, str(tmp_path / "loads.txt"))
+    # The Spark ML classifier is not a Python scorer: off, so the oracle's second plan stays cheap.
+    cfg = load_config(overrides={"silver": {"scorers": [SCORER], "toxicity_model_path": "none"}})
+    scorers = scorers_for(cfg)
+    passes = python_passes(scorers)
+    groups = [p for p in passes if isinstance(p, PythonScorerGroup)]
+    assert len(groups) == 1 and not any(isinstance(p, PythonScorer) and p not in groups for p in passes)
+    assert [s.name for s in groups[0].members] == [s.name for s in scorers if isinstance(s, PythonScorer)]
+    assert sum(len(p.signals) for p in passes) == sum(len(s.signals) for s in scorers)
+
+    bronze = _bronze(spark)
+    alone = bronze
+    for scorer in scorers:  # the oracle: each scorer its own pass, in the declared order
+        alone = scorer.apply(alone)
+    fused = build_silver_frame(spark, bronze, cfg, "run-1")
+    columns = [c for c in fused.columns if c not in ("silver_run_id", "scored_at")]
+    assert sorted(fused.select(columns).collect()) == sorted(alone.select(columns).collect())
+
+
+def test_a_scorer_that_reads_scored_columns_ends_the_shared_pass():
+    from etl.silver.scorers import PythonScorerGroup, Scorer, python_passes
+    from tests.helpers.example_scorer import QuestionMarks
+
+    class ReadsScores(Scorer):
+        signals = ()
+
+        def apply(self, df):
+            return df
+
+    first, second, barrier = QuestionMarks(), QuestionMarks(), ReadsScores()
+    passes = python_passes([first, second, barrier, QuestionMarks()])
+    assert isinstance(passes[0], PythonScorerGroup) and passes[0].members == (first, second)
+    assert passes[1] is barrier and isinstance(passes[2], QuestionMarks)
