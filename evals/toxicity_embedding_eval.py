@@ -19,7 +19,7 @@ import numpy as np
 
 from etl.models.thresholds import classification_report, roc_auc, threshold_for, trivial_baselines
 from etl.models.toxicity_datasets import DATASETS, DEFAULT_RECIPE, available, load_recipe
-from etl.models.toxicity_embedding import load_encoder
+from etl.models.embedding import load_encoder
 from etl.models.toxicity_embedding_training import embed_labelled, fit
 from evals.toxicity_generalisation_eval import (
     MIN_ROWS, TARGET_AUC_ALONE, TARGET_AUC_SHARED_LANGUAGE, TARGET_MACRO_F1_MARGIN, _target_auc,

@@ -97,6 +97,8 @@ def train_domains_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-documents", type=int, default=DEFAULT_MAX_DOCUMENTS,
                         help=f"documents read at most, picked by a seeded hash (default {DEFAULT_MAX_DOCUMENTS})")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model at --model-out")
+    parser.add_argument("--no-embedding-head", action="store_true",
+                        help="skip the topic head on the multilingual embedding (faster; n-gram model and seeds only)")
     args = parser.parse_args(argv)
 
     def log(line: str) -> None:
@@ -133,7 +135,11 @@ def train_domains_main(argv: list[str] | None = None) -> int:
                 continue
             docs.append(Document(text, language or detect_language(text)[0], registers))
         log(f"read {len(rows)} documents; {skipped} held-out page(s) left out")
-        model, report = train_domain_model(docs, rounds=args.rounds, per_label=args.seed_texts_per_label, log=log)
+        from etl.models.embedding import first_window_embeddings
+
+        embed_texts = None if args.no_embedding_head else first_window_embeddings
+        model, report = train_domain_model(docs, rounds=args.rounds, per_label=args.seed_texts_per_label, log=log,
+                                           embed_texts=embed_texts)
         model.meta["inputs"] = [os.path.relpath(p, _data_root()) if args.recipe else p for p in inputs]
         model.save(args.model_out)
         size = sum(os.path.getsize(os.path.join(args.model_out, f)) for f in os.listdir(args.model_out))

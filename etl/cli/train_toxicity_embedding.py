@@ -46,7 +46,7 @@ def train_embedding_main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    from etl.models.toxicity_embedding import load_encoder
+    from etl.models.embedding import load_encoder
     from etl.models.toxicity_embedding_training import embed_labelled, fit
 
     started = time.time()

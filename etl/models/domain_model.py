@@ -114,11 +114,14 @@ def features(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclasses.dataclass
 class DomainModel:
-    """Two multinomial logistic regressions over the shared features: weights (N_FEATURES, labels) and biases."""
+    """Two multinomial logistic regressions over the shared features: weights (N_FEATURES, labels) and biases;
+    optionally, per head, a softmax regression on the multilingual embedding (etl.models.embedding) whose
+    probabilities multiply the n-gram model's (etl.models.domain_predict)."""
 
     weights: dict[str, np.ndarray]  # head -> float32 (N_FEATURES, len(labels))
     biases: dict[str, np.ndarray]   # head -> float32 (len(labels),)
     meta: dict
+    embedding_heads: dict[str, tuple[np.ndarray, np.ndarray]] = dataclasses.field(default_factory=dict)
 
     def save(self, directory: str) -> None:
         """weights.npz (int8 weights, one scale per head) and meta.json into ``directory``."""
@@ -131,9 +134,12 @@ class DomainModel:
             arrays[f"{head}_w"] = np.round(w / scale).astype(np.int8)
             arrays[f"{head}_scale"] = np.array([scale], dtype=np.float32)
             arrays[f"{head}_b"] = self.biases[head].astype(np.float32)
+        for head, (w, b) in self.embedding_heads.items():
+            arrays[f"{head}_emb_w"], arrays[f"{head}_emb_b"] = w.astype(np.float32), b.astype(np.float32)
         np.savez_compressed(os.path.join(directory, WEIGHTS_FILE), **arrays)
         meta = dict(self.meta, topics=list(DOMAIN_TOPICS), formats=list(DOMAIN_FORMATS), n_features=N_FEATURES,
-                    hash_bits=HASH_BITS, ngram_orders=list(NGRAM_ORDERS), max_chars=MAX_CHARS)
+                    hash_bits=HASH_BITS, ngram_orders=list(NGRAM_ORDERS), max_chars=MAX_CHARS,
+                    embedding_heads=sorted(self.embedding_heads))
         with open(os.path.join(directory, META_FILE), "w", encoding="utf-8") as f:
             json.dump(meta, f, indent=1, ensure_ascii=False, sort_keys=True)
 
@@ -146,7 +152,8 @@ def _from_bytes(weights: bytes, meta: bytes) -> DomainModel:
     arrays = np.load(io.BytesIO(weights))
     w = {h: arrays[f"{h}_w"].astype(np.float32) * arrays[f"{h}_scale"][0] for h in HEADS}
     b = {h: arrays[f"{h}_b"].astype(np.float32) for h in HEADS}
-    return DomainModel(w, b, info)
+    emb = {h: (arrays[f"{h}_emb_w"], arrays[f"{h}_emb_b"]) for h in info.get("embedding_heads", [])}
+    return DomainModel(w, b, info, emb)
 
 
 def load_domain_model(path: str | None = None) -> DomainModel:

@@ -1,6 +1,8 @@
 """Topic and format labels of texts: the trained model's log-odds plus the expert seeds' evidence in the text's
 language (distinct keyword hits, and structure evidence for formats), so a short text the model knows little about
-still gets the label its keywords name. What silver stores (etl.silver.scorers.DomainScorer) and the evals measure.
+still gets the label its keywords name; where the model has an embedding head, its probabilities multiply these
+(renormalised), so what the seeds teach in some languages carries to the others. What silver stores
+(etl.silver.scorers.DomainScorer) and the evals measure.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 from etl.models.domain_model import HEADS, DomainModel, MAX_CHARS, features, structure_values
 from etl.catalog import DOMAIN_FORMATS, DOMAIN_TOPICS
 from etl.models.domain_seeds import SEED_LANGUAGES, STRUCTURE_EVIDENCE, all_keyword_hits
+from etl.models.embedding import first_window_embeddings
 
 KEYWORD_LOGIT = 1.0  # each distinct seed keyword (or structure point) adds this to its label's log-odds (set a priori)
 SEED_HEAD = {"topic": "topics", "format": "formats"}
@@ -32,12 +35,33 @@ def seed_evidence(text: str, language: str | None, values: dict) -> dict[str, np
     return out
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of a (n, k) array."""
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def embedding_probabilities(model: DomainModel, texts: Sequence[str | None]) -> dict[str, list[np.ndarray | None]]:
+    """Per head with an embedding head, its probability vector per text (None where the first window is blank)."""
+    if not model.embedding_heads:
+        return {}
+    embeddings, keep = first_window_embeddings(texts)
+    out: dict[str, list] = {}
+    for head, (w, b) in model.embedding_heads.items():
+        rows: list = [None] * len(texts)
+        for i, p in zip(keep, softmax(embeddings @ w + b)):
+            rows[i] = p
+        out[head] = rows
+    return out
+
+
 def label_probabilities(model: DomainModel, texts: Sequence[str | None],
                         languages: Sequence[str | None] | None = None) -> dict[str, list[np.ndarray | None]]:
     """Per head ("topic", "format"), one probability vector per text; None for a null or blank text."""
     languages = languages if languages is not None else [None] * len(texts)
     out: dict[str, list] = {head: [] for head in HEADS}
-    for text, language in zip(texts, languages):
+    embedded = embedding_probabilities(model, texts)
+    for row, (text, language) in enumerate(zip(texts, languages)):
         if not isinstance(text, str) or not text.strip():
             for head in HEADS:
                 out[head].append(None)
@@ -47,8 +71,12 @@ def label_probabilities(model: DomainModel, texts: Sequence[str | None],
         evidence = seed_evidence(text, language, values)
         for head in HEADS:
             logits = val @ model.weights[head][idx] + model.biases[head] + KEYWORD_LOGIT * evidence[head]
-            e = np.exp(logits - logits.max())
-            out[head].append(e / e.sum())
+            p = softmax(logits)
+            other = embedded.get(head, [None] * len(texts))[row]
+            if other is not None:  # product of experts: both must find the label likely
+                p = p * other
+                p = p / p.sum()
+            out[head].append(p)
     return out
 
 

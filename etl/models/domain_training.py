@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from etl.models.domain_model import HEADS, N_FEATURES, DomainModel, features, structure_values
-from etl.models.domain_predict import KEYWORD_LOGIT, seed_evidence
+from etl.models.domain_predict import KEYWORD_LOGIT, seed_evidence, softmax
 from etl.catalog import DOMAIN_FORMATS, DOMAIN_TOPICS
 from etl.models.domain_seeds import allowed_formats, seed_format, seed_texts, seed_topic
 
@@ -34,6 +34,12 @@ LEARNING_RATE = 0.5        # Adagrad
 L2 = 1e-5
 MAX_CLASS_WEIGHT = 5.0     # rare labels are up-weighted to the mean class size, at most this much
 SPLIT_SEED = 20250        # seeded shuffles: the same inputs give the same model
+# The embedding head (etl.models.embedding): which heads get one, the L2 strengths tried, and the share of the
+# training rows held out to choose among them (by weighted log-loss; then refit on every row).
+EMBEDDING_HEADS = ("topic",)  # measured on formats too: keyword pseudo-documents say little about a page's form
+EMBEDDING_L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2)
+EMBEDDING_VALIDATION_SHARE = 0.2
+SOFTMAX_ITERATIONS = 400
 
 
 @dataclasses.dataclass
@@ -115,6 +121,56 @@ def fit_head(feats: Features, labels: np.ndarray, weights: np.ndarray, n_classes
     return w, b
 
 
+def _class_weighted(labels: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
+    """Sample weights with rare labels up-weighted to the mean class size (at most MAX_CLASS_WEIGHT times)."""
+    counts = np.bincount(labels, weights=weights, minlength=n_classes)
+    present = counts > 0
+    class_w = np.ones(n_classes, dtype=np.float64)
+    class_w[present] = np.minimum(MAX_CLASS_WEIGHT, counts[present].mean() / counts[present])
+    return weights * class_w[labels]
+
+
+def fit_softmax(x: np.ndarray, labels: np.ndarray, weights: np.ndarray, n_classes: int, l2: float,
+                iterations: int = SOFTMAX_ITERATIONS) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted L2 softmax regression on dense rows by Nesterov's accelerated gradient: (weights d x k, biases).
+
+    Minimises sum_i w_i * logloss_i / sum_i w_i + l2 / 2 * |weights|^2. The step is 1 / L with L the gradient's
+    Lipschitz bound, max_i |(x_i, 1)|^2 / 2 + l2, so it converges without a line search."""
+    n, d = x.shape
+    xb = np.hstack([x.astype(np.float64), np.ones((n, 1))])
+    sw = weights.astype(np.float64) / weights.sum()
+    onehot = np.eye(n_classes)[labels]
+    penalty = np.full((d + 1, 1), l2)
+    penalty[-1] = 0.0
+    step = 1.0 / (0.5 * float((xb * xb).sum(axis=1).max()) + l2)
+    beta = np.zeros((d + 1, n_classes))
+    previous = beta
+    for t in range(1, iterations + 1):
+        look = beta + (t - 1) / (t + 2) * (beta - previous)
+        grad = xb.T @ ((softmax(xb @ look) - onehot) * sw[:, None]) + penalty * look
+        previous, beta = beta, look - step * grad
+    return beta[:-1].astype(np.float32), beta[-1].astype(np.float32)
+
+
+def weighted_log_loss(x: np.ndarray, labels: np.ndarray, weights: np.ndarray, w: np.ndarray, b: np.ndarray) -> float:
+    p = softmax(x @ w + b)[np.arange(labels.size), labels]
+    return float(-(weights * np.log(np.maximum(p, 1e-12))).sum() / weights.sum())
+
+
+def fit_embedding_head(x: np.ndarray, labels: np.ndarray, weights: np.ndarray, n_classes: int,
+                       seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray, float]:
+    """The embedding head: L2 chosen on a held-out share of the rows, then refit on all; (weights, biases, l2)."""
+    weights = _class_weighted(labels, weights, n_classes)
+    held = np.random.default_rng(seed).random(labels.size) < EMBEDDING_VALIDATION_SHARE
+    losses = {}
+    for l2 in EMBEDDING_L2_GRID:
+        w, b = fit_softmax(x[~held], labels[~held], weights[~held], n_classes, l2)
+        losses[l2] = weighted_log_loss(x[held], labels[held], weights[held], w, b)
+    best = min(losses, key=losses.get)
+    w, b = fit_softmax(x, labels, weights, n_classes, best)
+    return w, b, best
+
+
 def _predict(w: np.ndarray, b: np.ndarray, feats: Features, evidence: np.ndarray) -> np.ndarray:
     """Probabilities as silver computes them: the model's log-odds plus the seeds' evidence."""
     out = np.zeros((len(feats), b.size), dtype=np.float32)
@@ -144,8 +200,12 @@ def _with_filler(pseudo: list[tuple[str, str, str]], docs: Sequence[Document], s
 
 
 def train_domain_model(docs: Sequence[Document], rounds: int = ROUNDS, per_label: int = SEED_TEXTS_PER_LABEL,
-                       log: Callable[[str], None] = print) -> tuple[DomainModel, TrainingReport]:
-    """Seeds -> first model -> ``rounds`` of self-training on ``docs``; the model and what happened."""
+                       log: Callable[[str], None] = print,
+                       embed_texts: Callable[[Sequence[str]], tuple[np.ndarray, list[int]]] | None = None,
+                       ) -> tuple[DomainModel, TrainingReport]:
+    """Seeds -> first model -> ``rounds`` of self-training on ``docs``; the model and what happened. With
+    ``embed_texts`` (etl.models.embedding.first_window_embeddings), each of EMBEDDING_HEADS also gets an embedding
+    head fitted on the final round's rows and weights."""
     t0 = time.perf_counter()
     report = TrainingReport(documents=len(docs))
     labels_of = {"topic": {n: i for i, n in enumerate(DOMAIN_TOPICS)}, "format": {n: i for i, n in enumerate(DOMAIN_FORMATS)}}
@@ -174,6 +234,7 @@ def train_domain_model(docs: Sequence[Document], rounds: int = ROUNDS, per_label
 
     labelled = {h: dict(seeded[h]) for h in HEADS}
     weights, biases = {}, {}
+    final_rows: dict[str, tuple] = {}  # head -> (document rows, labels, weights) of the last fit
     for round_no in range(rounds + 1):
         for head, names in HEADS.items():
             rows = sorted(labelled[head])
@@ -184,6 +245,7 @@ def train_domain_model(docs: Sequence[Document], rounds: int = ROUNDS, per_label
             real_w = REAL_WEIGHT * np.minimum(1.0, REAL_PER_LABEL / np.maximum(per_label, 1.0))[real_y]
             sw = np.concatenate((np.ones(len(pseudo_feats[head]), dtype=np.float32), real_w.astype(np.float32)))
             weights[head], biases[head] = fit_head(feats, y, sw, len(names))
+            final_rows[head] = (rows, y, sw)
         log(f"round {round_no}: trained on {len(labelled['topic'])} topic and {len(labelled['format'])} format "
             f"documents ({time.perf_counter() - t0:.0f} s)")
         if round_no == rounds or not docs:
@@ -215,8 +277,18 @@ def train_domain_model(docs: Sequence[Document], rounds: int = ROUNDS, per_label
                                enumerate(np.bincount(list(labelled[h].values()) or [0],
                                                      minlength=len(HEADS[h]))) if v and labelled[h]}
                            for h in HEADS}
+    embedding_heads, embedding_l2 = {}, {}
+    if embed_texts is not None:
+        for head in EMBEDDING_HEADS:
+            rows, y, sw = final_rows[head]
+            texts = _with_filler(pseudo[head], docs) + [docs[r].text for r in rows]
+            x, keep = embed_texts(texts)
+            w, b, embedding_l2[head] = fit_embedding_head(x, y[keep], sw[keep], len(HEADS[head]))
+            embedding_heads[head] = (w, b)
+            log(f"{head} embedding head: {len(keep)} texts embedded, L2 {embedding_l2[head]:g} chosen on a "
+                f"{EMBEDDING_VALIDATION_SHARE:.0%} split ({time.perf_counter() - t0:.0f} s)")
     report.seconds = round(time.perf_counter() - t0, 1)
-    meta = {"trained_documents": report.documents, "seed_labelled": report.seed_labelled,
+    meta = {"embedding_l2": embedding_l2,"trained_documents": report.documents, "seed_labelled": report.seed_labelled,
             "self_labelled": report.self_labelled, "seed_texts": report.seed_texts, "rounds": rounds,
             "confidence": CONFIDENCE, "label_counts": report.label_counts}
-    return DomainModel(weights, biases, meta), report
+    return DomainModel(weights, biases, meta, embedding_heads), report

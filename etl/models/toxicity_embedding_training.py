@@ -15,7 +15,8 @@ import pandas as pd
 
 from etl.models.thresholds import roc_auc
 from etl.models.toxicity_datasets import DATASETS
-from etl.models.toxicity_embedding import EMBEDDING_DIM, EmbeddingToxicityModel, clean, embed, fit_logistic
+from etl.models.embedding import EMBEDDING_DIM, clean, embed
+from etl.models.toxicity_embedding import EmbeddingToxicityModel, fit_logistic
 from etl.models.toxicity_training import (
     SPLIT_SEED, VALIDATION_FRACTION, in_validation, normalised, thresholds_and_report,
 )

@@ -320,15 +320,15 @@ class EmbeddingToxicityScorer(PythonScorer):
         return f"{super().cache_key()}:{self.source}"
 
     def load(self) -> Any:
-        from etl.models.toxicity_embedding import load_encoder, load_model
+        from etl.models.toxicity_embedding import load_model
 
-        return load_model(None if self.source == BUNDLED_TOXICITY_MODEL else self.source), load_encoder()
+        return load_model(None if self.source == BUNDLED_TOXICITY_MODEL else self.source)
 
     def score(self, model: Any, frame: pd.DataFrame) -> Mapping[str, Sequence]:
         from etl.models.toxicity_embedding import score_texts
 
         (signal,) = self.signals
-        return {signal.name: score_texts(*model, list(frame["text"]))}
+        return {signal.name: score_texts(model, list(frame["text"]))}
 
     def runs_in_python(self) -> bool:
         return self.source is not None

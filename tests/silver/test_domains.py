@@ -3,6 +3,7 @@ scorer adds exactly its four typed columns (null for a null or empty text)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from etl.models.domain_model import load_domain_model
@@ -102,13 +103,52 @@ def test_scorer_adds_typed_columns_null_for_empty_text(spark):
 
 def test_training_saves_a_model_that_loads_and_labels(tmp_path):
     from etl.models.domain_training import Document, train_domain_model
+    from etl.models.embedding import first_window_embeddings
 
     docs = [Document(EN_RECIPE, "en"), Document(FR_RECIPE, "fr"), Document(FAQ_PAGE, "en")]
-    trained, report = train_domain_model(docs, rounds=1, per_label=1, log=lambda line: None)
+    trained, report = train_domain_model(docs, rounds=1, per_label=1, log=lambda line: None,
+                                         embed_texts=first_window_embeddings)
     assert report.seed_labelled["topic"] == 2 and report.documents == 3
+    assert set(trained.embedding_heads) == {"topic"} and trained.meta["embedding_l2"]["topic"] > 0
     trained.save(str(tmp_path))
     again = load_domain_model(str(tmp_path))
+    for head, (w, b) in trained.embedding_heads.items():
+        assert np.allclose(again.embedding_heads[head][0], w) and np.allclose(again.embedding_heads[head][1], b)
     assert predict_labels(again, [EN_RECIPE], ["en"])["topic"] == ["Food & Dining"]
+
+
+def test_the_embedding_head_multiplies_the_ngram_probabilities(model):
+    from etl.models.domain_model import DomainModel
+    from etl.models.domain_predict import embedding_probabilities, label_probabilities
+
+    assert "topic" in model.embedding_heads  # the bundled model ships one
+    texts, languages = [EN_RECIPE, FAQ_PAGE, None, "https://only.a.link/"], ["en", "en", None, "en"]
+    ngram_only = DomainModel(model.weights, model.biases, model.meta)
+    alone, head = label_probabilities(ngram_only, texts, languages), embedding_probabilities(model, texts)
+    both = label_probabilities(model, texts, languages)
+    for i in (0, 1):  # the oracle: the product of the two, renormalised
+        product = alone["topic"][i] * head["topic"][i]
+        assert np.allclose(both["topic"][i], product / product.sum(), atol=1e-6)
+        assert np.allclose(both["format"][i], alone["format"][i])  # formats have no embedding head
+    assert both["topic"][2] is None and head["topic"][2] is None
+    # a text whose first window is blank once links are removed has no embedding: the n-gram model alone
+    assert head["topic"][3] is None and np.allclose(both["topic"][3], alone["topic"][3])
+
+
+def test_fit_softmax_reaches_the_optimum():
+    from etl.models.domain_predict import softmax
+    from etl.models.domain_training import fit_softmax
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(3, 8))
+    labels = rng.integers(0, 3, 300)
+    x = centres[labels] + rng.normal(scale=1.5, size=(300, 8))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    weights, l2 = rng.uniform(0.5, 2.0, 300), 1e-2
+    w, b = fit_softmax(x, labels, weights, 3, l2, iterations=3000)
+    sw = weights / weights.sum()
+    residual = (softmax(x @ w + b) - np.eye(3)[labels]) * sw[:, None]
+    assert np.abs(x.T @ residual + l2 * w).max() < 1e-5 and np.abs(residual.sum(axis=0)).max() < 1e-5
 
 
 @pytest.mark.parametrize("held_out", ["web_registers_core_fr_sv/FrCORE/test.tsv", "topic_sib200/eng_Latn/test.tsv"])

@@ -10,9 +10,8 @@ import pytest
 
 from etl.config import BUNDLED_TOXICITY_MODEL, TOXICITY_MODEL_OFF
 from etl.models.thresholds import roc_auc
-from etl.models.toxicity_embedding import (
-    EMBEDDING_DIM, clean, fit_logistic, load_encoder, load_model, score_texts,
-)
+from etl.models.embedding import EMBEDDING_DIM, clean, load_encoder
+from etl.models.toxicity_embedding import fit_logistic, load_model, score_texts
 from etl.models.windows import WINDOW_MAX_CHARS
 from etl.silver.scorers import EmbeddingToxicityScorer
 
@@ -46,7 +45,7 @@ def test_scorer_equals_the_model_in_python_and_nulls_empty_text(spark, encoder):
              "我们明天去公园散步吧。", "x " * 900]
     frame = spark.createDataFrame(list(enumerate(texts)), "doc_id int, text string")
     got = EmbeddingToxicityScorer(BUNDLED_TOXICITY_MODEL).apply(frame).orderBy("doc_id").toPandas()
-    expected = score_texts(load_model(), encoder, texts)
+    expected = score_texts(load_model(), texts, encoder)
     assert expected[1] is None and expected[2] is None
     for g, e in zip(got["tox_embed_score"], expected):
         assert (e is None and np.isnan(g)) or abs(g - e) < 1e-6
@@ -61,7 +60,7 @@ def test_turned_off_is_a_null_column(spark):
 def test_ranks_hatecheck_it_never_trained_on(data_dir, encoder):
     with open(data_dir / "hatecheck" / "hatecheck_slice.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    scores = score_texts(load_model(), encoder, [r["test_case"] for r in rows])
+    scores = score_texts(load_model(), [r["test_case"] for r in rows], encoder)
     gold = [r["label_gold"] == "hateful" for r in rows]
     assert len(set(r["language"] for r in rows)) == 10 and sum(gold) == len(rows) // 2
     assert roc_auc(gold, scores) >= MIN_HATECHECK_AUC
@@ -79,3 +78,21 @@ def test_fit_logistic_matches_a_weighted_newton_oracle():
     assert np.abs(x.T @ (wn * (p - y)) + 1e-3 * coef).max() < 1e-8 and abs(np.sum(wn * (p - y))) < 1e-8
     unweighted, _ = fit_logistic(x, y, np.ones(400), l2=1e-3)
     assert coef[0] > 0 > coef[1] and unweighted[0] > 0 > unweighted[1]
+
+
+def test_a_batch_is_embedded_once_for_every_head(encoder):
+    from etl.models.embedding import first_window_embeddings
+
+    class Counting:
+        calls = 0
+
+        def encode(self, texts):
+            Counting.calls += 1
+            return encoder.encode(texts)
+
+    texts = ["Bonjour tout le monde", None, "A second text"]
+    first = first_window_embeddings(texts, Counting())
+    again = first_window_embeddings(list(texts), Counting())
+    other = first_window_embeddings(texts[:1], Counting())
+    assert Counting.calls == 2 and again is first and first[1] == [0, 2]
+    assert np.allclose(other[0][0], first[0][0], atol=1e-6)
