@@ -36,7 +36,7 @@ MAX_CLASS_WEIGHT = 5.0     # rare labels are up-weighted to the mean class size,
 SPLIT_SEED = 20250        # seeded shuffles: the same inputs give the same model
 # The embedding head (etl.models.embedding): which heads get one, the L2 strengths tried, and the share of the
 # training rows held out to choose among them (by weighted log-loss; then refit on every row).
-EMBEDDING_HEADS = ("topic",)  # measured on formats too: keyword pseudo-documents say little about a page's form
+EMBEDDING_HEADS = ("topic",)  # a format head was measured too and did not help (docs/labels.md)
 EMBEDDING_L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2)
 EMBEDDING_VALIDATION_SHARE = 0.2
 SOFTMAX_ITERATIONS = 400
