@@ -61,6 +61,7 @@ def label_probabilities(model: DomainModel, texts: Sequence[str | None],
     languages = languages if languages is not None else [None] * len(texts)
     out: dict[str, list] = {head: [] for head in HEADS}
     embedded = embedding_probabilities(model, texts)
+    no_embedding = [None] * len(texts)
     for row, (text, language) in enumerate(zip(texts, languages)):
         if not isinstance(text, str) or not text.strip():
             for head in HEADS:
@@ -72,7 +73,7 @@ def label_probabilities(model: DomainModel, texts: Sequence[str | None],
         for head in HEADS:
             logits = val @ model.weights[head][idx] + model.biases[head] + KEYWORD_LOGIT * evidence[head]
             p = softmax(logits)
-            other = embedded.get(head, [None] * len(texts))[row]
+            other = embedded.get(head, no_embedding)[row]
             if other is not None:  # product of experts: both must find the label likely
                 p = p * other
                 p = p / p.sum()
