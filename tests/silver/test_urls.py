@@ -427,3 +427,17 @@ def test_real_ut1_adult_urls_recall_before_and_after(spark, shared_data):
     before = sum(bool(_old_whole_token_hits(h)) for h in hosts) / len(hosts)
     after = sum(bool(rows[h]["url_banned"]) for h in hosts) / len(hosts)
     assert before < 0.02 and after > 0.09  # measured: 1.1% -> 9.9% of 635 hosts
+
+
+def test_the_bundled_lists_are_grouped_once_per_session(spark, monkeypatch, tmp_path):
+    from etl.silver import urls as url_module
+
+    monkeypatch.setenv("ETL_UT1_DIR", str(tmp_path / "nothing-fetched"))
+    listed = f"https://{_excerpt_domains('gambling_domains.gz')[3]}/"
+    first = signals(spark, [listed, "https://example.org/"], ut1_categories=["gambling"])
+    (kept,) = url_module._BUNDLED_PROBES
+    again = signals(spark, [listed, "https://example.org/"], ut1_categories=["gambling"])
+    (now,) = url_module._BUNDLED_PROBES
+    assert now[2] is kept[2] and now[1] == ("gambling",)  # the same grouped frame, not a new one
+    assert again == first and first[listed]["url_blocklisted"] is True
+    assert first["https://example.org/"]["url_blocklisted"] is False
