@@ -86,14 +86,19 @@ def _batch_matrix(feats: Features, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     return used, x
 
 
+def _class_weighted(labels: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
+    """Sample weights with rare labels up-weighted to the mean class size (at most MAX_CLASS_WEIGHT times)."""
+    counts = np.bincount(labels, weights=weights, minlength=n_classes)
+    present = counts > 0
+    class_w = np.ones(n_classes, dtype=np.float64)
+    class_w[present] = np.minimum(MAX_CLASS_WEIGHT, counts[present].mean() / counts[present])
+    return weights * class_w[labels]
+
+
 def fit_head(feats: Features, labels: np.ndarray, weights: np.ndarray, n_classes: int,
              epochs: int = EPOCHS, seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression by mini-batch Adagrad: (weights N_FEATURES x classes, biases)."""
-    counts = np.bincount(labels, weights=weights, minlength=n_classes)
-    present = counts > 0
-    class_w = np.ones(n_classes, dtype=np.float32)
-    class_w[present] = np.minimum(MAX_CLASS_WEIGHT, counts[present].mean() / counts[present])
-    sample_w = (weights * class_w[labels]).astype(np.float32)
+    sample_w = _class_weighted(labels, weights, n_classes).astype(np.float32)
     w = np.zeros((N_FEATURES, n_classes), dtype=np.float32)
     b = np.zeros(n_classes, dtype=np.float32)
     acc_w = np.full_like(w, 1e-6)
@@ -119,15 +124,6 @@ def fit_head(feats: Features, labels: np.ndarray, weights: np.ndarray, n_classes
             w[used] = wu - LEARNING_RATE * grad_w / np.sqrt(acc_w[used])
             b -= LEARNING_RATE * grad_b / np.sqrt(acc_b)
     return w, b
-
-
-def _class_weighted(labels: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
-    """Sample weights with rare labels up-weighted to the mean class size (at most MAX_CLASS_WEIGHT times)."""
-    counts = np.bincount(labels, weights=weights, minlength=n_classes)
-    present = counts > 0
-    class_w = np.ones(n_classes, dtype=np.float64)
-    class_w[present] = np.minimum(MAX_CLASS_WEIGHT, counts[present].mean() / counts[present])
-    return weights * class_w[labels]
 
 
 def fit_softmax(x: np.ndarray, labels: np.ndarray, weights: np.ndarray, n_classes: int, l2: float,
